@@ -22,6 +22,13 @@ _FULL_BINDING = 1 << 30
 # Default budget for the automatic model choice: what most laptops' GPUs spare.
 DEFAULT_VRAM_BUDGET_MB = 3072
 _REASONING = re.compile(r"(DeepSeek-R1|Qwen3|QwQ)", re.IGNORECASE)
+# Models whose thinking WebLLM can switch off (extra_body.enable_thinking; its
+# docs: "currently only allowed to be used for Qwen3 models").
+_SWITCHABLE_THINKING = re.compile(r"Qwen3", re.IGNORECASE)
+
+
+def switches_thinking(model_id: str) -> bool:
+    return _SWITCHABLE_THINKING.search(model_id) is not None
 
 
 def capabilities(record: dict[str, Any]) -> list[str]:

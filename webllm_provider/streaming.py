@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from .response import Reply
-
-
-@dataclass(frozen=True, slots=True)
-class TextDelta:
-    """Text the model just produced, as it arrived."""
-
-    text: str
 
 
 class StreamAssembler:

@@ -26,7 +26,7 @@ async def test_complete_and_stream_through_the_worker(selenium_page):
     assert response.metadata["decode_tokens_per_s"] > 0 and response.metadata["time_to_first_token_s"] >= 0
 
     await push({"content": "one two three"})
-    events = [event async for event in provider.stream(ask("Again", temperature=0.1))]
+    events = [event async for event in provider.stream_reply(ask("Again", temperature=0.1))]
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["one", " two", " three"]
     final = events[-1]
     assert final.content[0].text == "one two three" and final.usage.output_tokens >= 3
@@ -48,7 +48,7 @@ async def test_guide_style_js_llm_complete_alone_serves_complete_and_stream(sele
     provider = WebLLMProvider(bridge=CompleteOnlyBridge(__main__.js_llm_complete))
     await push({"content": "plain bridge"}, {"content": "in one piece"})
     assert (await provider.complete(ask("a"))).content[0].text == "plain bridge"
-    events = [e async for e in provider.stream(ask("b"))]
+    events = [e async for e in provider.stream_reply(ask("b"))]
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["in one piece"]
     assert type(default_bridge()).__name__ == "PyodideBridge" and webllm_bridge is not None
 
@@ -64,7 +64,7 @@ async def test_stopping_a_stream_stops_the_generation_and_the_next_request_works
     provider = WebLLMProvider()
     # 200 tokens at 50 tokens/s: four seconds, unless the stop really stops it.
     await push({"content": " ".join(["word"] * 200), "tokens_per_second": 50}, {"content": "after the stop"})
-    stream = provider.stream(ask("talk"))
+    stream = provider.stream_reply(ask("talk"))
     seen = [await anext(stream), await anext(stream)]
     assert all(isinstance(e, TextDelta) for e in seen)
     stopped_at = now()
@@ -77,7 +77,7 @@ async def test_stopping_a_stream_stops_the_generation_and_the_next_request_works
     await push({"content": " ".join(["word"] * 200), "tokens_per_second": 50}, {"content": "after the cancel"})
 
     async def consume():
-        async for _ in provider.stream(ask("talk")):
+        async for _ in provider.stream_reply(ask("talk")):
             pass
 
     task = asyncio.ensure_future(consume())
