@@ -146,7 +146,9 @@ async def test_load_model_reports_progress_and_becomes_the_default(provider, bri
     ],
 )
 async def test_bridge_errors_become_typed_errors(name, message, error_type, retryable):
-    provider = WebLLMProvider({"default_model": "m", "max_retries": 0}, bridge=FakeBridge([webllm_error(name, message)]))
+    provider = WebLLMProvider(
+        {"default_model": "m", "max_retries": 0}, bridge=FakeBridge([webllm_error(name, message)])
+    )
     with pytest.raises(error_type) as info:
         await provider.complete(REQUEST)
     error = info.value
