@@ -782,7 +782,7 @@ function setupSettings() {
 function clearChat() {
   state.saved = null;
   state.session?.clear();
-  live.clear();
+  live = null;
   ui.messages.replaceChildren();
   updateEmpty();
   clearConversation().catch((error) => console.warn("Could not clear the saved conversation:", error));
