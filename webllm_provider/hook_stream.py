@@ -44,18 +44,18 @@ class HookStream:
         if block_type != self._open:
             await self._end()
             await self._start(block_type)
-        await self._emit(
-            STREAM_BLOCK_DELTA,
-            {
-                "request_id": self.request_id,
-                "block_index": self._index,
-                "block_type": block_type,
-                "sequence": self._sequence,
-                "text": piece.text,
-            },
-        )
+        payload = {
+            "request_id": self.request_id,
+            "block_index": self._index,
+            "block_type": block_type,
+            "sequence": self._sequence,
+            "text": piece.text,
+        }
+        # Counted before the await: a cancel that lands while the hooks run
+        # still owes them llm:stream_aborted for the delta they already have.
         self._sequence += 1
         self.partial = True
+        await self._emit(STREAM_BLOCK_DELTA, payload)
 
     async def finish(self, tool_names: list[str]) -> None:
         """The reply is complete: close the open block, then one block per tool call."""

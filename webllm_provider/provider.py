@@ -249,18 +249,20 @@ class WebLLMProvider:
     @asynccontextmanager
     async def _exchange(self, call: _Call) -> AsyncIterator[_Outcome]:
         """``llm:request`` before, ``llm:response`` after, whatever happens in between."""
-        await self._emit(
-            LLM_REQUEST,
-            {
-                "provider": PROVIDER,
-                "model": call.model,
-                "message_count": len(call.body["messages"]),
-                "stream": call.stream,
-            },
-        )
         started = time.perf_counter()
         outcome = _Outcome()
         try:
+            # Inside the try: a cancel that lands while the hooks hear the
+            # request still gets its llm:response.
+            await self._emit(
+                LLM_REQUEST,
+                {
+                    "provider": PROVIDER,
+                    "model": call.model,
+                    "message_count": len(call.body["messages"]),
+                    "stream": call.stream,
+                },
+            )
             yield outcome
         except BaseException as exc:
             await self._emit(LLM_RESPONSE, _response_payload(call, started, error=exc))
@@ -382,11 +384,20 @@ class WebLLMProvider:
                     text = visible(assembler.add(chunk))
                 for piece in thinking.feed(text) if text else ():
                     yield piece
+                if self._stop_requested():
+                    # Leaving the loop closes the bridge's stream, which stops the engine.
+                    assembler.stop()
+                    break
         for piece in thinking.flush():
             yield piece
         with _reading(call.model, StreamError):
             response = to_chat_response(assembler.reply(), expected)
         yield response
+
+    def _stop_requested(self) -> bool:
+        """Amplifier's immediate cancel (``coordinator.cancellation``): stop generating now."""
+        cancellation = getattr(self.coordinator, "cancellation", None)
+        return getattr(cancellation, "is_immediate", False) is True
 
     def parse_tool_calls(self, response: Any) -> list[ToolCall]:
         return list(_access.get(response, "tool_calls", []))

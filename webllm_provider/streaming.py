@@ -45,6 +45,10 @@ class StreamAssembler:
             self._text.append(text)
         return text
 
+    def stop(self) -> None:
+        """The reader stopped the stream: what it has is the reply, ended as WebLLM ends a stopped one."""
+        self._reply.finish_reason = "abort"
+
     def reply(self) -> Reply:
         self._reply.text = self.text
         self._reply.tool_calls = [self._calls[i] for i in sorted(self._calls)]

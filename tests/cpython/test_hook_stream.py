@@ -14,14 +14,9 @@ from webllm_provider import ConfigurationError, ProviderUnavailableError, Thinki
 from webllm_provider.deltas import TextDelta, ThinkingSplitter, split_thinking
 
 from .fakes import FakeBridge, chunks, webllm_error
+from .stream_contract import contract_blocks
 from .test_tool_calling import CATALOG, NATIVE_MODEL, PLAIN_MODEL, native_call
 
-CONTRACT_KEYS = {
-    events.STREAM_BLOCK_START: {"request_id", "block_index", "block_type"},
-    events.STREAM_BLOCK_DELTA: {"request_id", "block_index", "block_type", "sequence", "text"},
-    events.STREAM_BLOCK_END: {"request_id", "block_index", "block_type"},
-    events.STREAM_ABORTED: {"request_id", "error"},
-}
 CALC = ToolSpec(name="calc", description="Arithmetic", parameters={"type": "object"})
 
 
@@ -54,40 +49,12 @@ def ask(text="Hi", **fields):
     return ChatRequest(messages=[Message(role="user", content=text)], **fields)
 
 
-def check_contract(stream):
-    """Every rule of the contract that a sequence of llm:stream_* events can break."""
-    assert len({p["request_id"] for _, p in stream}) == 1
-    open_block, next_index, sequences = None, 0, {}
-    for event, payload in stream:
-        extra = {"name"} if event == events.STREAM_BLOCK_START and payload["block_type"] == events.TOOL_USE else set()
-        assert set(payload) == CONTRACT_KEYS[event] | extra, (event, payload)
-        if event == events.STREAM_BLOCK_START:
-            assert open_block is None and payload["block_index"] == next_index
-            open_block, next_index = payload, next_index + 1
-        elif event == events.STREAM_BLOCK_DELTA:
-            assert payload["text"] and payload["block_type"] in (events.TEXT, events.THINKING)
-            assert (payload["block_index"], payload["block_type"]) == (
-                open_block["block_index"],
-                open_block["block_type"],
-            )
-            index = payload["block_index"]
-            assert payload["sequence"] == sequences.get(index, 0)
-            sequences[index] = payload["sequence"] + 1
-        elif event == events.STREAM_BLOCK_END:
-            assert (payload["block_index"], payload["block_type"]) == (
-                open_block["block_index"],
-                open_block["block_type"],
-            )
-            open_block = None
-    assert open_block is None
-
-
 async def test_a_thinking_reply_streams_thinking_then_text_blocks():
     provider, bridge, hooks = mounted(["<think>Let me see.</think>\n\nIt is four."])
     response = await provider.complete(ask())
     assert bridge.requests[0]["stream"] is True
     stream = hooks.stream()
-    check_contract(stream)
+    contract_blocks(stream)
     starts = [p["block_type"] for e, p in stream if e == events.STREAM_BLOCK_START]
     assert starts == [events.THINKING, events.TEXT]
     by_type = {}
@@ -112,7 +79,7 @@ async def test_tool_calls_are_tool_use_blocks_with_a_name_and_no_deltas(model):
     response = await provider.complete(ask(tools=[CALC]))
     assert [c.name for c in response.tool_calls] == ["calc", "calc"]
     stream = hooks.stream()
-    check_contract(stream)
+    contract_blocks(stream)
     assert [(e, p["block_index"], p.get("name")) for e, p in stream] == [
         (events.STREAM_BLOCK_START, 0, "calc"),
         (events.STREAM_BLOCK_END, 0, None),
@@ -126,7 +93,7 @@ async def test_an_answer_on_the_constrained_path_streams_as_text():
     provider, _, hooks = mounted([json.dumps({"answer": "Forty two, said slowly."})])
     response = await provider.complete(ask(tools=[CALC]))
     stream = hooks.stream()
-    check_contract(stream)
+    contract_blocks(stream)
     text = "".join(p["text"] for e, p in stream if e == events.STREAM_BLOCK_DELTA)
     assert text == "Forty two, said slowly." == response.content[0].text
     assert response.degradation.actual == "grammar-constrained JSON tool calls"
@@ -220,7 +187,7 @@ async def test_stream_reply_yields_thinking_and_text_and_the_hooks_hear_it_too()
     assert "".join(i.text for i in items if isinstance(i, ThinkingDelta)) == "hm"
     assert "".join(i.text for i in items if isinstance(i, TextDelta)) == "yes"
     assert items[-1].content[-1].text == "yes"
-    check_contract(hooks.stream())
+    contract_blocks(hooks.stream())
 
 
 def test_no_public_stream_attribute_for_orchestrators_to_trip_on():
@@ -286,3 +253,25 @@ def test_thinking_splits_the_same_however_the_stream_is_cut(text, cuts):
     answer = "".join(p.text for p in pieces if isinstance(p, TextDelta))
     assert (thinking.strip(), answer) == split_thinking(text)
     assert "</think>" not in thinking
+
+
+async def test_amplifiers_immediate_cancel_stops_the_generation_and_keeps_the_partial_reply():
+    provider, bridge, hooks = mounted([" ".join(["word"] * 50)])
+
+    class Cancellation:
+        is_immediate = False
+
+    provider.coordinator.cancellation = Cancellation()
+    deltas = 0
+
+    async def emit(event, payload):
+        nonlocal deltas
+        await Hooks.emit(hooks, event, payload)
+        deltas += event == events.STREAM_BLOCK_DELTA
+        Cancellation.is_immediate = deltas == 3
+
+    hooks.emit = emit
+    response = await provider.complete(ask())
+    assert response.finish_reason == "abort" and response.content[0].text == "word word word"
+    assert bridge.aborted, "the bridge's stream was closed, which stops the generation"
+    contract_blocks(hooks.stream())
