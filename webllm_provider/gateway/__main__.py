@@ -1,0 +1,56 @@
+"""``python -m webllm_provider.gateway``: serve the gateway on 127.0.0.1 and say
+which URL to open in a browser and which token clients send."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .state import Settings
+
+# A source checkout keeps the bundles js/build.mjs writes here.
+CHECKOUT_WEB = Path(__file__).resolve().parents[2] / "build" / "web"
+TOKEN_VARIABLE = "WEBLLM_GATEWAY_TOKEN"
+
+
+def main(argv: list[str] | None = None) -> None:
+    defaults = Settings(token="")
+    parser = argparse.ArgumentParser(prog="python -m webllm_provider.gateway", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=defaults.host, help="interface to bind (default: loopback only)")
+    parser.add_argument("--port", type=int, default=defaults.port)
+    parser.add_argument("--web-dir", default=str(CHECKOUT_WEB), help="the built bundles (npm run build)")
+    parser.add_argument("--worker", default=defaults.worker, help="the engine worker, relative to --web-dir")
+    parser.add_argument("--cache-size", type=int, default=defaults.cache_size, help="cached results (0: no cache)")
+    parser.add_argument("--max-queue", type=int, default=defaults.max_queue)
+    parser.add_argument("--max-body", type=int, default=defaults.max_body, help="bytes")
+    parser.add_argument("--tab-wait", type=float, default=defaults.tab_wait, help="seconds a request waits for a tab")
+    args = parser.parse_args(argv)
+    token = os.environ.get(TOKEN_VARIABLE) or Settings().token
+    settings = Settings(
+        token=token,
+        host=args.host,
+        port=args.port,
+        web_dir=args.web_dir,
+        worker=args.worker,
+        cache_size=args.cache_size,
+        max_queue=args.max_queue,
+        max_body=args.max_body,
+        tab_wait=args.tab_wait,
+    )
+    app = create_app(settings)
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"WebLLM gateway on {base}\n"
+        f"Open this in a browser with WebGPU and keep the tab open:\n  {base}/#token={token}\n"
+        f"OpenAI clients: base_url={base}/v1  api_key={token}",
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="websockets-sansio")
+
+
+if __name__ == "__main__":
+    main()
