@@ -132,6 +132,7 @@ class Tab:
     def close(self) -> None:
         self.driver.switch_to.window(self.handle)
         self.driver.close()
+        self.driver.switch_to.window(self.driver.window_handles[0])  # the module's blank first window
 
 
 @pytest.fixture(scope="module")
