@@ -81,7 +81,11 @@ class GatewayProcess:
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(15)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:  # uvicorn waits for open streams to end
+                self.process.kill()
+                self.process.wait(10)
 
     def get(self, path: str, **kwargs) -> dict:
         response = self.http.get(path, **kwargs)
