@@ -38,7 +38,11 @@ def test_two_tabs_one_closes_its_request_fails_the_queued_ones_move(client, gate
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(ask_one, i) for i in range(4)]
-        wait_until(lambda: all(t["status"] == "busy" for t in gateway.tabs()) and len(gateway.tabs()) == 2, 30, "both tabs busy")
+        wait_until(
+            lambda: all(t["status"] == "busy" for t in gateway.tabs()) and len(gateway.tabs()) == 2,
+            30,
+            "both tabs busy",
+        )
         wait_until(lambda: gateway.get("/api/status")["queue"]["waiting"] == 2, 30, "two requests queued")
         first.close()
         results = [f.result(timeout=120) for f in futures]
@@ -57,6 +61,9 @@ def test_the_gateway_restarts_while_a_tab_waits(gateway, tab):
         (session,) = wait_until(again.tabs, 60, "the tab to reconnect by itself")
         assert session["loaded"] == MODEL  # the worker kept its model
         response = again.http.post("/v1/chat/completions", json={"messages": ask("still there?")})
-        assert response.status_code == 200 and response.json()["choices"][0]["message"]["content"] == "You said: still there?"
+        assert (
+            response.status_code == 200
+            and response.json()["choices"][0]["message"]["content"] == "You said: still there?"
+        )
     finally:
         again.stop()

@@ -42,16 +42,21 @@ def test_load_reports_progress(gateway, open_tab):
 def test_batch_with_totals(gateway, tab):
     tab.push({"content": "first answer"}, {"error": {"name": "ContextWindowSizeExceededError", "message": "long"}})
     response = gateway.http.post(
-        "/api/batch", json={"requests": [{"model": MODEL, "messages": ask("a")}, {"messages": ask("b")}, {"messages": ask("c")}]}
+        "/api/batch",
+        json={"requests": [{"model": MODEL, "messages": ask("a")}, {"messages": ask("b")}, {"messages": ask("c")}]},
     )
     assert response.status_code == 200, response.text
     batch = response.json()
-    contents = {r["index"]: r["response"]["choices"][0]["message"]["content"] for r in batch["results"] if r["status"] == 200}
+    contents = {
+        r["index"]: r["response"]["choices"][0]["message"]["content"] for r in batch["results"] if r["status"] == 200
+    }
     assert contents == {0: "first answer", 2: "You said: c"}
     assert batch["results"][1]["status"] == 400 and batch["results"][1]["error"]["type"] == "ContextLengthError"
     totals = batch["totals"]
     assert totals["prompts"] == 3 and totals["succeeded"] == 2 and totals["failed"] == 1
-    assert totals["total_tokens"] == sum(r["response"]["usage"]["total_tokens"] for r in batch["results"] if r["status"] == 200)
+    assert totals["total_tokens"] == sum(
+        r["response"]["usage"]["total_tokens"] for r in batch["results"] if r["status"] == 200
+    )
     assert totals["total_time_ms"] > 0
     bad = gateway.http.post("/api/batch", json={"requests": [{"messages": []}]})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "requests[0].messages"
@@ -88,7 +93,12 @@ def test_the_cache_serves_deterministic_requests_keyed_by_the_whole_request(cach
     chat(gateway, messages=ask("same"))  # not deterministic: never cached
     chat(gateway, messages=ask("same"))
     assert len(tab.received()) == 4
-    streamed = [gateway.http.post("/v1/chat/completions", json={"model": MODEL, "messages": ask("s"), "seed": 7, "stream": True}).text for _ in range(2)]
+    streamed = [
+        gateway.http.post(
+            "/v1/chat/completions", json={"model": MODEL, "messages": ask("s"), "seed": 7, "stream": True}
+        ).text
+        for _ in range(2)
+    ]
     assert streamed[0] == streamed[1] and len(tab.received()) == 5
     cache = gateway.get("/api/metrics")["cache"]
     assert cache["hits"] == 2 and cache["entries"] == 2 and cache["capacity"] == 2  # bounded: the oldest went

@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> None:
         f"OpenAI clients: base_url={base}/v1  api_key={token}",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="websockets-sansio", timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level="warning", ws="websockets-sansio", timeout_graceful_shutdown=5
+    )
 
 
 if __name__ == "__main__":
