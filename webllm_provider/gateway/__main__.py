@@ -9,12 +9,12 @@ from pathlib import Path
 
 import uvicorn
 
+from .._compat._not_in_pyodide import GATEWAY_TOKEN
 from .app import create_app
 from .state import Settings
 
 # A source checkout keeps the bundles js/build.mjs writes here.
 CHECKOUT_WEB = Path(__file__).resolve().parents[2] / "build" / "web"
-TOKEN_VARIABLE = "WEBLLM_GATEWAY_TOKEN"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-body", type=int, default=defaults.max_body, help="bytes")
     parser.add_argument("--tab-wait", type=float, default=defaults.tab_wait, help="seconds a request waits for a tab")
     args = parser.parse_args(argv)
-    token = os.environ.get(TOKEN_VARIABLE) or Settings().token
+    token = os.environ.get(GATEWAY_TOKEN) or Settings().token
     settings = Settings(
         token=token,
         host=args.host,
