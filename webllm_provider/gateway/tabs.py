@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import secrets
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -22,6 +23,8 @@ from typing import Any
 from ..bridge import BridgeError
 
 _ids = itertools.count(1)
+# Ids are unique across restarts: a tab may still hold requests of the gateway it was connected to before.
+_RUN = secrets.token_hex(3)
 # Event kinds a tab reports for a job (docs/gateway.md, "Tab protocol").
 CHUNK, RESULT, DONE, ERROR, PROGRESS = "chunk", "result", "done", "error", "progress"
 _TERMINAL = (RESULT, DONE, ERROR)
@@ -39,7 +42,7 @@ class Job:
 
     kind: str  # "generate" or "load"
     payload: dict[str, Any]
-    id: str = field(default_factory=lambda: f"gw-{next(_ids)}")
+    id: str = field(default_factory=lambda: f"gw-{_RUN}-{next(_ids)}")
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
     tab: Tab | None = None
     finished: bool = False
