@@ -36,10 +36,32 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
   let socket = null;
   let retryMs = RETRY_FIRST_MS;
   let stopped = false;
+  /** @type {Map<string, object[]>} chunks not sent yet, per request */
+  const unsent = new Map();
 
   /** @param {object} message */
   const send = (message) => {
     if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  };
+
+  /**
+   * Chunks that arrive together (the worker pushes piled-up chunks in one
+   * message) leave in one WebSocket message, sent once this task is over.
+   * @param {string} id
+   * @param {object} chunk
+   */
+  const queueChunk = (id, chunk) => {
+    const chunks = unsent.get(id);
+    if (chunks) return void chunks.push(chunk);
+    unsent.set(id, [chunk]);
+    setTimeout(() => flush(id), 0);
+  };
+
+  /** @param {string} id */
+  const flush = (id) => {
+    const chunks = unsent.get(id);
+    unsent.delete(id);
+    if (chunks) send({ type: "chunks", id, chunks });
   };
 
   /**
@@ -50,8 +72,11 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
   const run = async (id, work) => {
     running.add(id);
     try {
-      send({ ...(await work()), id, loaded: bridge.loaded });
+      const end = await work();
+      flush(id);
+      send({ ...end, id, loaded: bridge.loaded });
     } catch (error) {
+      flush(id);
       const { name, message } = normaliseError(error);
       send({ type: "error", id, error: { name, message }, loaded: bridge.loaded });
     } finally {
@@ -68,7 +93,7 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
         onStatus("working", bridge.loaded ?? undefined);
         return run(id, async () => {
           if (!message.stream) return { type: "result", completion: await bridge.complete(message.request, { requestId: id }) };
-          await bridge.stream(message.request, (chunk) => send({ type: "chunk", id, chunk }), { requestId: id });
+          await bridge.stream(message.request, (chunk) => queueChunk(id, chunk), { requestId: id });
           return { type: "done" };
         });
       case "load":

@@ -20,7 +20,7 @@ from ..bridge import BridgeError, completion_as_chunks
 from .errors import error_body, gateway_body, status_of, tab_failure
 from .metrics import Record
 from .state import Gateway
-from .tabs import CHUNK, Job, QueueFull
+from .tabs import CHUNKS, Job, QueueFull
 from .tools import constrain, constrained_plan, read_back
 
 _CACHEABLE = ("stop", "length", "tool_calls")
@@ -149,9 +149,10 @@ async def complete(run: Completion, request: Request | None = None) -> dict[str,
     return completion
 
 
-async def stream(run: Completion, request: Request) -> AsyncIterator[dict[str, Any]]:
-    """The chunks of a streamed completion, with the first one already there (so
-    a failure before any reply is still an HTTP error), or Refused."""
+async def stream(run: Completion, request: Request) -> AsyncIterator[list[dict[str, Any]]]:
+    """The chunks of a streamed completion in batches (as the tab sent them), with
+    the first batch already there, so a failure before any reply is still an
+    HTTP error; or Refused."""
     cached = run.cached_result()
     if cached is not None:
         run.finish(200, cached[0], cached[-1].get("usage"))
@@ -166,7 +167,7 @@ async def stream(run: Completion, request: Request) -> AsyncIterator[dict[str, A
             run.finish(200, completion, completion.get("usage"))
             return _replay(chunks)
         events = job.stream()
-        first = await _next_chunk(events)
+        first = await _next_batch(events)
     except (BridgeError, LLMError) as exc:
         run.close()
         raise run.failure(exc) from None
@@ -175,21 +176,20 @@ async def stream(run: Completion, request: Request) -> AsyncIterator[dict[str, A
     return _relay(run, first, events)
 
 
-async def _replay(chunks: list[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
-    for chunk in chunks:
-        yield chunk
+async def _replay(chunks: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
+    yield chunks
 
 
 async def _relay(
-    run: Completion, first: dict[str, Any] | None, events: AsyncIterator[tuple[str, Any]]
-) -> AsyncIterator[dict[str, Any]]:
-    chunks = [] if first is None else [first]
-    if first is not None:
+    run: Completion, first: list[dict[str, Any]], events: AsyncIterator[tuple[str, Any]]
+) -> AsyncIterator[list[dict[str, Any]]]:
+    chunks = list(first)
+    if first:
         yield first
     try:
-        while (chunk := await _next_chunk(events)) is not None:
-            chunks.append(chunk)
-            yield chunk
+        while batch := await _next_batch(events):
+            chunks += batch
+            yield batch
     except (BridgeError, LLMError) as exc:
         raise run.failure(exc) from None
     except (GeneratorExit, asyncio.CancelledError):
@@ -202,11 +202,12 @@ async def _relay(
     run.finish(200, {"choices": [{"finish_reason": finish_reason}]}, chunks[-1].get("usage") if chunks else None)
 
 
-async def _next_chunk(events: AsyncIterator[tuple[str, Any]]) -> dict[str, Any] | None:
+async def _next_batch(events: AsyncIterator[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """The next chunks the tab sent; empty at the end."""
     async for kind, value in events:
-        if kind == CHUNK:
+        if kind == CHUNKS and value:
             return value
-    return None
+    return []
 
 
 def _cancel_on_disconnect(request: Request | None, cancel: Callable[[], None]) -> Callable[[], None]:

@@ -51,13 +51,19 @@ async def chat_completions(request: Request) -> Response:
     )
 
 
-async def server_sent(chunks: AsyncIterator[dict[str, Any]], *, include_usage: bool) -> AsyncIterator[str]:
+async def server_sent(batches: AsyncIterator[list[dict[str, Any]]], *, include_usage: bool) -> AsyncIterator[str]:
     """OpenAI's stream: ``data: <chunk>`` events, then ``data: [DONE]``; a failure
-    after the first chunk is an ``error`` event, as OpenAI sends it."""
+    after the first chunk is an ``error`` event, as OpenAI sends it. Chunks that
+    arrived together are written together."""
     try:
-        async for chunk in chunks:
-            if chunk.get("choices") or include_usage:
-                yield f"data: {json.dumps(chunk, separators=(',', ':'))}\n\n"
+        async for batch in batches:
+            events = "".join(
+                f"data: {json.dumps(chunk, separators=(',', ':'))}\n\n"
+                for chunk in batch
+                if chunk.get("choices") or include_usage
+            )
+            if events:
+                yield events
     except Refused as exc:
         yield f"data: {json.dumps(exc.body)}\n\n"
         return

@@ -26,7 +26,7 @@ _ids = itertools.count(1)
 # Ids are unique across restarts: a tab may still hold requests of the gateway it was connected to before.
 _RUN = secrets.token_hex(3)
 # Event kinds a tab reports for a job (docs/gateway.md, "Tab protocol").
-CHUNK, RESULT, DONE, ERROR, PROGRESS = "chunk", "result", "done", "error", "progress"
+CHUNKS, RESULT, DONE, ERROR, PROGRESS = "chunks", "result", "done", "error", "progress"
 _TERMINAL = (RESULT, DONE, ERROR)
 
 
@@ -168,15 +168,15 @@ class Scheduler:
             tab.loaded = message["loaded"]
         if kind == PROGRESS:
             tab.progress = message.get("report")
-        if job is None or message.get("id") != job.id or kind not in (CHUNK, PROGRESS, *_TERMINAL):
+        if job is None or message.get("id") != job.id or kind not in (CHUNKS, PROGRESS, *_TERMINAL):
             return
         if kind == ERROR:
             error = message.get("error") or {}
             value: Any = BridgeError(str(error.get("name") or "Error"), str(error.get("message") or ""))
         else:
             value = (
-                message.get("chunk")
-                if kind == CHUNK
+                message.get("chunks")
+                if kind == CHUNKS
                 else message.get("completion")
                 if kind == RESULT
                 else message.get("report")
