@@ -76,10 +76,12 @@ demo: $(DIST_LOCK)
 
 bench: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/gateway.py
 
 # The benchmark with tiny counts (under 30 s): make test checks that it runs, not its numbers.
 bench-smoke: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PY) bench/run.py --smoke
+	$(PY) bench/gateway.py --smoke
 
 dist: $(DIST_LOCK)
 

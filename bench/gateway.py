@@ -8,9 +8,10 @@ handler.
 
 Measures:
 - chunks/s of one unpaced streamed reply, consumed (a) in the tab by a plain
-  JavaScript callback on the bridge (what the gateway builds on) and (b) by the
-  official openai SDK through the gateway (WebSocket, SSE); the difference per
-  chunk is what the gateway adds. In-page Python's own addition comes from
+  JavaScript callback on the bridge (what the gateway builds on), (b) through
+  the gateway (WebSocket, SSE) by a client that only reads and parses each
+  chunk's JSON, and (c) by the official openai SDK; the difference per chunk
+  between (c) and (a) is what the gateway and the SDK add. In-page Python's own addition comes from
   bench/run.py (max_chunks_per_s: py-provider vs js-bridge), when its results
   are there, for the ratio the issue asks for (within 2x).
 - a one-token request's round trip through the gateway (openai SDK, non-streamed).
@@ -40,10 +41,20 @@ def _tool(name: str):
     return module
 
 
-def chunk_rates(tab, client, model: str, tokens: int, runs: int) -> dict:
+def chunk_rates(tab, client, http, model: str, tokens: int, runs: int) -> dict:
     reply = {"content": " ".join(["tok"] * tokens)}
-    in_tab, via_gateway = [], []
+    request = {"model": model, "messages": [{"role": "user", "content": "go"}]}
+    in_tab, via_gateway, raw = [], [], []
     for _ in range(runs):
+        tab.push(reply)
+        first, count = 0.0, 0
+        with http.stream("POST", "/v1/chat/completions", json={**request, "stream": True}) as response:
+            for line in response.iter_lines():
+                if line.startswith("data: {"):
+                    first = first or time.perf_counter()
+                    count += 1
+                    json.loads(line[6:])
+        raw.append(count / (time.perf_counter() - first))
         tab.push(reply)
         in_tab.append(
             tab.js(
@@ -52,7 +63,7 @@ def chunk_rates(tab, client, model: str, tokens: int, runs: int) -> dict:
                 await webllmGateway.bridge.stream(arguments[0], () => { first ||= performance.now(); count++; });
                 return count / ((performance.now() - first) / 1000);
                 """,
-                {"model": model, "messages": [{"role": "user", "content": "go"}]},
+                request,
             )
         )
         tab.push(reply)
@@ -66,6 +77,7 @@ def chunk_rates(tab, client, model: str, tokens: int, runs: int) -> dict:
     js, sdk = statistics.median(in_tab), statistics.median(via_gateway)
     return {
         "chunks_per_s_js_in_tab": round(js, 1),
+        "chunks_per_s_sse_json_via_gateway": round(statistics.median(raw), 1),
         "chunks_per_s_openai_sdk_via_gateway": round(sdk, 1),
         "added_ms_per_chunk_gateway": round(1000 / sdk - 1000 / js, 4),
     }
@@ -133,7 +145,7 @@ def main() -> int:
         tab = harness.open_tab(driver, gateway)
         with OpenAI(base_url=f"{gateway.url}/v1", api_key=gateway.token, max_retries=0, timeout=300) as client:
             results = {
-                **chunk_rates(tab, client, harness.MODEL, tokens, runs),
+                **chunk_rates(tab, client, gateway.http, harness.MODEL, tokens, runs),
                 **round_trip(client, harness.MODEL, 5 if args.smoke else 200),
                 "throughput": throughput(gateway.url, gateway.token, harness.MODEL, 8, per_client),
             }
