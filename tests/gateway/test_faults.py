@@ -67,3 +67,28 @@ def test_the_gateway_restarts_while_a_tab_waits(gateway, tab):
         )
     finally:
         again.stop()
+
+
+@pytest.fixture
+def impatient_gateway():
+    process = GatewayProcess("--tab-wait", "1").start()
+    yield process
+    process.stop()
+
+
+def test_without_a_tab_a_request_fails_as_unavailable_after_tab_wait(impatient_gateway):
+    response = impatient_gateway.http.post("/v1/chat/completions", json={"messages": ask("anyone?")})
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "WorkerError" and "No browser tab" in error["webllm_message"] and error["retryable"]
+
+
+def test_a_request_sent_before_any_tab_is_served_when_one_connects(gateway, open_tab):
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        body = {"model": MODEL, "messages": ask("early")}
+        waiting = pool.submit(gateway.http.post, "/v1/chat/completions", json=body)
+        wait_until(lambda: gateway.get("/api/status")["queue"]["waiting"] == 1, 20, "the request to queue")
+        open_tab(gateway, model=None)
+        response = waiting.result(timeout=60)
+    # The tab loads the model the request names, then answers.
+    assert response.status_code == 200 and response.json()["choices"][0]["message"]["content"] == "You said: early"

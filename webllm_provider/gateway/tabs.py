@@ -120,7 +120,7 @@ class Scheduler:
         job = Job(kind, payload)
         self.pending.append(job)
         if not self.tabs:
-            asyncio.get_running_loop().call_later(self.tab_wait, self._expire, job)
+            self._expire_later(job)
         self._dispatch()
         return job
 
@@ -138,6 +138,9 @@ class Scheduler:
         """Seconds until a place in the queue is likely free (at least 1)."""
         average = sum(self._durations) / len(self._durations) if self._durations else 1.0
         return max(1, math.ceil(average * (len(self.pending) + 1) / max(1, len(self.tabs))))
+
+    def _expire_later(self, job: Job) -> None:
+        asyncio.get_running_loop().call_later(self.tab_wait, self._expire, job)
 
     def _expire(self, job: Job) -> None:
         if job in self.pending and not self.tabs:
@@ -158,6 +161,9 @@ class Scheduler:
                 tab.job, ERROR, BridgeError("WorkerError", f"The browser tab running this request ({tab.id}) closed.")
             )
             tab.job = None
+        if not self.tabs:  # the last tab went: what waits for one gets tab_wait seconds
+            for job in self.pending:
+                self._expire_later(job)
         self._dispatch()
 
     def report(self, tab: Tab, message: dict[str, Any]) -> None:
