@@ -29,7 +29,16 @@ const RETRY_MAX_MS = 5000;
  * @param {TabOptions} options
  */
 export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} }) {
-  const bridge = new Bridge({ workerUrl });
+  /** @type {string | null} the job running now: the gateway sends one at a time */
+  let current = null;
+  const bridge = new Bridge({
+    workerUrl,
+    // Every load reports progress, whether a load job or a request naming another model asked for it.
+    onProgress: (report) => {
+      send({ type: "progress", id: current, report });
+      onStatus("loading", report.text);
+    },
+  });
   /** @type {Set<string>} requests of the current connection still running */
   const running = new Set();
   /** @type {WebSocket | null} */
@@ -71,6 +80,7 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
    */
   const run = async (id, work) => {
     running.add(id);
+    current = id;
     try {
       const end = await work();
       flush(id);
@@ -81,6 +91,7 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
       send({ type: "error", id, error: { name, message }, loaded: bridge.loaded });
     } finally {
       running.delete(id);
+      if (current === id) current = null;
       onStatus(running.size ? "working" : "connected", bridge.loaded ?? undefined);
     }
   };
@@ -98,10 +109,7 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
         });
       case "load":
         return run(id, async () => {
-          await bridge.load(message.model, (report) => {
-            send({ type: "progress", id, report });
-            onStatus("loading", report.text);
-          });
+          await bridge.load(message.model);
           return { type: "done" };
         });
       case "abort":

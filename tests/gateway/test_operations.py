@@ -1,5 +1,7 @@
 """The /api operations: models, load progress, batch, metrics, history, clear, cache, sessions."""
 
+import concurrent.futures
+
 import pytest
 
 from .conftest import MODEL, GatewayProcess, ask, load, wait_until
@@ -37,6 +39,13 @@ def test_load_reports_progress(gateway, open_tab):
     assert gateway.get("/api/status")["loaded"] == MODEL
     failed = gateway.http.post("/api/models/Nope-MLC/load")
     assert "event: error" in failed.text and "ModelNotFoundError" in failed.text
+    # A request naming another model loads it first; its progress shows in the tab's status.
+    tab.control("setLoadDelay", ms=3000)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        other = "Llama-3.2-1B-Instruct-q4f32_1-MLC"
+        reply = pool.submit(chat, gateway, model=other, messages=ask("hi"))
+        wait_until(lambda: (gateway.tabs()[0]["progress"] or {}).get("text"), 20, "load progress in the status")
+        assert reply.result(timeout=60)["model"] == other
 
 
 def test_batch_with_totals(gateway, tab):

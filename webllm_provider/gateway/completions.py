@@ -79,13 +79,11 @@ class Completion:
 
     # -- finishing ---------------------------------------------------------------
 
-    def failure(self, exc: Exception) -> Refused:
-        if isinstance(exc, BridgeError):
-            status, body = tab_failure(exc, self.model)
-        elif isinstance(exc, LLMError):
-            status, body = status_of(exc), error_body(exc)
-        else:
-            raise exc
+    def failure(self, exc: BridgeError | LLMError) -> Refused:
+        """A failure in the tab (BridgeError) or in reading its reply back (a typed error)."""
+        status, body = (
+            tab_failure(exc, self.model) if isinstance(exc, BridgeError) else (status_of(exc), error_body(exc))
+        )
         return self._refuse(status, body)
 
     def _refuse(self, status: int, body: dict[str, Any]) -> Refused:
