@@ -65,6 +65,17 @@ async def test_streaming_and_closing_the_stream_stops_the_tab(bridge, gateway, t
     wait_until(lambda: gateway.tabs()[0]["status"] == "idle", 30, "the generation to stop")
 
 
+async def test_the_provider_loads_models_with_progress(bridge, tab):
+    provider = WebLLMProvider(bridge=bridge)
+    tab.control("setLoadDelay", ms=300)
+    reports = []
+    assert await provider.load_model(HERMES, on_progress=reports.append) == HERMES
+    assert len(reports) >= 2 and reports[-1]["progress"] == 1
+    assert await bridge.loaded_model() == HERMES
+    with pytest.raises(NotFoundError):
+        await provider.load_model("Nope-q4f32_1-MLC")
+
+
 async def test_failures_are_the_providers_typed_errors(bridge, tab):
     provider = WebLLMProvider({"default_model": MODEL}, bridge=bridge)
     tab.push({"error": {"name": "DeviceLostError", "message": "lost"}})

@@ -19,7 +19,7 @@ import httpx
 from httpx_sse import aconnect_sse
 
 from .. import ConfigurationError, InvalidRequestError, LLMError, ProviderUnavailableError
-from ..bridge import BridgeError
+from ..bridge import BridgeError, ProgressCallback
 
 _REFUSALS: dict[int, type[LLMError]] = {
     400: InvalidRequestError,
@@ -69,6 +69,19 @@ class GatewayBridge:
     async def loaded_model(self) -> str | None:
         response = await self._get("/api/status")
         return response["loaded"]
+
+    async def load(self, model_id: str, on_progress: ProgressCallback | None = None) -> None:
+        """Load a model in a tab, with WebLLM's progress reports."""
+        async with aconnect_sse(self._client, "POST", f"/api/models/{model_id}/load") as source:
+            if source.response.status_code != 200:
+                raise _failure(source.response.status_code, await source.response.aread())
+            async for event in source.aiter_sse():
+                if event.event == "progress" and on_progress is not None:
+                    on_progress(json.loads(event.data))
+                elif event.event == "error":
+                    raise _failure(200, event.data.encode())
+                elif event.event == "loaded":
+                    return
 
     async def aclose(self) -> None:
         await self._client.aclose()
