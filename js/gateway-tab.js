@@ -123,16 +123,16 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
   };
 
   const open = () => {
-    const current = new WebSocket(socketUrl, [SUBPROTOCOL, `token.${token}`]);
-    socket = current;
-    current.onopen = async () => {
+    const opened = new WebSocket(socketUrl, [SUBPROTOCOL, `token.${token}`]);
+    socket = opened;
+    opened.onopen = async () => {
       retryMs = RETRY_FIRST_MS;
       const { models, gpu, loaded } = await bridge.models();
       send({ type: "hello", models, gpu, loaded });
       onStatus("connected", loaded ?? undefined);
     };
-    current.onmessage = (event) => handle(JSON.parse(event.data));
-    current.onclose = (event) => {
+    opened.onmessage = (event) => handle(JSON.parse(event.data));
+    opened.onclose = (event) => {
       // The gateway has failed whatever this connection was running: stop it here too.
       for (const id of running) bridge.abort(id);
       if (stopped || event.code === CLOSED_BY_GATEWAY) {
