@@ -48,6 +48,20 @@ def test_load_reports_progress(gateway, open_tab):
         assert reply.result(timeout=60)["model"] == other
 
 
+def test_per_model_configuration(gateway, tab):
+    response = gateway.http.put(f"/api/models/{MODEL}/config", json={"temperature": 0.3, "max_tokens": 20})
+    assert response.json() == {"model": MODEL, "config": {"temperature": 0.3, "max_tokens": 20}}
+    chat(gateway, messages=ask("configured"))
+    chat(gateway, messages=ask("mine"), temperature=1.1)
+    first, second = tab.received()[-2:]
+    assert (first["temperature"], first["max_tokens"]) == (0.3, 20)
+    assert (second["temperature"], second["max_tokens"]) == (1.1, 20)  # the request's own value wins
+    assert gateway.get(f"/api/models/{MODEL}")["config"] == {"temperature": 0.3, "max_tokens": 20}
+    for bad in ({"temperature": 5}, {"colour": "red"}, {"tool_mode": "native"}, [1]):
+        assert gateway.http.put(f"/api/models/{MODEL}/config", json=bad).status_code == 400
+    assert gateway.http.put("/api/models/Nope-MLC/config", json={}).status_code == 404
+
+
 def test_batch_with_totals(gateway, tab):
     tab.push({"content": "first answer"}, {"error": {"name": "ContextWindowSizeExceededError", "message": "long"}})
     response = gateway.http.post(

@@ -48,6 +48,8 @@ class Completion:
         self.stream = bool(self.body.get("stream"))
         self.include_usage = bool((self.body.get("stream_options") or {}).get("include_usage"))
         self.model = self.body.get("model") or self.gateway.loaded_model()
+        # The model's configured defaults, under what the request says itself.
+        self.body = {**self.gateway.model_config.get(self.model or "", {}), **self.body}
         try:
             self.plan = constrained_plan(self.body, self.gateway.record(self.model))
             self.tab_request = (

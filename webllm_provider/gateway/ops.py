@@ -13,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .. import NotFoundError
+from .. import ConfigurationError, NotFoundError
 from ..bridge import BridgeError
 from ..catalog import choose_default_model, fits
+from ..config import ProviderConfig
 from . import completions
 from .completions import Completion, Refused
 from .errors import gateway_error, invalid, tab_failure, typed_response
@@ -50,6 +51,7 @@ def _describe_model(
 ) -> dict[str, Any]:
     return {
         **record,
+        "config": gw.model_config.get(record["model_id"], {}),
         "fits": fits(record, gpu),
         "recommended": record["model_id"] == recommended,
         "loaded_in": gw.loaded_in(record["model_id"]),
@@ -77,6 +79,25 @@ async def model_info(request: Request) -> Response:
         return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider="webllm", model=model_id))
     records, gpu = gw.catalog()
     return JSONResponse(_describe_model(gw, record, gpu, choose_default_model(records, gpu)))
+
+
+async def configure(request: Request) -> Response:
+    """Sampling defaults for one model's requests (the provider's config fields; a request's own values win)."""
+    gw = gateway(request)
+    model_id = request.path_params["model_id"]
+    if gw.record(model_id) is None:
+        return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider="webllm", model=model_id))
+    try:
+        body = await read_json(request, gw.settings.max_body)
+        if not isinstance(body, dict) or {"default_model", "timeout", "tool_mode"} & set(body):
+            return invalid("The body must be an object of sampling fields (temperature, top_p, max_tokens, ...).")
+        config = ProviderConfig.from_dict(body).sampling()
+    except BodyError as exc:
+        return exc.response
+    except ConfigurationError as exc:
+        return invalid(str(exc))
+    gw.model_config[model_id] = config
+    return JSONResponse({"model": model_id, "config": config})
 
 
 async def load(request: Request) -> Response:
@@ -195,6 +216,7 @@ ROUTES = [
     Route("/api/models", models, methods=["GET"]),
     Route("/api/models/{model_id}", model_info, methods=["GET"]),
     Route("/api/models/{model_id}/load", load, methods=["POST"]),
+    Route("/api/models/{model_id}/config", configure, methods=["PUT"]),
     Route("/api/batch", batch, methods=["POST"]),
     Route("/api/metrics", metrics, methods=["GET"]),
     Route("/api/history", history, methods=["GET"]),

@@ -38,6 +38,8 @@ class Gateway:
         self.scheduler = Scheduler(max_queue=settings.max_queue, tab_wait=settings.tab_wait)
         self.cache = ResultCache(settings.cache_size)
         self.metrics = Metrics(settings.history_size)
+        # model id -> sampling defaults its requests get (PUT /api/models/{id}/config)
+        self.model_config: dict[str, dict[str, Any]] = {}
 
     def catalog(self) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """WebLLM's model records and the GPU, as the first connected tab reported them."""
