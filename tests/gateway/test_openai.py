@@ -99,6 +99,18 @@ def test_a_closed_stream_stops_the_generation_in_the_tab(client, gateway, tab):
     assert client.chat.completions.create(model=MODEL, messages=ask("x")).choices[0].message.content == "next one"
 
 
+def test_a_client_that_gives_up_on_a_non_streamed_request_stops_the_tab(gateway, tab):
+    tab.push({"content": "word " * 2000, "tokens_per_second": 20}, {"content": "next one"})
+    with pytest.raises(openai.APITimeoutError):
+        openai.OpenAI(
+            base_url=f"{gateway.url}/v1", api_key=gateway.token, max_retries=0, timeout=2
+        ).chat.completions.create(model=MODEL, messages=ask("long"))
+    wait_until(lambda: gateway.tabs()[0]["status"] == "idle", 30, "the tab to stop generating")
+    wait_until(lambda: any(r["status"] == 499 for r in gateway.get("/api/history")["history"]), 10, "the record")
+    (record,) = gateway.get("/api/history")["history"]
+    assert record["finish_reason"] == "abort" and record["error"] == "the client went away"
+
+
 def test_errors_arrive_as_the_sdks_typed_exceptions(client, gateway, tab):
     with pytest.raises(openai.NotFoundError) as missing:
         client.chat.completions.create(model="No-Such-Model-q4f32_1-MLC", messages=ask("Hi"))

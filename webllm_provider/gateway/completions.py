@@ -43,6 +43,7 @@ class Completion:
     job: Job | None = None
     cached: bool = False
     recorded: bool = False
+    client_gone: bool = False
 
     def __post_init__(self) -> None:
         self.stream = bool(self.body.get("stream"))
@@ -126,6 +127,11 @@ class Completion:
         if self.job is not None:
             self.gateway.scheduler.cancel(self.job)
 
+    def abandon(self) -> None:
+        """The client went away before its reply: stop the job, record it as such."""
+        self.client_gone = True
+        self.close()
+
 
 async def complete(run: Completion, request: Request | None = None) -> dict[str, Any]:
     """A non-streamed completion, or Refused."""
@@ -134,7 +140,7 @@ async def complete(run: Completion, request: Request | None = None) -> dict[str,
         run.finish(200, cached, cached.get("usage"))
         return cached
     job = run.submit()
-    watcher = _cancel_on_disconnect(request, run.close)
+    watcher = _cancel_on_disconnect(request, run.abandon)
     try:
         completion = await job.result()
         if run.plan:
@@ -144,8 +150,11 @@ async def complete(run: Completion, request: Request | None = None) -> dict[str,
     finally:
         watcher()
         run.close()
-    run.remember(completion, completion["choices"][0].get("finish_reason"))
-    run.finish(200, completion, completion.get("usage"))
+    if run.client_gone:
+        run.finish(499, completion, completion.get("usage"), error="the client went away")
+    else:
+        run.remember(completion, completion["choices"][0].get("finish_reason"))
+        run.finish(200, completion, completion.get("usage"))
     return completion
 
 
@@ -158,7 +167,7 @@ async def stream(run: Completion, request: Request) -> AsyncIterator[list[dict[s
         run.finish(200, cached[0], cached[-1].get("usage"))
         return _replay(cached)
     job = run.submit()
-    watcher = _cancel_on_disconnect(request, run.close)
+    watcher = _cancel_on_disconnect(request, run.abandon)
     try:
         if run.plan:
             completion = read_back(run.plan, await job.result())
