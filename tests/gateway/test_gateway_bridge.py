@@ -95,3 +95,13 @@ async def test_a_wrong_token_is_a_configuration_error(gateway):
     with pytest.raises(ConfigurationError):
         await bridge.list_models()
     await bridge.aclose()
+
+
+async def test_a_provider_timeout_stops_the_generation_in_the_tab(bridge, gateway, tab):
+    from webllm_provider import LLMTimeoutError
+
+    provider = WebLLMProvider({"default_model": MODEL, "timeout": 1}, bridge=bridge)
+    tab.push({"content": "word " * 2000, "tokens_per_second": 20})
+    with pytest.raises(LLMTimeoutError):
+        await provider.complete({"messages": ask("long")})
+    wait_until(lambda: gateway.tabs()[0]["status"] == "idle", 30, "the generation to stop")
