@@ -1,5 +1,7 @@
-"""``python -m webllm_provider.gateway``: serve the gateway on 127.0.0.1 and say
-which URL to open in a browser and which token clients send."""
+"""Serve the local WebLLM gateway (on 127.0.0.1 by default) and print the URL to open and the token.
+
+``python -m webllm_provider.gateway``; the token comes from WEBLLM_GATEWAY_TOKEN or is new each start.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +43,10 @@ def main(argv: list[str] | None = None) -> None:
         max_body=args.max_body,
         tab_wait=args.tab_wait,
     )
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except FileNotFoundError as missing:
+        raise SystemExit(str(missing)) from None
     base = f"http://{args.host}:{args.port}"
     print(
         f"WebLLM gateway on {base}\n"
