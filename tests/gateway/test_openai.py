@@ -46,6 +46,9 @@ def test_stream_with_and_without_usage(client, tab):
 def test_models(client, tab):
     ids = [m.id for m in client.models.list()]
     assert MODEL in ids and HERMES in ids and len(ids) > 50
+    assert client.models.retrieve(HERMES).id == HERMES
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("Nope-q4f32_1-MLC")
 
 
 def test_native_tool_calls_on_a_hermes_model(client, gateway, tab):

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from .. import NotFoundError
 from ..catalog import is_chat_model
 from . import completions
 from .completions import Completion, Refused
@@ -70,17 +71,25 @@ async def server_sent(batches: AsyncIterator[list[dict[str, Any]]], *, include_u
     yield "data: [DONE]\n\n"
 
 
+def _model(record: dict[str, Any]) -> dict[str, Any]:
+    return {"id": record["model_id"], "object": "model", "created": 0, "owned_by": "webllm"}
+
+
 async def models(request: Request) -> Response:
     records, _ = gateway(request).catalog()
-    data = [
-        {"id": r["model_id"], "object": "model", "created": 0, "owned_by": "webllm"}
-        for r in records
-        if is_chat_model(r)
-    ]
-    return JSONResponse({"object": "list", "data": data})
+    return JSONResponse({"object": "list", "data": [_model(r) for r in records if is_chat_model(r)]})
+
+
+async def model(request: Request) -> Response:
+    model_id = request.path_params["model_id"]
+    record = gateway(request).record(model_id)
+    if record is None or not is_chat_model(record):
+        return typed_response(NotFoundError(f"WebLLM has no chat model {model_id!r}.", provider="webllm"))
+    return JSONResponse(_model(record))
 
 
 ROUTES = [
     Route("/v1/chat/completions", chat_completions, methods=["POST"]),
     Route("/v1/models", models, methods=["GET"]),
+    Route("/v1/models/{model_id}", model, methods=["GET"]),
 ]
