@@ -46,7 +46,7 @@ class Job:
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
     tab: Tab | None = None
     finished: bool = False
-    accepted_at: float = field(default_factory=time.monotonic)
+    dispatched_at: float = 0.0
 
     @property
     def model(self) -> str | None:
@@ -191,7 +191,7 @@ class Scheduler:
             tab.job = None
             tab.served += 1
             tab.progress = None
-            self._durations.append(time.monotonic() - job.accepted_at)
+            self._durations.append(time.monotonic() - job.dispatched_at)  # the tab's time, not the queue's
             self._finish(job, kind, value)
             self._dispatch()
         else:
@@ -209,5 +209,6 @@ class Scheduler:
             job = self.pending.popleft()
             tab = min(idle, key=lambda t: (t.loaded != job.model if job.model else t.loaded is None, t.served))
             job.tab = tab
+            job.dispatched_at = time.monotonic()
             tab.job = job
             tab.post({"type": job.kind, "id": job.id, **job.payload})
