@@ -1,0 +1,25 @@
+"""A context manager for the gateway tests: every message, in order."""
+
+
+class ListContext:
+    def __init__(self) -> None:
+        self.messages = []
+
+    async def add_message(self, message):
+        self.messages.append(message)
+
+    async def get_messages_for_request(self, token_budget=None, provider=None):
+        return list(self.messages)
+
+    async def get_messages(self):
+        return list(self.messages)
+
+    async def set_messages(self, messages):
+        self.messages = list(messages)
+
+    async def clear(self):
+        self.messages = []
+
+
+async def mount(coordinator, config):
+    await coordinator.mount("context", ListContext())
