@@ -7,6 +7,9 @@ from webllm_provider.events import STREAM_BLOCK_DELTA as DELTA
 from webllm_provider.events import STREAM_BLOCK_END as END
 from webllm_provider.events import STREAM_BLOCK_START as START
 
+# Stamped on every event by amplifier-core's hook registry, whoever emits it.
+KERNEL_FIELDS = {"session_id", "parent_id", "timestamp"}
+
 CONTRACT_KEYS = {
     START: {"request_id", "block_index", "block_type"},
     DELTA: {"request_id", "block_index", "block_type", "sequence", "text"},
@@ -20,6 +23,7 @@ def contract_blocks(events):
 
     Returns ("text" | "thinking", text), ("tool_use", name) and ("aborted", error type).
     """
+    events = [(event, {k: v for k, v in data.items() if k not in KERNEL_FIELDS}) for event, data in events]
     (request_id,) = {data["request_id"] for _, data in events}
     assert uuid.UUID(request_id).version == 4, "one uuid4 request_id per stream"
     blocks, open_block, sequence = [], None, 0

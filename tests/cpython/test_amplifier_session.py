@@ -23,7 +23,7 @@ from webllm_provider.events import STREAM_BLOCK_END as END
 from webllm_provider.events import STREAM_BLOCK_START as START
 
 from .fakes import FakeBridge, chunks, completion, webllm_error
-from .stream_contract import contract_blocks
+from .stream_contract import KERNEL_FIELDS, contract_blocks
 from .test_tool_calling import CATALOG, NATIVE_MODEL, PLAIN_MODEL, native_call
 
 MODULES = Path(__file__).parent / "amplifier_modules"
@@ -37,8 +37,6 @@ CALL = {"name": "calculator", "arguments": {"expression": "6*7"}}
 ANSWER = "It is 42."
 
 HEARD = ("llm:request", "llm:response", "provider:retry", "tool:post", START, DELTA, END, ABORTED)
-# Stamped on every event by the kernel's hook registry, whoever emits it.
-KERNEL_FIELDS = {"session_id", "parent_id", "timestamp"}
 
 
 # --- what the model says, on each tool path -------------------------------

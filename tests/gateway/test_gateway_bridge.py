@@ -77,7 +77,7 @@ async def test_the_provider_loads_models_with_progress(bridge, tab):
 
 
 async def test_failures_are_the_providers_typed_errors(bridge, tab):
-    provider = WebLLMProvider({"default_model": MODEL}, bridge=bridge)
+    provider = WebLLMProvider({"default_model": MODEL, "max_retries": 0}, bridge=bridge)  # the error, not a retry
     tab.push({"error": {"name": "DeviceLostError", "message": "lost"}})
     with pytest.raises(ProviderUnavailableError) as lost:
         await provider.complete({"messages": ask("Hi")})
