@@ -18,15 +18,16 @@ from ._compat import (
     LLMError,
     LLMTimeoutError,
     ModelInfo,
+    NotFoundError,
     ProviderInfo,
     StreamError,
     ToolCall,
     default_bridge,
 )
-from .bridge import Bridge, BridgeError, ProgressCallback
-from .catalog import VLM, choose_default_model, is_chat_model, model_info
+from .bridge import Bridge, ProgressCallback
+from .catalog import VLM, choose_default_model, closest, index, is_chat_model, model_info, native_tools
 from .config import ProviderConfig
-from .errors import PROVIDER, from_bridge
+from .errors import PROVIDER, from_exception
 from .request import build_request
 from .response import Expected, Reply, to_chat_response
 from .streaming import StreamAssembler, TextDelta
@@ -76,7 +77,9 @@ def _reading(model: str | None, error: type[LLMError]) -> Iterator[None]:
     """Engine output the provider cannot read fails as a typed error, never a crash."""
     try:
         yield
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+    except LLMError:
+        raise
+    except Exception as exc:  # the reply is not what WebLLM sends: never a crash, never an empty answer
         raise error(
             f"WebLLM returned a reply the provider cannot read ({type(exc).__name__}: {exc}).",
             provider=PROVIDER,
@@ -151,8 +154,10 @@ class WebLLMProvider:
     async def catalog(self) -> list[dict[str, Any]]:
         """WebLLM's own model records, as the bridge reports them."""
         if self._catalog is None:
-            self._catalog = await self._call(self.bridge.list_models(), model=None)
-            self._records = {record["model_id"]: record for record in self._catalog}
+            catalog = await self._call(self.bridge.list_models(), model=None)
+            with _reading(None, LLMError):
+                self._records = index(catalog)
+            self._catalog = catalog
         return self._catalog
 
     async def list_models(self) -> list[ModelInfo]:
@@ -171,7 +176,7 @@ class WebLLMProvider:
         """The configured model, else the loaded one, else the best this GPU runs."""
         if self._model is None:
             loaded_model = getattr(self.bridge, "loaded_model", None)
-            self._model = await loaded_model() if loaded_model else None
+            self._model = await self._call(loaded_model(), model=None) if loaded_model else None
         if self._model is None:
             catalog = await self.catalog()
             self._model = choose_default_model(catalog, await self.gpu_info()) if catalog else None
@@ -182,6 +187,7 @@ class WebLLMProvider:
         model = model_id or await self.default_model()
         if model is None:
             raise ConfigurationError("No model to load: name one, or use a GPU that can run one.", provider=PROVIDER)
+        await self._record(model)
         load = getattr(self.bridge, "load", None)
         if load is None:
             raise ConfigurationError("This bridge cannot load models.", provider=PROVIDER)
@@ -235,8 +241,7 @@ class WebLLMProvider:
     async def _prepare(self, request: Any, kwargs: dict[str, Any], *, stream: bool) -> _Call:
         model = _access.get(request, "model") or kwargs.get("model") or await self.default_model()
         record = await self._record(model)
-        native = bool(record and record.get("native_tools"))
-        plan = plan_tools(request, native_model=native, tool_mode=self.config.tool_mode)
+        plan = plan_tools(request, native_model=bool(record and native_tools(record)), tool_mode=self.config.tool_mode)
         body, expected = build_request(
             request,
             self.config,
@@ -251,13 +256,24 @@ class WebLLMProvider:
         return _Call(self, request, kwargs, model, stream, body, expected, deadline)
 
     async def _record(self, model: str | None) -> dict[str, Any] | None:
-        """WebLLM's catalog record for ``model``, if the bridge has a catalog."""
+        """WebLLM's catalog record for ``model``, if the bridge has a catalog.
+
+        A model the catalog does not list fails here, before anything is sent.
+        """
         if model is None:
             return None
         try:
             await self.catalog()
         except LLMError:
             return None
+        if self._records and model not in self._records:
+            near = closest(model, list(self._records))
+            raise NotFoundError(
+                f"WebLLM's catalog has no model {model!r}. "
+                + (f"Closest: {', '.join(near)}." if near else "Pick one from list_models()."),
+                provider=PROVIDER,
+                model=model,
+            )
         return self._records.get(model)
 
     async def _complete_once(self, call: _Call, body: dict[str, Any], expected: Expected) -> ChatResponse:
@@ -295,8 +311,6 @@ class WebLLMProvider:
                 return await awaitable
             async with asyncio.timeout_at(deadline):
                 return await awaitable
-        except BridgeError as exc:
-            raise from_bridge(exc, model=model) from exc
         except TimeoutError:
             raise LLMTimeoutError(
                 "WebLLM did not finish in time; the generation was stopped. "
@@ -304,6 +318,13 @@ class WebLLMProvider:
                 provider=PROVIDER,
                 model=model,
             ) from None
+        except StopAsyncIteration:
+            raise  # a stream's normal end
+        except Exception as exc:  # whatever the bridge raised; CancelledError is not an Exception and passes
+            typed = from_exception(exc, model=model)
+            if typed is exc:
+                raise
+            raise typed from exc
 
     async def _emit_request(self, body: dict[str, Any], *, stream: bool) -> float:
         await self._emit(

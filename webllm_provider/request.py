@@ -11,6 +11,7 @@ from ._compat import InvalidRequestError
 from .config import ProviderConfig, check_sampling
 from .messages import to_openai_messages
 from .response import Expected
+from .schema import SchemaError, check_schema
 from .tool_calling import ToolPlan, apply
 
 # ChatRequest field (or **kwargs key) -> WebLLM request field.
@@ -95,6 +96,12 @@ def _response_format(response_format: Any) -> tuple[bool, dict[str, Any] | None]
         schema = _access.get(response_format, "json_schema") or _access.get(response_format, "schema")
         if not isinstance(schema, dict):
             raise InvalidRequestError("response_format json_schema needs a JSON Schema object.", provider="webllm")
+        try:
+            check_schema(schema)
+        except SchemaError as exc:
+            raise InvalidRequestError(
+                f"response_format: its JSON Schema cannot be checked: {exc}.", provider="webllm"
+            ) from None
         return True, schema
     raise InvalidRequestError(f"response_format type {kind!r} is not text, json or json_schema.", provider="webllm")
 

@@ -105,9 +105,9 @@ models = st.sampled_from(
     ["Qwen2.5-1.5B-Instruct-q4f32_1-MLC", "Hermes-3-Llama-3.1-8B-q4f32_1-MLC", "Phi-3.5-vision-instruct-q4f32_1-MLC"]
 )
 CATALOG = [
-    {"model_id": "Qwen2.5-1.5B-Instruct-q4f32_1-MLC", "model_type": 0, "native_tools": False},
-    {"model_id": "Hermes-3-Llama-3.1-8B-q4f32_1-MLC", "model_type": 0, "native_tools": True},
-    {"model_id": "Phi-3.5-vision-instruct-q4f32_1-MLC", "model_type": 2, "native_tools": False},
+    {"model_id": "Qwen2.5-1.5B-Instruct-q4f32_1-MLC", "model_type": 0},
+    {"model_id": "Hermes-3-Llama-3.1-8B-q4f32_1-MLC", "model_type": 0},
+    {"model_id": "Phi-3.5-vision-instruct-q4f32_1-MLC", "model_type": 2},
 ]
 
 
