@@ -26,9 +26,9 @@ from ._compat import (
 )
 from .bridge import Bridge, ProgressCallback
 from .catalog import VLM, choose_default_model, closest, index, is_chat_model, model_info, native_tools
-from .config import ProviderConfig
+from .config import ProviderConfig, check_sampling
 from .errors import PROVIDER, from_exception
-from .request import build_request
+from .request import build_request, setting
 from .response import Expected, Reply, to_chat_response
 from .streaming import StreamAssembler, TextDelta
 from .tool_calling import AUTO, plan_tools, visible_text
@@ -239,7 +239,7 @@ class WebLLMProvider:
         yield response
 
     async def _prepare(self, request: Any, kwargs: dict[str, Any], *, stream: bool) -> _Call:
-        model = _access.get(request, "model") or kwargs.get("model") or await self.default_model()
+        model = setting(("model",), request, kwargs) or await self.default_model()
         record = await self._record(model)
         plan = plan_tools(request, native_model=bool(record and native_tools(record)), tool_mode=self.config.tool_mode)
         body, expected = build_request(
@@ -251,7 +251,8 @@ class WebLLMProvider:
             overrides=kwargs,
             vision=None if record is None else record.get("model_type") == VLM,
         )
-        timeout = _access.get(request, "timeout") or kwargs.get("timeout") or self.config.timeout
+        timeout = setting(("timeout",), request, kwargs, self.config.timeout)
+        check_sampling({"timeout": timeout})
         deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
         return _Call(self, request, kwargs, model, stream, body, expected, deadline)
 

@@ -14,18 +14,28 @@ from .response import Expected
 from .schema import SchemaError, check_schema
 from .tool_calling import ToolPlan, apply
 
-# ChatRequest field (or **kwargs key) -> WebLLM request field.
-_OVERRIDES = {
-    "temperature": "temperature",
-    "top_p": "top_p",
-    "max_output_tokens": "max_tokens",
-    "max_tokens": "max_tokens",
-    "stop": "stop",
-    "seed": "seed",
-    "frequency_penalty": "frequency_penalty",
-    "presence_penalty": "presence_penalty",
-    "repetition_penalty": "repetition_penalty",
+# WebLLM request field -> the names a ChatRequest or a call's keyword arguments give it.
+_SAMPLING = {
+    "temperature": ("temperature",),
+    "top_p": ("top_p",),
+    "max_tokens": ("max_output_tokens", "max_tokens"),
+    "stop": ("stop",),
+    "seed": ("seed",),
+    "frequency_penalty": ("frequency_penalty",),
+    "presence_penalty": ("presence_penalty",),
+    "repetition_penalty": ("repetition_penalty",),
 }
+
+
+def setting(names: tuple[str, ...], request: Any, overrides: dict[str, Any] | None, default: Any = None) -> Any:
+    """One precedence for every setting: the request's value, else the call's keyword
+    argument, else ``default`` (the provider's config)."""
+    for source in (request, overrides or {}):
+        for name in names:
+            value = _access.get(source, name)
+            if value is not None:
+                return value
+    return default
 
 
 def build_request(
@@ -56,12 +66,12 @@ def build_request(
             "WebLLM generates only in answer to one.",
             provider="webllm",
         )
-    body: dict[str, Any] = {"messages": messages, **config.sampling()}
-    for source in (request, overrides or {}):
-        for name, target in _OVERRIDES.items():
-            value = _access.get(source, name)
-            if value is not None:
-                body[target] = [value] if target == "stop" and isinstance(value, str) else value
+    body: dict[str, Any] = {"messages": messages}
+    configured = config.sampling()
+    for target, names in _SAMPLING.items():
+        value = setting(names, request, overrides, configured.get(target))
+        if value is not None:
+            body[target] = [value] if target == "stop" and isinstance(value, str) else value
     check_sampling(body)
     if model:
         body["model"] = model
