@@ -128,12 +128,12 @@ class _Node:
         self.same_value: list[Any] = []
 
 
-def _walk(schema: Any, path: str, root: Any, nodes: dict[int, _Node]) -> None:
-    """Check every subschema once."""
+def _walk(schema: Any, path: str, root: Any, nodes: dict[int, _Node], keyword: str = "(schema)") -> None:
+    """Check every subschema once; ``keyword`` is the one that holds this one."""
     if isinstance(schema, bool):
         return
     if not isinstance(schema, dict):
-        raise SchemaError("(schema)", path, f"a schema is an object or a boolean, not {type(schema).__name__}")
+        raise SchemaError(keyword, path, f"a schema is an object or a boolean, not {type(schema).__name__}")
     if id(schema) in nodes:
         return
     node = nodes[id(schema)] = _Node(schema, path)
@@ -153,7 +153,7 @@ def _walk(schema: Any, path: str, root: Any, nodes: dict[int, _Node]) -> None:
         if keyword in _IN_PLACE:
             node.same_value.extend(child for child, _ in children if isinstance(child, dict))
         for child, child_path in children:
-            _walk(child, child_path, root, nodes)
+            _walk(child, child_path, root, nodes, keyword)
 
 
 def _refuse_cycles(node: _Node, nodes: dict[int, _Node], state: dict[int, bool]) -> None:
@@ -175,6 +175,10 @@ def _count(value: Any) -> bool:
 
 def _number(value: Any) -> bool:
     return _TYPES["number"](value) and math.isfinite(value)
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(n, str) for n in value) and len(set(value)) == len(value)
 
 
 def _compiles(pattern: Any) -> bool:
@@ -207,13 +211,10 @@ def _check_keyword(keyword: str, value: Any, path: str, at_root: bool) -> None:
             refuse(f"must name one or more of {', '.join(_TYPES)}")
     elif keyword == "enum" and not isinstance(value, list):
         refuse("must be an array")
-    elif keyword == "required" and not (isinstance(value, list) and all(isinstance(n, str) for n in value)):
-        refuse("must be an array of property names")
-    elif keyword == "dependentRequired" and not (
-        isinstance(value, dict)
-        and all(isinstance(names, list) and all(isinstance(n, str) for n in names) for names in value.values())
-    ):
-        refuse("must map property names to arrays of property names")
+    elif keyword == "required" and not _names(value):
+        refuse("must be an array of distinct property names")
+    elif keyword == "dependentRequired" and not (isinstance(value, dict) and all(map(_names, value.values()))):
+        refuse("must map property names to arrays of distinct property names")
     elif keyword == "uniqueItems" and not isinstance(value, bool):
         refuse("must be true or false")
     elif keyword == "pattern" and not (isinstance(value, str) and _compiles(value)):
