@@ -35,6 +35,7 @@ from .tool_calling import AUTO, plan_tools, visible_text
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+_END = object()  # a stream's end, so StopAsyncIteration from a bridge is a failure like any other
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,8 @@ def _with_usage_of(response: ChatResponse, earlier: ChatResponse) -> ChatRespons
 
 _CONFIG_FIELDS = (
     ("default_model", "Default model", "WebLLM model id (empty: the loaded model, or the best one this GPU runs)"),
-    ("temperature", "Temperature", "Sampling temperature, 0-2"),
-    ("top_p", "Top p", "Nucleus sampling, 0-1"),
+    ("temperature", "Temperature", "Sampling temperature, 0 or more"),
+    ("top_p", "Top p", "Nucleus sampling, more than 0, at most 1"),
     ("max_tokens", "Max tokens", "Most tokens per reply"),
     ("seed", "Seed", "Integer seed for reproducible sampling"),
     ("timeout", "Timeout", "Seconds before a request is stopped"),
@@ -288,11 +289,9 @@ class WebLLMProvider:
         assembler = StreamAssembler()
         visible = visible_text(expected.plan)
         async with aclosing(self.bridge.stream(body)) as chunks:
-            while True:
-                try:
-                    chunk = await self._call(anext(chunks), model=call.model, deadline=call.deadline)
-                except StopAsyncIteration:
-                    break
+            while (
+                chunk := await self._call(anext(chunks, _END), model=call.model, deadline=call.deadline)
+            ) is not _END:
                 with _reading(call.model, StreamError):
                     text = visible(assembler.add(chunk))
                 if text:
@@ -319,8 +318,6 @@ class WebLLMProvider:
                 provider=PROVIDER,
                 model=model,
             ) from None
-        except StopAsyncIteration:
-            raise  # a stream's normal end
         except Exception as exc:  # whatever the bridge raised; CancelledError is not an Exception and passes
             typed = from_exception(exc, model=model)
             if typed is exc:

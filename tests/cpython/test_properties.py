@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from webllm_provider import ChatResponse, LLMError, TextDelta, WebLLMProvider
 
+from .fakes import MODEL as MODEL_ID
 from .fakes import FakeBridge, chunks, completion, webllm_error
 
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -109,28 +110,63 @@ CATALOG = [
     {"model_id": "Hermes-3-Llama-3.1-8B-q4f32_1-MLC", "model_type": 0},
     {"model_id": "Phi-3.5-vision-instruct-q4f32_1-MLC", "model_type": 2},
 ]
+# Every optional field a record may have, as WebLLM or the bridge spell it.
+FULL_RECORD = {
+    "vram_required_MB": 1000.5,
+    "low_resource_required": True,
+    "required_features": ["shader-f16"],
+    "buffer_size_required_bytes": 1 << 28,
+    "context_window_size": 2048,
+    "overrides": {"context_window_size": 8192},
+    "model_type": 2,
+    "model": "https://huggingface.co/mlc-ai/x",
+    "model_lib": "https://example/x.wasm",
+}
+
+
+class Hooks:
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    async def emit(self, event, payload) -> None:
+        self.events.append(event)
+
+
+class Coordinator:
+    def __init__(self) -> None:
+        self.hooks = Hooks()
 
 
 def run(coroutine):
     return asyncio.run(coroutine)
 
 
+def fuzzed(config, bridge) -> WebLLMProvider:
+    return WebLLMProvider(config, bridge=bridge, coordinator=Coordinator())
+
+
 async def outcome(provider, request, stream):
-    try:
+    """A ChatResponse or a typed error, within a bounded time, with llm:request and llm:response paired."""
+
+    async def ask():
         if stream:
             events = [event async for event in provider.stream(request)]
             assert all(isinstance(e, TextDelta) for e in events[:-1])
             assert isinstance(events[-1], ChatResponse)
         else:
             assert isinstance(await provider.complete(request), ChatResponse)
+
+    try:
+        await asyncio.wait_for(ask(), timeout=30)
     except LLMError:
         pass
+    assert provider.coordinator.hooks.events in ([], ["llm:request", "llm:response"])
 
 
 @SETTINGS
 @given(request=requests, model=models, stream=st.booleans())
 def test_any_request_gives_a_response_or_a_typed_error(request, model, stream):
-    provider = WebLLMProvider({"default_model": model}, bridge=FakeBridge(models=CATALOG))
+    provider = fuzzed({"default_model": model}, FakeBridge(models=CATALOG))
     run(outcome(provider, request, stream))
 
 
@@ -201,5 +237,90 @@ def test_any_engine_output_gives_a_response_or_a_typed_error(data, reply, stream
         request["tools"] = [
             {"name": "calc", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}
         ]
-    provider = WebLLMProvider({"default_model": model}, bridge=FakeBridge([script], models=CATALOG))
+    provider = fuzzed({"default_model": model}, FakeBridge([script], models=CATALOG))
     run(outcome(provider, request, stream))
+
+
+class Odd(Exception):
+    """An exception class no one maps, with a ``name`` like a JavaScript error's."""
+
+    def __init__(self, text, name=None):
+        super().__init__(text)
+        if name is not None:
+            self.name = name
+
+
+error_names = st.sampled_from(
+    ["ContextWindowSizeExceededError", "DeviceLostError", "TypeError", "Error", "PythonError", "Nope", ""]
+)
+error_texts = st.one_of(text, st.builds(lambda n, t: f"Error: {n}: {t}", error_names, text))
+raised = st.one_of(
+    st.builds(
+        lambda cls, t: cls(t),
+        st.sampled_from([RuntimeError, ValueError, KeyError, OSError, TypeError, Exception, ZeroDivisionError]),
+        error_texts,
+    ),
+    st.builds(Odd, error_texts, st.one_of(st.none(), error_names, st.integers())),
+    st.builds(webllm_error, error_names, error_texts),
+    st.builds(lambda t: StopAsyncIteration(t), text),
+    st.builds(lambda t: RecursionError(t), text),
+)
+
+
+@SETTINGS
+@given(data=st.data(), error=raised, stream=st.booleans(), at=st.integers(0, 4))
+def test_any_exception_from_the_bridge_gives_a_typed_error(data, error, stream, at):
+    script = chunks("a b c d") if stream else None
+    if stream:
+        script.insert(min(at, len(script)), error)
+    provider = fuzzed({"default_model": MODEL_ID}, FakeBridge([script if stream else error]))
+    run(outcome(provider, {"messages": [{"role": "user", "content": "go"}]}, stream))
+
+
+def replaced(value, draw):
+    """``value`` with any part, at any depth, maybe swapped for an arbitrary JSON value."""
+    if draw(st.integers(0, 7)) == 0:
+        return draw(anything)
+    if isinstance(value, dict):
+        return {key: replaced(item, draw) for key, item in value.items()}
+    if isinstance(value, list):
+        return [replaced(item, draw) for item in value]
+    return value
+
+
+@SETTINGS
+@given(data=st.data(), stream=st.booleans(), with_tools=st.booleans(), model=models)
+def test_replies_of_any_json_type_at_any_level(data, stream, with_tools, model):
+    call = {"id": "0", "type": "function", "function": {"name": "calc", "arguments": '{"x": 1}'}}
+    calls = data.draw(st.sampled_from([None, [call]]))
+    script = chunks("a b", tool_calls=calls) if stream else completion("a b", tool_calls=calls)
+    script = replaced(script, data.draw)
+    if stream and not isinstance(script, list):
+        script = [script]
+    request = {"messages": [{"role": "user", "content": "go"}]}
+    if with_tools:
+        request["tools"] = [
+            {"name": "calc", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}
+        ]
+    provider = fuzzed({"default_model": model}, FakeBridge([script], models=CATALOG))
+    run(outcome(provider, request, stream))
+
+
+@SETTINGS
+@given(data=st.data(), stream=st.booleans(), with_tools=st.booleans(), pick=st.integers(0, 3))
+def test_catalogs_missing_any_optional_field(data, stream, with_tools, pick):
+    ids = [record["model_id"] for record in CATALOG]
+    catalog = [
+        {
+            "model_id": model_id,
+            **{key: FULL_RECORD[key] for key in data.draw(st.sets(st.sampled_from(sorted(FULL_RECORD))))},
+        }
+        for model_id in ids
+    ]
+    model = (ids + ["Qwen2.5-1.5B-Instruct-q4f16_1-MLC"])[pick]
+    request = {"messages": [{"role": "user", "content": "go"}]}
+    if with_tools:
+        request["tools"] = [{"name": "calc", "parameters": {"type": "object"}}]
+    provider = fuzzed({"default_model": model}, FakeBridge(models=catalog))
+    run(outcome(provider, request, stream))
+    run(provider.list_models())
