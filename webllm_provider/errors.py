@@ -228,11 +228,13 @@ def _known_name(name: str, message: str) -> str:
 
 def from_bridge(error: BridgeError, *, model: str | None = None) -> LLMError:
     """The typed error for a failure the bridge reported."""
-    cls, what, advice, retryable = _BY_NAME.get(_known_name(error.name, error.message), _GENERIC)
+    known = _known_name(error.name, error.message)
+    cls, what, advice, retryable = _BY_NAME.get(known, _GENERIC)
     typed = cls(
         f"{what} {advice} [WebLLM {error.name}: {error.message}]", provider=PROVIDER, model=model, retryable=retryable
     )
-    typed.webllm_name = error.name  # type: ignore[attr-defined]
+    # WebLLM's name where its text gave it ("Error: DeviceLostError: ..."), else the error's own.
+    typed.webllm_name = known if known != error.name and known in error.message else error.name  # type: ignore[attr-defined]
     typed.webllm_message = error.message  # type: ignore[attr-defined]
     return typed
 

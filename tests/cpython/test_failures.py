@@ -125,7 +125,7 @@ async def test_a_name_found_in_text_maps_exactly_as_that_bridge_error_would():
         by_name = from_bridge(BridgeError(name, "m"))
         by_text = from_exception(RuntimeError(f"Error: {name}: m"))
         assert (type(by_text), by_text.retryable) == (type(by_name), by_name.retryable)
-        assert by_text.webllm_name == "RuntimeError"
+        assert (by_text.webllm_name, by_text.webllm_message) == (name, f"Error: {name}: m")
 
 
 async def test_a_stream_failing_midway_keeps_its_text_and_emits_the_error():
