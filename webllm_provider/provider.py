@@ -15,6 +15,7 @@ from ._compat import (
     ChatResponse,
     ConfigField,
     ConfigurationError,
+    InvalidRequestError,
     LLMError,
     LLMTimeoutError,
     ModelInfo,
@@ -155,7 +156,8 @@ class WebLLMProvider:
     async def catalog(self) -> list[dict[str, Any]]:
         """WebLLM's own model records, as the bridge reports them."""
         if self._catalog is None:
-            catalog = await self._call(self.bridge.list_models(), model=None)
+            list_models = getattr(self.bridge, "list_models", None)  # a bridge without one has no catalog
+            catalog = await self._call(list_models(), model=None) if list_models else []
             with _reading(None, LLMError):
                 self._records = index(catalog)
             self._catalog = catalog
@@ -264,6 +266,8 @@ class WebLLMProvider:
         """
         if model is None:
             return None
+        if not isinstance(model, str):
+            raise InvalidRequestError(f"model must be a WebLLM model id, got {model!r}.", provider=PROVIDER)
         try:
             await self.catalog()
         except LLMError:

@@ -89,6 +89,10 @@ requests = st.fixed_dictionaries(
         "max_output_tokens": st.integers(-5, 5000),
         "stop": st.one_of(st.text(max_size=3), st.lists(st.text(max_size=3), max_size=2)),
         "tools": tools,
+        "model": st.one_of(
+            text, st.integers(), st.sampled_from(["Hermes-3-Llama-3.1-8B-q4f32_1-MLC", "Qwen2.5-1.5B-MLC"])
+        ),
+        "timeout": st.one_of(st.floats(allow_nan=True), st.integers(-1, 10**400), text),
         "tool_choice": st.sampled_from(
             ["auto", "none", "required", {"type": "function", "function": {"name": "calc"}}, "ghost"]
         ),
