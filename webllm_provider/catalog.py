@@ -60,6 +60,15 @@ def native_tools(record: dict[str, Any]) -> bool:
     return record["model_id"] in FUNCTION_CALLING_MODELS
 
 
+# Models whose thinking WebLLM can switch off (extra_body.enable_thinking; its
+# docs: "currently only allowed to be used for Qwen3 models").
+_SWITCHABLE_THINKING = re.compile(r"Qwen3", re.IGNORECASE)
+
+
+def switches_thinking(model_id: str) -> bool:
+    return _SWITCHABLE_THINKING.search(model_id) is not None
+
+
 def capabilities(record: dict[str, Any]) -> list[str]:
     caps = ["local", "streaming", "json_mode", "tools"]
     caps.append("tools:native" if native_tools(record) else "tools:constrained")

@@ -24,6 +24,9 @@ _RANGES: dict[str, tuple[float, bool, float, bool]] = {
 }
 
 
+_NOT_SAMPLING = ("default_model", "timeout", "tool_mode", "use_streaming", "max_retries", "retry_delay", "priority")
+
+
 def _interval(low: float, low_in: bool, high: float, high_in: bool) -> str:
     return f"{'[' if low_in else '('}{low}, {high if high != math.inf else 'inf'}{']' if high_in else ')'}"
 
@@ -67,6 +70,13 @@ class ProviderConfig:
     repetition_penalty: float | None = None
     timeout: float | None = None
     tool_mode: str = "auto"
+    # Amplifier's provider conventions: stream through hooks unless told not
+    # to; retry a retryable failure (a lost GPU device, a crashed worker, a
+    # failed download) this many times; rank among mounted providers (lower first).
+    use_streaming: bool = True
+    max_retries: int = 1
+    retry_delay: float = 1.0
+    priority: int = 100
 
     @classmethod
     def from_dict(cls, config: dict[str, Any] | None) -> ProviderConfig:
@@ -86,6 +96,7 @@ class ProviderConfig:
             raise ConfigurationError(
                 f"tool_mode must be one of {', '.join(TOOL_MODES)}, got {config['tool_mode']!r}.", provider="webllm"
             )
+        _check_provider_fields(config)
         try:
             check_sampling(config)
         except InvalidRequestError as exc:
@@ -95,7 +106,7 @@ class ProviderConfig:
     def sampling(self) -> dict[str, Any]:
         """The non-empty sampling fields, named as WebLLM's request names them."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        for key in ("default_model", "timeout", "tool_mode"):
+        for key in _NOT_SAMPLING:
             values.pop(key)
         if values["stop"] is not None:
             values["stop"] = list(values["stop"])
@@ -124,3 +135,16 @@ def check_sampling(values: dict[str, Any]) -> None:
     stop = values.get("stop")
     if stop is not None and (not isinstance(stop, (list, tuple)) or not all(isinstance(s, str) for s in stop)):
         raise InvalidRequestError(f"stop must be a list of strings, got {stop!r}.", provider="webllm")
+
+
+def _check_provider_fields(config: dict[str, Any]) -> None:
+    if not isinstance(config.get("use_streaming", True), bool):
+        raise ConfigurationError(
+            f"use_streaming must be true or false, got {config['use_streaming']!r}.", provider="webllm"
+        )
+    for name, low in (("max_retries", 0), ("retry_delay", 0), ("priority", None)):
+        value = config.get(name)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if value is not None and (not number or (low is not None and value < low)):
+            bound = f" of at least {low}" if low is not None else ""
+            raise ConfigurationError(f"{name} must be a number{bound}, got {value!r}.", provider="webllm")

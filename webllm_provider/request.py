@@ -8,11 +8,15 @@ from typing import Any
 
 from . import _access
 from ._compat import InvalidRequestError
+from .catalog import switches_thinking
 from .config import ProviderConfig, check_sampling
 from .messages import to_openai_messages
 from .response import Expected
 from .schema import SchemaError, check_schema
 from .tool_calling import ToolPlan, apply
+
+# reasoning_effort values that mean "do not think".
+_NO_THINKING = ("none", "minimal")
 
 # WebLLM request field -> the names a ChatRequest or a call's keyword arguments give it.
 _SAMPLING = {
@@ -75,6 +79,9 @@ def build_request(
     check_sampling(body)
     if model:
         body["model"] = model
+        thinking = _thinking(request, overrides or {})
+        if thinking is not None and switches_thinking(model):
+            body["extra_body"] = {"enable_thinking": thinking}
     if stream:
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
@@ -94,6 +101,18 @@ def build_request(
             body["response_format"]["schema"] = json.dumps(json_schema)
     apply(plan, body, _access.get(request, "tool_choice"))
     return body, Expected(plan, json_mode, json_schema)
+
+
+def _thinking(request: Any, overrides: dict[str, Any]) -> bool | None:
+    """Whether the caller asked for thinking on or off; None if they did not say.
+
+    Amplifier asks with ``reasoning_effort`` (on the request or as a keyword),
+    its orchestrators also with ``extended_thinking=True``.
+    """
+    effort = setting(("reasoning_effort",), request, overrides)
+    if effort is not None:
+        return effort not in _NO_THINKING
+    return True if overrides.get("extended_thinking") else None
 
 
 def _response_format(response_format: Any) -> tuple[bool, dict[str, Any] | None]:

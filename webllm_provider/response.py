@@ -7,18 +7,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import schema
-from ._compat import ChatResponse, TextBlock, ThinkingBlock, ToolCallBlock, Usage
+from ._compat import ChatResponse, Degradation, TextBlock, ThinkingBlock, ToolCallBlock, Usage
+from .deltas import split_thinking
 from .errors import StructuredOutputError
 from .tool_calling import ToolPlan, read_output
 
-# usage.extra keys WebLLM reports, kept in ChatResponse.metadata as they are.
+# usage.extra keys WebLLM reports, kept in ChatResponse.metadata as they are
+# (the grammar ones only when the reply was grammar-constrained).
 TIMINGS = (
     "time_to_first_token_s",
     "prefill_tokens_per_s",
     "decode_tokens_per_s",
     "time_per_output_token_s",
     "e2e_latency_s",
+    "grammar_init_s",
+    "grammar_per_token_s",
 )
+# Said on every reply of the constrained tool path, so a caller can tell.
+CONSTRAINED_TOOLS = {
+    "requested": "native tool calling",
+    "actual": "grammar-constrained JSON tool calls",
+    "reason": "WebLLM has native function calling only on its Hermes models: the tools are described in the "
+    "prompt and WebLLM's grammar engine holds the reply to a JSON Schema built from their parameters.",
+}
 
 
 class UnusableReply(ValueError):
@@ -131,19 +142,8 @@ def to_chat_response(reply: Reply, expected: Expected) -> ChatResponse:
         usage=_usage(reply.usage),
         finish_reason=finish_reason,
         metadata=metadata,
+        degradation=Degradation(**CONSTRAINED_TOOLS) if expected.plan.constrained else None,
     )
-
-
-def split_thinking(text: str) -> tuple[str, str]:
-    """Split a reasoning model's leading ``<think>...</think>`` from its answer."""
-    stripped = text.lstrip()
-    if not stripped.startswith("<think>"):
-        return "", text
-    body = stripped[len("<think>") :]
-    thinking, closed, answer = body.partition("</think>")
-    if not closed:  # cut off while still thinking
-        return body.strip(), ""
-    return thinking.strip(), answer.lstrip()
 
 
 def _structured(text: str, json_schema: dict[str, Any] | None) -> Any:

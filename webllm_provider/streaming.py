@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from .response import Reply, UnusableReply, as_object, choices_of, optional, tool_call_list
-
-
-@dataclass(frozen=True, slots=True)
-class TextDelta:
-    """Text the model just produced, as it arrived."""
-
-    text: str
 
 
 class StreamAssembler:
@@ -58,6 +50,10 @@ class StreamAssembler:
         if text:
             self._text.append(text)
         return text
+
+    def stop(self) -> None:
+        """The reader stopped the stream: what it has is the reply, ended as WebLLM ends a stopped one."""
+        self._reply.finish_reason = "abort"
 
     def reply(self) -> Reply:
         """The whole reply; a stream that never carried a choice has none to give."""

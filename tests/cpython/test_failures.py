@@ -60,17 +60,26 @@ class Coordinator:
 def provider_with(*replies, models=None, config=None):
     coordinator = Coordinator()
     bridge = FakeBridge(list(replies), models=models)
-    provider = WebLLMProvider({"default_model": MODEL, **(config or {})}, bridge=bridge, coordinator=coordinator)
+    provider = WebLLMProvider(
+        {"default_model": MODEL, "max_retries": 0, "use_streaming": False, **(config or {})},
+        bridge=bridge,
+        coordinator=coordinator,
+    )
     return provider, bridge, coordinator.hooks
 
 
 async def streamed(provider, request=REQUEST):
-    return [event async for event in provider.stream(request)]
+    return [event async for event in provider.stream_reply(request)]
+
+
+def exchange(hooks):
+    return [(name, payload) for name, payload in hooks.events if name in ("llm:request", "llm:response")]
 
 
 def response_event(hooks):
-    assert [name for name, _ in hooks.events] == ["llm:request", "llm:response"]
-    return hooks.events[1][1]
+    events = exchange(hooks)
+    assert [name for name, _ in events] == ["llm:request", "llm:response"]
+    return events[1][1]
 
 
 class EngineHiccup(RuntimeError):
@@ -105,11 +114,11 @@ TEXT_CASES = [
 
 
 @pytest.mark.parametrize("raised, expected", TEXT_CASES, ids=lambda v: type(v).__name__)
-@pytest.mark.parametrize("stream", [False, True])
-async def test_any_bridge_exception_becomes_the_typed_error_its_text_names(raised, expected, stream):
-    provider, _, hooks = provider_with(raised)
+@pytest.mark.parametrize("mode", ["whole", "hooks", "reply"])
+async def test_any_bridge_exception_becomes_the_typed_error_its_text_names(raised, expected, mode):
+    provider, _, hooks = provider_with(raised, config={"use_streaming": mode == "hooks"})
     with pytest.raises(expected) as info:
-        await (streamed(provider) if stream else provider.complete(REQUEST))
+        await (streamed(provider) if mode == "reply" else provider.complete(REQUEST))
     error = info.value
     assert type(error) is expected
     assert error.__cause__ is raised
@@ -133,7 +142,7 @@ async def test_a_stream_failing_midway_keeps_its_text_and_emits_the_error():
     provider, _, hooks = provider_with(script)
     seen = []
     with pytest.raises(ProviderUnavailableError) as info:
-        async for event in provider.stream(REQUEST):
+        async for event in provider.stream_reply(REQUEST):
             seen.append(event)
     assert "".join(e.text for e in seen if isinstance(e, TextDelta)) == "one two"
     assert info.value.partial_text == "one two"
@@ -211,7 +220,7 @@ async def test_missing_usage_and_finish_are_normalised_not_refused():
     provider, _, hooks = provider_with(bare, no_finish)
     response = await provider.complete(REQUEST)
     assert (response.content[0].text, response.usage, response.finish_reason) == ("hi", None, "stop")
-    assert "usage" not in hooks.events[1][1]
+    assert "usage" not in response_event(hooks)
     *_, final = await streamed(provider)
     assert (final.content[0].text, final.usage, final.finish_reason) == ("hi", None, "stop")
 

@@ -145,16 +145,22 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
-def fuzzed(config, bridge) -> WebLLMProvider:
+# How the reply is asked for: complete() fetching it whole, complete() streaming it
+# through the hooks, or stream_reply(). The last two read chunks, the first a completion.
+MODES = st.sampled_from(["whole", "hooks", "reply"])
+
+
+def fuzzed(config, bridge, mode) -> WebLLMProvider:
+    config = {**config, "max_retries": 0, "use_streaming": mode != "whole"}
     return WebLLMProvider(config, bridge=bridge, coordinator=Coordinator())
 
 
-async def outcome(provider, request, stream):
+async def outcome(provider, request, mode):
     """A ChatResponse or a typed error, within a bounded time, with llm:request and llm:response paired."""
 
     async def ask():
-        if stream:
-            events = [event async for event in provider.stream(request)]
+        if mode == "reply":
+            events = [event async for event in provider.stream_reply(request)]
             assert all(isinstance(e, TextDelta) for e in events[:-1])
             assert isinstance(events[-1], ChatResponse)
         else:
@@ -164,13 +170,14 @@ async def outcome(provider, request, stream):
         await asyncio.wait_for(ask(), timeout=30)
     except LLMError:
         pass
-    assert provider.coordinator.hooks.events in ([], ["llm:request", "llm:response"])
+    exchange = [e for e in provider.coordinator.hooks.events if e in ("llm:request", "llm:response")]
+    assert exchange in ([], ["llm:request", "llm:response"])
 
 
 @SETTINGS
-@given(request=requests, model=models, stream=st.booleans())
+@given(request=requests, model=models, stream=MODES)
 def test_any_request_gives_a_response_or_a_typed_error(request, model, stream):
-    provider = fuzzed({"default_model": model}, FakeBridge(models=CATALOG))
+    provider = fuzzed({"default_model": model}, FakeBridge(models=CATALOG), stream)
     run(outcome(provider, request, stream))
 
 
@@ -209,7 +216,7 @@ replies = st.one_of(
 
 
 @SETTINGS
-@given(data=st.data(), reply=replies, stream=st.booleans(), model=models, with_tools=st.booleans())
+@given(data=st.data(), reply=replies, stream=MODES, model=models, with_tools=st.booleans())
 def test_any_engine_output_gives_a_response_or_a_typed_error(data, reply, stream, model, with_tools):
     tool_calls = data.draw(
         st.one_of(
@@ -226,7 +233,7 @@ def test_any_engine_output_gives_a_response_or_a_typed_error(data, reply, stream
         )
     )
     finish = data.draw(st.sampled_from(["stop", "length", "abort", "tool_calls", None]))
-    if stream:
+    if stream != "whole":
         script = [mutate(c, data.draw) for c in chunks(reply, tool_calls=tool_calls, finish_reason=finish)]
         if data.draw(st.booleans()):
             script.insert(data.draw(st.integers(0, len(script))), data.draw(engine_error))
@@ -241,7 +248,7 @@ def test_any_engine_output_gives_a_response_or_a_typed_error(data, reply, stream
         request["tools"] = [
             {"name": "calc", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}
         ]
-    provider = fuzzed({"default_model": model}, FakeBridge([script], models=CATALOG))
+    provider = fuzzed({"default_model": model}, FakeBridge([script], models=CATALOG), stream)
     run(outcome(provider, request, stream))
 
 
@@ -272,12 +279,12 @@ raised = st.one_of(
 
 
 @SETTINGS
-@given(data=st.data(), error=raised, stream=st.booleans(), at=st.integers(0, 4))
+@given(data=st.data(), error=raised, stream=MODES, at=st.integers(0, 4))
 def test_any_exception_from_the_bridge_gives_a_typed_error(data, error, stream, at):
-    script = chunks("a b c d") if stream else None
-    if stream:
+    script = chunks("a b c d") if stream != "whole" else None
+    if stream != "whole":
         script.insert(min(at, len(script)), error)
-    provider = fuzzed({"default_model": MODEL_ID}, FakeBridge([script if stream else error]))
+    provider = fuzzed({"default_model": MODEL_ID}, FakeBridge([script if stream != "whole" else error]), stream)
     run(outcome(provider, {"messages": [{"role": "user", "content": "go"}]}, stream))
 
 
@@ -293,25 +300,25 @@ def replaced(value, draw):
 
 
 @SETTINGS
-@given(data=st.data(), stream=st.booleans(), with_tools=st.booleans(), model=models)
+@given(data=st.data(), stream=MODES, with_tools=st.booleans(), model=models)
 def test_replies_of_any_json_type_at_any_level(data, stream, with_tools, model):
     call = {"id": "0", "type": "function", "function": {"name": "calc", "arguments": '{"x": 1}'}}
     calls = data.draw(st.sampled_from([None, [call]]))
-    script = chunks("a b", tool_calls=calls) if stream else completion("a b", tool_calls=calls)
+    script = chunks("a b", tool_calls=calls) if stream != "whole" else completion("a b", tool_calls=calls)
     script = replaced(script, data.draw)
-    if stream and not isinstance(script, list):
+    if stream != "whole" and not isinstance(script, list):
         script = [script]
     request = {"messages": [{"role": "user", "content": "go"}]}
     if with_tools:
         request["tools"] = [
             {"name": "calc", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}
         ]
-    provider = fuzzed({"default_model": model}, FakeBridge([script], models=CATALOG))
+    provider = fuzzed({"default_model": model}, FakeBridge([script], models=CATALOG), stream)
     run(outcome(provider, request, stream))
 
 
 @SETTINGS
-@given(data=st.data(), stream=st.booleans(), with_tools=st.booleans(), pick=st.integers(0, 3))
+@given(data=st.data(), stream=MODES, with_tools=st.booleans(), pick=st.integers(0, 3))
 def test_catalogs_missing_any_optional_field(data, stream, with_tools, pick):
     ids = [record["model_id"] for record in CATALOG]
     catalog = [
@@ -325,6 +332,6 @@ def test_catalogs_missing_any_optional_field(data, stream, with_tools, pick):
     request = {"messages": [{"role": "user", "content": "go"}]}
     if with_tools:
         request["tools"] = [{"name": "calc", "parameters": {"type": "object"}}]
-    provider = fuzzed({"default_model": model}, FakeBridge(models=catalog))
+    provider = fuzzed({"default_model": model}, FakeBridge(models=catalog), stream)
     run(outcome(provider, request, stream))
     run(provider.list_models())

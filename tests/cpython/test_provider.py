@@ -141,7 +141,9 @@ async def test_load_model_reports_progress_and_becomes_the_default(provider, bri
     ],
 )
 async def test_bridge_errors_become_typed_errors(name, message, error_type, retryable):
-    provider = WebLLMProvider({"default_model": "m"}, bridge=FakeBridge([webllm_error(name, message)]))
+    provider = WebLLMProvider(
+        {"default_model": "m", "max_retries": 0}, bridge=FakeBridge([webllm_error(name, message)])
+    )
     with pytest.raises(error_type) as info:
         await provider.complete(REQUEST)
     error = info.value
@@ -152,7 +154,7 @@ async def test_bridge_errors_become_typed_errors(name, message, error_type, retr
 
 
 async def test_download_failure_says_what_to_do():
-    provider = WebLLMProvider(bridge=FakeBridge([webllm_error("TypeError", "Failed to fetch")]))
+    provider = WebLLMProvider({"max_retries": 0}, bridge=FakeBridge([webllm_error("TypeError", "Failed to fetch")]))
     with pytest.raises(NetworkError, match="could not be downloaded.*Check the network"):
         await provider.complete(REQUEST)
 

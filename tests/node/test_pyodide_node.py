@@ -109,14 +109,14 @@ async def test_streams_and_parses_tool_calls_over_a_python_bridge(selenium):
     bad_call = [json.dumps({"tool_calls": [{"name": "calculator", "arguments": {"expression": 7}}]})]
     provider = WebLLMProvider({"default_model": "m"}, bridge=Bridge([answer, bad_call]))
     request = {"messages": [{"role": "user", "content": "hi"}], "tools": tools}
-    events = [e async for e in provider.stream(request)]
+    events = [e async for e in provider.stream_reply(request)]
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Héllo 👋"
     final = events[-1]
     assert final.content[0].text == "Héllo 👋"
     assert (final.usage.input_tokens, final.usage.output_tokens) == (5, 3)
     assert final.metadata["decode_tokens_per_s"] == 99.0
     try:
-        [e async for e in provider.stream(request)]
+        [e async for e in provider.stream_reply(request)]
     except InvalidToolCallError as error:
         assert error.tool_name == "calculator" and "expected string" in str(error)
     else:
@@ -153,7 +153,7 @@ async def test_an_apps_own_js_llm_complete_that_throws_gives_typed_errors(seleni
             provider = WebLLMProvider({"default_model": "m"}, bridge=CompleteOnlyBridge(run_js(source)))
             try:
                 if stream:
-                    [e async for e in provider.stream(request)]
+                    [e async for e in provider.stream_reply(request)]
                 else:
                     await provider.complete(request)
             except LLMError as error:
