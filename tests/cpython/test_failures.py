@@ -22,7 +22,7 @@ from webllm_provider import (
     WebLLMProvider,
 )
 
-from .fakes import MODEL, FakeBridge, chunks, completion
+from .fakes import MODEL, Coordinator, FakeBridge, chunks, completion
 
 REQUEST = {"messages": [{"role": "user", "content": "Hi"}]}
 CALC = {
@@ -44,19 +44,6 @@ WEBLLM_RECORDS = [
 ]
 
 
-class Hooks:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict]] = []
-
-    async def emit(self, event: str, payload: dict) -> None:
-        self.events.append((event, payload))
-
-
-class Coordinator:
-    def __init__(self) -> None:
-        self.hooks = Hooks()
-
-
 def provider_with(*replies, models=None, config=None):
     coordinator = Coordinator()
     bridge = FakeBridge(list(replies), models=models)
@@ -72,12 +59,8 @@ async def streamed(provider, request=REQUEST):
     return [event async for event in provider.stream_reply(request)]
 
 
-def exchange(hooks):
-    return [(name, payload) for name, payload in hooks.events if name in ("llm:request", "llm:response")]
-
-
 def response_event(hooks):
-    events = exchange(hooks)
+    events = hooks.exchange()
     assert [name for name, _ in events] == ["llm:request", "llm:response"]
     return events[1][1]
 
@@ -236,7 +219,7 @@ async def test_a_model_the_catalog_lacks_fails_before_anything_is_sent(stream):
     with pytest.raises(NotFoundError, match=f"Closest: {HERMES}") as info:
         await (streamed(provider) if stream else provider.complete(REQUEST))
     assert info.value.model == "Hermes-3-Llama-3.1-8B-q4f3"
-    assert bridge.requests == [] and hooks.events == []
+    assert bridge.requests == [] and hooks.seen == []
 
 
 async def test_loading_a_model_the_catalog_lacks_fails_before_loading():

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from webllm_provider import ChatResponse, LLMError, TextDelta, WebLLMProvider
 
 from .fakes import MODEL as MODEL_ID
-from .fakes import FakeBridge, chunks, completion, webllm_error
+from .fakes import Coordinator, FakeBridge, chunks, completion, webllm_error
 
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -128,19 +128,6 @@ FULL_RECORD = {
 }
 
 
-class Hooks:
-    def __init__(self) -> None:
-        self.events: list[str] = []
-
-    async def emit(self, event, payload) -> None:
-        self.events.append(event)
-
-
-class Coordinator:
-    def __init__(self) -> None:
-        self.hooks = Hooks()
-
-
 def run(coroutine):
     return asyncio.run(coroutine)
 
@@ -170,8 +157,7 @@ async def outcome(provider, request, mode):
         await asyncio.wait_for(ask(), timeout=30)
     except LLMError:
         pass
-    exchange = [e for e in provider.coordinator.hooks.events if e in ("llm:request", "llm:response")]
-    assert exchange in ([], ["llm:request", "llm:response"])
+    assert [event for event, _ in provider.coordinator.hooks.exchange()] in ([], ["llm:request", "llm:response"])
 
 
 @SETTINGS
