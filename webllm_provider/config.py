@@ -11,17 +11,42 @@ from ._compat import ConfigurationError, InvalidRequestError
 # auto: WebLLM's native function calling where the model has it, else constrained.
 TOOL_MODES = ("auto", "native", "constrained")
 
-# Sampling fields and the ranges WebLLM (like OpenAI) accepts.
-_RANGES: dict[str, tuple[float, float]] = {
-    "temperature": (0.0, 2.0),
-    "top_p": (0.0, 1.0),
-    "frequency_penalty": (-2.0, 2.0),
-    "presence_penalty": (-2.0, 2.0),
-    "repetition_penalty": (0.0, math.inf),
+# The ranges WebLLM's ``postInitAndCheckGenerationConfigValues`` (config.ts) enforces;
+# WebLLM 0.2.86 does not export it, so tests/cpython/test_webllm_facts.py runs that
+# function from the installed package against this table. name -> (low, low
+# allowed, high, high allowed). Values must also be finite: JSON has no Infinity.
+_RANGES: dict[str, tuple[float, bool, float, bool]] = {
+    "temperature": (0.0, True, math.inf, False),
+    "top_p": (0.0, False, 1.0, True),
+    "frequency_penalty": (-2.0, True, 2.0, True),
+    "presence_penalty": (-2.0, True, 2.0, True),
+    "repetition_penalty": (0.0, False, math.inf, False),
 }
 
 
 _NOT_SAMPLING = ("default_model", "timeout", "tool_mode", "use_streaming", "max_retries", "retry_delay", "priority")
+
+
+def _interval(low: float, low_in: bool, high: float, high_in: bool) -> str:
+    return f"{'[' if low_in else '('}{low}, {high if high != math.inf else 'inf'}{']' if high_in else ')'}"
+
+
+def _finite(value: Any) -> bool:
+    """A JSON number JavaScript reads as finite (a huge int would arrive as Infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _within(value: Any, low: float, low_in: bool, high: float, high_in: bool) -> bool:
+    if not _finite(value):
+        return False
+    above = value >= low if low_in else value > low
+    below = value <= high if high_in else value < high
+    return above and below
 
 
 @dataclass(frozen=True)
@@ -65,7 +90,7 @@ class ProviderConfig:
             )
         if isinstance(config.get("stop"), str):
             config["stop"] = (config["stop"],)
-        elif config.get("stop") is not None:
+        elif isinstance(config.get("stop"), list):
             config["stop"] = tuple(config["stop"])
         if config.get("tool_mode", "auto") not in TOOL_MODES:
             raise ConfigurationError(
@@ -90,12 +115,14 @@ class ProviderConfig:
 
 def check_sampling(values: dict[str, Any]) -> None:
     """Raise InvalidRequestError naming the first sampling field out of range."""
-    for name, (low, high) in _RANGES.items():
+    for name, bounds in _RANGES.items():
         value = values.get(name)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise InvalidRequestError(f"{name} must be a number in [{low}, {high}], got {value!r}.", provider="webllm")
+        if not _within(value, *bounds):
+            raise InvalidRequestError(
+                f"{name} must be a number in {_interval(*bounds)} (WebLLM's range), got {value!r}.", provider="webllm"
+            )
     max_tokens = values.get("max_tokens")
     if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):
         raise InvalidRequestError(f"max_tokens must be a positive integer, got {max_tokens!r}.", provider="webllm")
@@ -103,10 +130,10 @@ def check_sampling(values: dict[str, Any]) -> None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise InvalidRequestError(f"seed must be an integer, got {seed!r}.", provider="webllm")
     timeout = values.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+    if timeout is not None and (not _finite(timeout) or timeout <= 0):
         raise InvalidRequestError(f"timeout must be a positive number of seconds, got {timeout!r}.", provider="webllm")
     stop = values.get("stop")
-    if stop is not None and not all(isinstance(s, str) for s in stop):
+    if stop is not None and (not isinstance(stop, (list, tuple)) or not all(isinstance(s, str) for s in stop)):
         raise InvalidRequestError(f"stop must be a list of strings, got {stop!r}.", provider="webllm")
 
 

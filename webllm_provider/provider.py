@@ -15,28 +15,31 @@ from ._compat import (
     ChatResponse,
     ConfigField,
     ConfigurationError,
+    InvalidRequestError,
     LLMError,
     LLMTimeoutError,
     ModelInfo,
+    NotFoundError,
     ProviderInfo,
     StreamError,
     ToolCall,
     default_bridge,
 )
-from .bridge import Bridge, BridgeError, ProgressCallback
-from .catalog import VLM, choose_default_model, is_chat_model, model_info
-from .config import ProviderConfig
+from .bridge import Bridge, ProgressCallback
+from .catalog import VLM, choose_default_model, closest, index, is_chat_model, model_info, native_tools
+from .config import ProviderConfig, check_sampling
 from .deltas import Piece, TextDelta, ThinkingDelta, ThinkingSplitter
-from .errors import PROVIDER, from_bridge
+from .errors import PROVIDER, from_exception
 from .events import LLM_REQUEST, LLM_RESPONSE, PROVIDER_RETRY
 from .hook_stream import HookStream
-from .request import build_request
+from .request import build_request, setting
 from .response import Expected, Reply, to_chat_response
 from .streaming import StreamAssembler
 from .tool_calling import AUTO, plan_tools, visible_text
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+_END = object()  # a stream's end, so StopAsyncIteration from a bridge is a failure like any other
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,9 @@ def _reading(model: str | None, error: type[LLMError]) -> Iterator[None]:
     """Engine output the provider cannot read fails as a typed error, never a crash."""
     try:
         yield
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+    except LLMError:
+        raise
+    except Exception as exc:  # the reply is not what WebLLM sends: never a crash, never an empty answer
         raise error(
             f"WebLLM returned a reply the provider cannot read ({type(exc).__name__}: {exc}).",
             provider=PROVIDER,
@@ -104,8 +109,8 @@ def _with_usage_of(response: ChatResponse, earlier: ChatResponse) -> ChatRespons
 
 _CONFIG_FIELDS = (
     ("default_model", "Default model", "WebLLM model id (empty: the loaded model, or the best one this GPU runs)"),
-    ("temperature", "Temperature", "Sampling temperature, 0-2"),
-    ("top_p", "Top p", "Nucleus sampling, 0-1"),
+    ("temperature", "Temperature", "Sampling temperature, 0 or more"),
+    ("top_p", "Top p", "Nucleus sampling, more than 0, at most 1"),
     ("max_tokens", "Max tokens", "Most tokens per reply"),
     ("seed", "Seed", "Integer seed for reproducible sampling"),
     ("timeout", "Timeout", "Seconds before a request is stopped"),
@@ -167,8 +172,11 @@ class WebLLMProvider:
     async def catalog(self) -> list[dict[str, Any]]:
         """WebLLM's own model records, as the bridge reports them."""
         if self._catalog is None:
-            self._catalog = await self._call(self.bridge.list_models(), model=None)
-            self._records = {record["model_id"]: record for record in self._catalog}
+            list_models = getattr(self.bridge, "list_models", None)  # a bridge without one has no catalog
+            catalog = await self._call(list_models(), model=None) if list_models else []
+            with _reading(None, LLMError):
+                self._records = index(catalog)
+            self._catalog = catalog
         return self._catalog
 
     async def list_models(self) -> list[ModelInfo]:
@@ -187,7 +195,7 @@ class WebLLMProvider:
         """The configured model, else the loaded one, else the best this GPU runs."""
         if self._model is None:
             loaded_model = getattr(self.bridge, "loaded_model", None)
-            self._model = await loaded_model() if loaded_model else None
+            self._model = await self._call(loaded_model(), model=None) if loaded_model else None
         if self._model is None:
             catalog = await self.catalog()
             self._model = choose_default_model(catalog, await self.gpu_info()) if catalog else None
@@ -198,6 +206,7 @@ class WebLLMProvider:
         model = model_id or await self.default_model()
         if model is None:
             raise ConfigurationError("No model to load: name one, or use a GPU that can run one.", provider=PROVIDER)
+        await self._record(model)
         load = getattr(self.bridge, "load", None)
         if load is None:
             raise ConfigurationError("This bridge cannot load models.", provider=PROVIDER)
@@ -336,10 +345,9 @@ class WebLLMProvider:
         yield response
 
     async def _prepare(self, request: Any, kwargs: dict[str, Any], *, stream: bool) -> _Call:
-        model = _access.get(request, "model") or kwargs.get("model") or await self.default_model()
+        model = setting(("model",), request, kwargs) or await self.default_model()
         record = await self._record(model)
-        native = bool(record and record.get("native_tools"))
-        plan = plan_tools(request, native_model=native, tool_mode=self.config.tool_mode)
+        plan = plan_tools(request, native_model=bool(record and native_tools(record)), tool_mode=self.config.tool_mode)
         body, expected = build_request(
             request,
             self.config,
@@ -349,18 +357,32 @@ class WebLLMProvider:
             overrides=kwargs,
             vision=None if record is None else record.get("model_type") == VLM,
         )
-        timeout = _access.get(request, "timeout") or kwargs.get("timeout") or self.config.timeout
+        timeout = setting(("timeout",), request, kwargs, self.config.timeout)
+        check_sampling({"timeout": timeout})
         deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
         return _Call(self, request, kwargs, model, stream, body, expected, deadline)
 
     async def _record(self, model: str | None) -> dict[str, Any] | None:
-        """WebLLM's catalog record for ``model``, if the bridge has a catalog."""
+        """WebLLM's catalog record for ``model``, if the bridge has a catalog.
+
+        A model the catalog does not list fails here, before anything is sent.
+        """
         if model is None:
             return None
+        if not isinstance(model, str):
+            raise InvalidRequestError(f"model must be a WebLLM model id, got {model!r}.", provider=PROVIDER)
         try:
             await self.catalog()
         except LLMError:
             return None
+        if self._records and model not in self._records:
+            near = closest(model, list(self._records))
+            raise NotFoundError(
+                f"WebLLM's catalog has no model {model!r}. "
+                + (f"Closest: {', '.join(near)}." if near else "Pick one from list_models()."),
+                provider=PROVIDER,
+                model=model,
+            )
         return self._records.get(model)
 
     async def _complete_once(self, call: _Call, body: dict[str, Any], expected: Expected) -> ChatResponse:
@@ -375,11 +397,9 @@ class WebLLMProvider:
         visible = visible_text(expected.plan)
         thinking = ThinkingSplitter()
         async with aclosing(self.bridge.stream(body)) as chunks:
-            while True:
-                try:
-                    chunk = await self._call(anext(chunks), model=call.model, deadline=call.deadline)
-                except StopAsyncIteration:
-                    break
+            while (
+                chunk := await self._call(anext(chunks, _END), model=call.model, deadline=call.deadline)
+            ) is not _END:
                 with _reading(call.model, StreamError):
                     text = visible(assembler.add(chunk))
                 for piece in thinking.feed(text) if text else ():
@@ -409,8 +429,6 @@ class WebLLMProvider:
                 return await awaitable
             async with asyncio.timeout_at(deadline):
                 return await awaitable
-        except BridgeError as exc:
-            raise from_bridge(exc, model=model) from exc
         except TimeoutError:
             raise LLMTimeoutError(
                 "WebLLM did not finish in time; the generation was stopped. "
@@ -418,6 +436,11 @@ class WebLLMProvider:
                 provider=PROVIDER,
                 model=model,
             ) from None
+        except Exception as exc:  # whatever the bridge raised; CancelledError is not an Exception and passes
+            typed = from_exception(exc, model=model)
+            if typed is exc:
+                raise
+            raise typed from exc
 
     async def _emit(self, event: str, payload: dict[str, Any]) -> None:
         hooks = getattr(self.coordinator, "hooks", None)

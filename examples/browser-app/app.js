@@ -80,6 +80,8 @@ const state = {
   gpu: null,
   /** @type {import("./models.js").Offer[]} */
   offers: [],
+  /** @type {Set<string>} WebLLM's function-calling models */
+  functionCalling: new Set(),
   /** @type {string | null} the model loaded and ready */
   model: null,
   /** @type {string | null} the model being loaded, or that failed to load */
@@ -206,7 +208,8 @@ async function startEngine(python, started) {
  * @param {() => void} started
  */
 async function startEngineAndLoad(python, started) {
-  const { createBridge } = await import(new URL("webllm/bridge.js", BASE).href);
+  const { createBridge, functionCallingModelIds } = await import(new URL("webllm/bridge.js", BASE).href);
+  state.functionCalling = new Set(functionCallingModelIds);
   mark("bridgeImported");
   // The worker and the model download start now; Python gets the bridge when
   // Pyodide is ready, before any Python code runs.
@@ -370,7 +373,7 @@ function fillPicker(records, gpu, selected) {
     for (const { record, fitsLimits } of group.offers) {
       const option = document.createElement("option");
       option.value = record.model_id;
-      option.textContent = (fitsLimits ? "" : "⚠ ") + modelLabel(record);
+      option.textContent = (fitsLimits ? "" : "⚠ ") + modelLabel(record, state.functionCalling.has(record.model_id));
       option.title = record.model_id;
       optgroup.append(option);
     }

@@ -13,27 +13,11 @@ from hypothesis import strategies as st
 from webllm_provider import ConfigurationError, ProviderUnavailableError, ThinkingDelta, WebLLMProvider, events
 from webllm_provider.deltas import TextDelta, ThinkingSplitter, split_thinking
 
-from .fakes import FakeBridge, chunks, webllm_error
+from .fakes import Coordinator, FakeBridge, Hooks, chunks, webllm_error
 from .stream_contract import contract_blocks
 from .test_tool_calling import CATALOG, NATIVE_MODEL, PLAIN_MODEL, native_call
 
 CALC = ToolSpec(name="calc", description="Arithmetic", parameters={"type": "object"})
-
-
-class Hooks:
-    def __init__(self):
-        self.seen = []
-
-    async def emit(self, event, payload):
-        self.seen.append((event, json.loads(json.dumps(payload))))
-
-    def stream(self):
-        return [(e, p) for e, p in self.seen if e.startswith("llm:stream")]
-
-
-class Coordinator:
-    def __init__(self):
-        self.hooks = Hooks()
 
 
 def mounted(replies, model=PLAIN_MODEL, **config):

@@ -13,8 +13,8 @@ from .fakes import FakeBridge, chunks, completion
 NATIVE_MODEL = "Hermes-3-Llama-3.1-8B-q4f32_1-MLC"
 PLAIN_MODEL = "Qwen2.5-1.5B-Instruct-q4f32_1-MLC"
 CATALOG = [
-    {"model_id": NATIVE_MODEL, "native_tools": True, "model_type": 0},
-    {"model_id": PLAIN_MODEL, "native_tools": False, "model_type": 0},
+    {"model_id": NATIVE_MODEL, "model_type": 0},
+    {"model_id": PLAIN_MODEL, "model_type": 0},
 ]
 CALCULATOR = ToolSpec(
     name="calculator",
