@@ -27,7 +27,7 @@ async def bridge(gateway, tab):
 async def test_it_is_a_bridge_with_the_tabs_catalog(bridge):
     assert isinstance(bridge, Bridge)
     models = await bridge.list_models()
-    assert any(m["model_id"] == HERMES and m["native_tools"] for m in models)
+    assert any(m["model_id"] == HERMES for m in models) and len(models) > 100  # WebLLM's catalog, from the tab
     assert (await bridge.gpu_info())["architecture"] == "swiftshader"
     assert await bridge.loaded_model() == MODEL
 

@@ -125,7 +125,7 @@ def test_errors_arrive_as_the_sdks_typed_exceptions(client, gateway, tab):
     assert too_long.value.body["type"] == "ContextLengthError" and too_long.value.body["webllm_message"] == "too long"
 
     with pytest.raises(openai.BadRequestError) as out_of_range:
-        client.chat.completions.create(model=MODEL, messages=ask("Hi"), temperature=7)
+        client.chat.completions.create(model=MODEL, messages=ask("Hi"), temperature=-1)
     assert "temperature" in out_of_range.value.message
 
     tab.push({"error": {"name": "DeviceLostError", "message": "lost"}})

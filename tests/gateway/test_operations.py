@@ -57,7 +57,7 @@ def test_per_model_configuration(gateway, tab):
     assert (first["temperature"], first["max_tokens"]) == (0.3, 20)
     assert (second["temperature"], second["max_tokens"]) == (1.1, 20)  # the request's own value wins
     assert gateway.get(f"/api/models/{MODEL}")["config"] == {"temperature": 0.3, "max_tokens": 20}
-    for bad in ({"temperature": 5}, {"colour": "red"}, {"tool_mode": "native"}, [1]):
+    for bad in ({"temperature": -1}, {"colour": "red"}, {"tool_mode": "native"}, [1]):
         assert gateway.http.put(f"/api/models/{MODEL}/config", json=bad).status_code == 400
     assert gateway.http.put("/api/models/Nope-MLC/config", json={}).status_code == 404
 

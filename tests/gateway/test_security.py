@@ -106,7 +106,7 @@ def post(gateway, body, **headers):
         ({"messages": [{"role": "robot", "content": "hi"}]}, {}, 400, "messages[0].role"),
         ({"messages": [{"role": "user"}]}, {}, 400, "messages[0].content"),
         ({"messages": ask("hi"), "stream": "yes"}, {}, 400, "stream"),
-        ({"messages": ask("hi"), "temperature": 9}, {}, 400, "sampling"),
+        ({"messages": ask("hi"), "temperature": -1}, {}, 400, "sampling"),
         ({"messages": ask("hi"), "tools": [{"type": "function"}]}, {}, 400, "tools[0]"),
         ([1, 2], {}, 400, "body"),
         ({"messages": ask("hi")}, {"Content-Type": "text/plain"}, 415, None),

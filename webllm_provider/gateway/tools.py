@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..catalog import native_tools
 from ..messages import TRANSCRIPT, to_openai_messages
 from ..tool_calling import ToolPlan, apply, plan_tools, read_output
 
 
 def constrained_plan(chat: dict[str, Any], record: dict[str, Any] | None) -> ToolPlan | None:
     """The plan for a request with tools for a model without native ones; else None."""
-    if not chat.get("tools") or (record is not None and record.get("native_tools")):
+    if not chat.get("tools") or (record is not None and native_tools(record)):
         return None
     tools = [tool["function"] for tool in chat["tools"]]
     return plan_tools({"tools": tools, "tool_choice": chat.get("tool_choice")}, native_model=False)
