@@ -17,7 +17,14 @@ await rm(path.join(outdir, "chunks"), { recursive: true, force: true });
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: ["js/bridge.js", "js/gateway-page.js", "js/webllm-worker.js", "js/testing/scripted-worker.js"],
+  entryPoints: [
+    "js/bridge.js",
+    "js/python-host.js",
+    "js/python-worker.js",
+    "js/gateway-page.js",
+    "js/webllm-worker.js",
+    "js/testing/scripted-worker.js",
+  ],
   outbase: "js",
   outdir,
   ...BUNDLE_OPTIONS,
