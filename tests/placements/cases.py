@@ -7,8 +7,9 @@ import asyncio
 import json
 import time
 
-from webllm_provider import AbortError, LLMError, TextDelta, WebLLMProvider
 from webllm_page import emit
+
+from webllm_provider import AbortError, LLMError, TextDelta, WebLLMProvider
 
 
 def ask(text: str) -> dict:

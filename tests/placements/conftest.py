@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ..app.conftest import app_server, dist_dir, new_driver, serving  # noqa: F401 (fixtures)
+from ..app.conftest import dist_dir, new_driver, serving  # noqa: F401 (dist_dir and serving are fixtures)
 
 MODEL = "Qwen2.5-0.5B-Instruct-q4f32_1-MLC"
 CASES = (Path(__file__).parent / "cases.py").read_text()
@@ -99,6 +99,13 @@ def driver():
     driver.set_script_timeout(90)
     yield driver
     driver.quit()
+
+
+@pytest.fixture(scope="module")
+def app_server(serving, dist_dir):  # noqa: F811 (dist_dir and serving: the fixtures imported above)
+    url, stop = serving(dist_dir)
+    yield url
+    stop()
 
 
 @pytest.fixture

@@ -99,7 +99,8 @@ def test_only_the_worker_placement_keeps_the_page_running_while_python_is_busy(p
 
 def test_python_api_errors_are_typed(python_page):
     page = python_page("worker")
-    assert page.call("cases.no_such_function") == {"error": "TypeError: cases.no_such_function is not a Python function."}
+    missing = page.call("cases.no_such_function")
+    assert missing == {"error": "TypeError: cases.no_such_function is not a Python function."}
     assert page.call("cases.failure")["error"].startswith("PythonError")  # a missing argument: Python's own error
     assert page.js("return await globalThis.python.call('nodot');")["error"].startswith("TypeError")
     assert MODEL in page.js("return JSON.stringify(await globalThis.started.bridge.control({action: 'state'}));")
