@@ -233,13 +233,20 @@ export class Bridge {
     if (this.#queue.has(id)) {
       return Promise.reject(namedError("TypeError", `Request id ${id} is already in use.`));
     }
-    return this.#queue.push(id, async (job) => {
+    // A shared engine serves every tab's requests first in, first out: the
+    // place in its queue is taken now, in this bridge's own order.
+    const link = this.#start().link;
+    const turn = link.turn?.() ?? null;
+    let started = false;
+    const result = this.#queue.push(id, async (job) => {
+      started = true;
       /** @type {(() => void) | null} */
       let endTurn = null;
       try {
         const current = this.#start();
-        // A shared engine serves every tab's requests first in, first out.
-        if (current.link.turn) endTurn = await current.link.turn();
+        if (current.link !== link) turn?.cancel(); // the engine was replaced meanwhile
+        const place = current.link === link ? turn : (current.link.turn?.() ?? null);
+        if (place) endTurn = await place.granted;
         return await task(job, current.engine, current.link.port);
       } catch (error) {
         const normalised = normaliseError(error);
@@ -251,6 +258,11 @@ export class Bridge {
         endTurn?.();
       }
     });
+    // Answered before it started (aborted while queued, a dead worker): give the place up.
+    result.catch(() => {
+      if (!started) turn?.cancel();
+    });
+    return result;
   }
 
   /**

@@ -34,8 +34,15 @@ export const LINK_KIND = "webllm-bridge/link";
  * @typedef {object} EngineLink
  * @property {Worker | MessagePort} port WebLLM's client, chunk streams and control messages talk to this
  * @property {(onDeath: (message: string) => void) => () => void} watch calls `onDeath` once when the engine is gone; returns a stop function
- * @property {(() => Promise<() => void>) | null} turn a shared engine's FIFO across tabs: resolves, in order, with the function that ends this client's turn
+ * @property {(() => Turn) | null} turn a shared engine's FIFO across tabs: a place in it, taken now
  * @property {() => void} close ends a dedicated engine; asks a shared one to end itself (its device was lost)
+ */
+
+/**
+ * @typedef {object} Turn
+ * @property {Promise<() => void>} granted resolves, in order, with the function that ends the turn;
+ *   rejects if the link is closed first
+ * @property {() => void} cancel gives the place up (a turn granted later ends at once)
  */
 
 /**
@@ -133,13 +140,17 @@ export function hostEngineLinks(pythonWorker, url) {
  * @param {string | URL} url the engine worker's script
  */
 export function endSharedEngine(url) {
-  const shared = new SharedWorker(url, { type: "module", name: SHARED_NAME });
+  const shared = new SharedWorker(url, SHARED_OPTIONS);
   shared.port.postMessage({ kind: EXIT_KIND });
   shared.port.close();
 }
 
-/** The SharedWorker's name: one shared engine per origin and script. */
-const SHARED_NAME = "webllm-provider engine";
+/**
+ * One shared engine per origin and script (the name). `extendedLifetime`
+ * (Chromium) keeps it running for a while after its last tab went away, so a
+ * reload of the only tab finds it still there.
+ */
+const SHARED_OPTIONS = /** @type {WorkerOptions} */ ({ type: "module", name: "webllm-provider engine", extendedLifetime: true });
 
 /**
  * Starts a dedicated engine worker, or joins the origin's shared one;
@@ -149,7 +160,7 @@ const SHARED_NAME = "webllm-provider engine";
  */
 function startEngine(placement, url) {
   if (placement === "shared") {
-    const shared = new SharedWorker(url, { type: "module", name: SHARED_NAME });
+    const shared = new SharedWorker(url, SHARED_OPTIONS);
     return {
       /** @param {{kind: string, client: string}} message @param {MessagePort} port */
       connect: (message, port) => shared.port.postMessage(message, [port]),
@@ -241,13 +252,17 @@ function connectWhenHeld(connect) {
  */
 function clientLink(port, placement, released, engine) {
   let closed = false;
+  /** @type {Set<(error: Error) => void>} turns not granted yet */
+  const waiting = new Set();
   return {
     port,
     watch: (onDeath) => watchEngine(engine.watch, port, onDeath),
-    turn: placement === "shared" ? () => requestTurn(port) : null,
+    turn: placement === "shared" ? () => requestTurn(port, waiting) : null,
     close: () => {
       if (closed) return;
       closed = true;
+      for (const reject of waiting) reject(namedError("WorkerError", "The engine link was closed."));
+      waiting.clear();
       engine.close();
       port.close();
       void released.then((release) => release());
@@ -257,18 +272,28 @@ function clientLink(port, placement, released, engine) {
 
 /**
  * @param {MessagePort} port
- * @returns {Promise<() => void>}
+ * @param {Set<(error: Error) => void>} waiting
+ * @returns {Turn}
  */
-function requestTurn(port) {
+function requestTurn(port, waiting) {
   const channel = new MessageChannel();
-  return new Promise((resolve) => {
-    channel.port1.onmessage = () =>
-      resolve(() => {
-        channel.port1.postMessage("release");
-        channel.port1.close();
-      });
+  const end = () => {
+    channel.port1.postMessage("release");
+    channel.port1.close();
+  };
+  let cancelled = false;
+  /** @type {Promise<() => void>} */
+  const granted = new Promise((resolve, reject) => {
+    waiting.add(reject);
+    channel.port1.onmessage = () => {
+      waiting.delete(reject);
+      if (cancelled) end();
+      else resolve(end);
+    };
     port.postMessage({ kind: TURN_KIND }, [channel.port2]);
   });
+  granted.catch(() => {}); // a closed link: the caller has its WorkerError already
+  return { granted, cancel: () => void (cancelled = true) };
 }
 
 /**

@@ -125,9 +125,9 @@ def python_page(driver, app_server):
             f"{app_server}/webllm/testing/scripted-worker.js",
         )
     # Close every extra tab; the first is reused by the next test (a fresh document).
-    for page in pages[1:]:
-        if page.handle in driver.window_handles:
-            driver.switch_to.window(page.handle)
+    for handle in {page.handle for page in pages} - {pages[0].handle}:
+        if handle in driver.window_handles:
+            driver.switch_to.window(handle)
             driver.close()
     driver.switch_to.window(driver.window_handles[0])
     driver.get("about:blank")
