@@ -16,7 +16,13 @@ export const MESSAGES = {
   result: "python/result",
   event: "python/event",
   progress: "python/progress",
+  resources: "python/resources",
 };
+
+/** @returns {string[]} the URLs this realm fetched (a page caches them for offline use) */
+export function fetchedResources() {
+  return performance.getEntriesByType("resource").map((entry) => entry.name);
+}
 
 /** The JavaScript module Python imports to emit events: `from webllm_page import emit; emit(name, json)`. */
 export const PAGE_MODULE = "webllm_page";

@@ -22,8 +22,10 @@ import { createBridge } from "./bridge.js";
 import { checkPlacement, hostEngineLinks } from "./engine-link.js";
 
 export { endSharedEngine } from "./engine-link.js";
+// The models WebLLM takes native `tools` for (an app labels them).
+export { functionCallingModelIds } from "@mlc-ai/web-llm";
 import { namedError } from "./errors.js";
-import { MESSAGES, callPython, preparePython } from "./python-calls.js";
+import { MESSAGES, callPython, fetchedResources, preparePython } from "./python-calls.js";
 
 /**
  * @typedef {object} PythonOptions
@@ -49,6 +51,7 @@ import { MESSAGES, callPython, preparePython } from "./python-calls.js";
  * @property {(target: string, ...args: unknown[]) => Promise<any>} call `module.function(*args)`, awaited, as JSON-able values
  * @property {EngineControls} bridge
  * @property {Worker | null} worker the Python worker ("worker" placement)
+ * @property {() => Promise<string[]>} resources the URLs Python's realm fetched (Pyodide, wheels), to cache for offline use
  * @property {() => void} dispose
  */
 
@@ -86,6 +89,7 @@ function startOnPage(options) {
       call: (target, ...args) => callPython(pyodide, target, args),
       bridge,
       worker: null,
+      resources: async () => fetchedResources(),
       dispose: () => bridge.dispose(),
     };
     return host;
@@ -152,6 +156,7 @@ function startInWorker(options) {
       call: (target, ...args) => send(MESSAGES.call, { target, args }),
       bridge,
       worker,
+      resources: () => send(MESSAGES.resources, {}),
       dispose: () => {
         fail(namedError("WorkerError", "Python was disposed."));
         stopHosting();

@@ -7,14 +7,15 @@
  *
  * Page -> worker: `{kind: BOOT, ...BootOptions}` once, then
  *   `{kind: CALL, id, target: "module.function", args}` and
- *   `{kind: BRIDGE, id, method: "models" | "load" | "control" | "abort", args}`.
+ *   `{kind: BRIDGE, id, method: "models" | "load" | "control" | "abort", args}` and
+ *   `{kind: RESOURCES, id}` (the URLs the worker fetched).
  * Worker -> page: `{kind: RESULT, id, ok, value | error: {name, message}}`,
  *   `{kind: EVENT, name, json}` (Python's `webllm_page.emit`) and
  *   `{kind: PROGRESS, report}` (every model load's progress).
  */
 import { createBridge } from "./bridge.js";
 import { remoteLink } from "./engine-link.js";
-import { MESSAGES, callPython, preparePython } from "./python-calls.js";
+import { MESSAGES, callPython, fetchedResources, preparePython } from "./python-calls.js";
 
 const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
@@ -30,6 +31,8 @@ scope.addEventListener("message", ({ data }) => {
     );
   } else if (data?.kind === MESSAGES.call) {
     answer(data.id, ready().then(({ pyodide }) => callPython(pyodide, data.target, data.args)));
+  } else if (data?.kind === MESSAGES.resources) {
+    answer(data.id, Promise.resolve(fetchedResources()));
   } else if (data?.kind === MESSAGES.bridge) {
     answer(
       data.id,

@@ -118,6 +118,8 @@ def python_page(driver, app_server):
         return page
 
     yield open_page
+    if not pages:
+        return
     if any(page.engine == "shared" for page in pages):
         # The next test starts with no shared engine (one would outlive this test: that is its point).
         pages[0].js(
