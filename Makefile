@@ -3,7 +3,7 @@
 #   make test    install what is missing, build, run the six test layers, then a benchmark smoke run
 #   make demo    install what is missing (no test tools), build, serve build/dist on :8000
 #   make gateway the local gateway (python -m webllm_provider.gateway) on 127.0.0.1:8765
-#   make bench   benchmark the bridge in headless Chromium (bench/run.py; make bench-smoke: tiny counts,
+#   make bench   benchmark the bridge in headless Chromium (bench/run.py, bench/placements.py; make bench-smoke: tiny counts,
 #                the last step of make test)
 #   make dist    just build build/dist (Pyodide runtime + wheels + JS bundles + example app)
 #   make clean   remove build outputs;  make distclean  also .venv and node_modules
@@ -82,6 +82,7 @@ demo: $(DIST_LOCK)
 bench: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/gateway.py
+	$(PY) bench/placements.py
 
 # The benchmark with tiny counts (under 30 s): make test checks that it runs, not its numbers.
 bench-smoke: $(VENV)/.test browsers $(DIST_LOCK)
