@@ -116,7 +116,7 @@ function renderBlock(block) {
     }
     case "list": {
       const list = document.createElement(block.ordered ? "ol" : "ul");
-      if (block.ordered && block.start !== 1) list.start = block.start;
+      if (block.ordered && block.start !== 1) /** @type {HTMLOListElement} */ (list).start = block.start;
       for (const text of block.items) {
         const li = list.appendChild(document.createElement("li"));
         li.append(...inline(text));
