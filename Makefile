@@ -61,7 +61,7 @@ typecheck: node_modules/.package-lock.json
 
 # JavaScript unit tests (node:test), DOM from linkedom.
 test-js: node_modules/.package-lock.json
-	node --test tests/js/*.test.js
+	node --test --test-timeout=60000 tests/js/*.test.js
 
 test-cpython: $(VENV)/.test node_modules/.package-lock.json
 	$(PYTEST) $(CPYTHON_TESTS)
@@ -114,8 +114,8 @@ browsers:
 			chromium chromium-driver; \
 	fi
 
-# JS bundles (js/build.mjs writes build/web/).
-$(STAMPS)/web: node_modules/.package-lock.json $(JS_SOURCES)
+# JS bundles (js/build.mjs writes build/web/ and the app's, build/app/).
+$(STAMPS)/web: node_modules/.package-lock.json $(JS_SOURCES) $(APP_SOURCES)
 	npm run build
 	@mkdir -p $(@D) && touch $@
 

@@ -19,10 +19,7 @@ const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self
 const SHELL = [
   "./",
   "index.html",
-  "app.js",
-  "markdown.js",
-  "models.js",
-  "store.js",
+  "app.js", // the bundle: markdown.js, models.js and store.js are in it
   "style.css",
   "agent/__init__.py",
   "agent/session.py",
