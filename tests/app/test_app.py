@@ -242,7 +242,9 @@ def test_screenshot_mid_conversation(app: AppPage):
         20,
     )
     app.screenshot(SCREENSHOT)  # mid-reply: streaming, with tool cards and metrics above
-    bubble = app.driver.find_element("css selector", "#messages .streaming .body")
+    app.wait_idle()
+    # The finished bubble (a streaming one grows and is then replaced, so it is measured once still).
+    bubble = app.driver.find_element("css selector", "#messages li.assistant:last-child .body")
     shown = pixels(app, bubble)
     size = app.js(
         "const r = arguments[0].getBoundingClientRect();"
@@ -254,7 +256,6 @@ def test_screenshot_mid_conversation(app: AppPage):
     assert shown["background"] == app.js("return getComputedStyle(arguments[0]).backgroundColor", bubble), shown
     assert shown["backgroundShare"] > 0.5, shown
     assert 0.01 < shown["inkShare"] < 0.4, shown
-    app.wait_idle()
     todo = json.loads(app.js("return localStorage.getItem('agent-todo')"))
     assert todo == [{"id": 1, "text": "Buy oat milk", "done": False}]
 
