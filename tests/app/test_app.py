@@ -312,6 +312,14 @@ def test_model_output_is_inert_text(app: AppPage):
     assert found == {"img": 0, "script": 0, "b": 0, "links": [], "xss": None}
 
 
+def test_the_bundled_app_parses_no_html(dist_dir):
+    # ESLint keeps innerHTML out of our sources; this keeps it out of what the
+    # bundler pulls in (the Markdown parser's browser build would bring one).
+    bundle = (dist_dir / "app.js").read_text()
+    assert "renderMarkdown" in bundle
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|DOMParser|document\.write", bundle)
+
+
 def test_a_reasoning_models_thinking_is_folded_above_its_answer(app: AppPage):
     app.open()
     app.push(answer("<think>The user greets me. <b>Be</b> kind.</think>\n\nHello, **friend**.", tokens_per_second=200))
