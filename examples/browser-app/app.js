@@ -74,7 +74,7 @@ const state = {
   pyodide: null,
   /** @type {any} the Python Session (a PyProxy) */
   session: null,
-  /** @type {import("./webllm/bridge.js").Bridge | null} */
+  /** @type {import("../../js/bridge.js").Bridge | null} */
   bridge: null,
   /** @type {import("./models.js").GpuInfo | null} */
   gpu: null,
@@ -208,6 +208,8 @@ async function startEngine(python, started) {
  * @param {() => void} started
  */
 async function startEngineAndLoad(python, started) {
+  // webllm/ is js/ bundled (js/build.mjs); the types come from the source.
+  /** @type {typeof import("../../js/bridge.js")} */
   const { createBridge, functionCallingModelIds } = await import(new URL("webllm/bridge.js", BASE).href);
   state.functionCalling = new Set(functionCallingModelIds);
   mark("bridgeImported");
@@ -282,7 +284,7 @@ async function loadModel(modelId) {
   } catch (error) {
     if (state.wanted !== modelId) return; // the user picked another model meanwhile
     state.loading = false;
-    state.loadError = { name: error?.name ?? "Error", message: error?.message ?? String(error) };
+    state.loadError = error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
     mark("modelFailed");
     console.warn(`Loading ${modelId} failed:`, error);
     showStatus(`Could not load ${modelId}: ${state.loadError.name}: ${state.loadError.message}`, { error: true, retry: true });
