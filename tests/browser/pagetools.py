@@ -31,3 +31,10 @@ def ask(text: str, **fields) -> dict:
 def now() -> float:
     """Milliseconds on the page's clock."""
     return js.performance.now()
+
+
+def long_reply() -> dict:
+    """A request the tiny model needs a minute for: an array of 200 integers, held
+    to it by the grammar (at least 400 tokens), for tests that stop a generation."""
+    schema = {"type": "array", "minItems": 200, "items": {"type": "integer"}}
+    return ask("Numbers", max_tokens=800, response_format={"type": "json_schema", "json_schema": schema})
