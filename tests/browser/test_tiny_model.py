@@ -39,11 +39,11 @@ async def test_the_load_reported_progress_to_python(selenium_tiny_model):
 
 @run_in_pyodide
 async def test_complete_gives_real_text_usage_and_timings(selenium_tiny_model):
-    from pagetools import ask
+    from pagetools import ask, seed
 
     from webllm_provider import WebLLMProvider
 
-    response = await WebLLMProvider().complete(ask("Hello there", seed=11, max_tokens=40))
+    response = await WebLLMProvider().complete(ask("Hello there", seed=seed(11), max_tokens=40))
     text = response.content[0].text
     assert isinstance(text, str) and text.strip()
     assert response.finish_reason == "stop"
@@ -55,12 +55,12 @@ async def test_complete_gives_real_text_usage_and_timings(selenium_tiny_model):
 
 @run_in_pyodide
 async def test_streamed_text_equals_the_completed_text_for_the_same_seed(selenium_tiny_model):
-    from pagetools import ask
+    from pagetools import ask, seed
 
     from webllm_provider import TextDelta, WebLLMProvider
 
     provider = WebLLMProvider()
-    request = ask("Tell me something", seed=5, max_tokens=40)
+    request = ask("Tell me something", seed=seed(5), max_tokens=40)
     completed = await provider.complete(request)
     events = [event async for event in provider.stream(request)]
     deltas = [e.text for e in events if isinstance(e, TextDelta)]
@@ -75,7 +75,7 @@ async def test_streamed_text_equals_the_completed_text_for_the_same_seed(seleniu
 
 @run_in_pyodide
 async def test_stopping_a_stream_interrupts_the_engine_and_the_next_request_works(selenium_tiny_model):
-    from pagetools import ask, long_reply, now
+    from pagetools import ask, long_reply, now, seed
 
     from webllm_provider import TextDelta, WebLLMProvider
 
@@ -84,7 +84,7 @@ async def test_stopping_a_stream_interrupts_the_engine_and_the_next_request_work
     assert isinstance(await anext(stream), TextDelta)
     stopped_at = now()
     await stream.aclose()
-    response = await provider.complete(ask("next", seed=1, max_tokens=8))
+    response = await provider.complete(ask("next", seed=seed(1), max_tokens=8))
     assert response.usage.output_tokens > 0
     # The rest of the stopped reply is 400 tokens or more: about a minute here.
     assert now() - stopped_at < 20_000, "the stopped generation went on and held the queue"
@@ -94,7 +94,7 @@ async def test_stopping_a_stream_interrupts_the_engine_and_the_next_request_work
 async def test_a_cancelled_queued_request_leaves_the_running_one_alone(selenium_tiny_model):
     import asyncio
 
-    from pagetools import ask, long_reply, now
+    from pagetools import ask, long_reply, now, seed
 
     from webllm_provider import TextDelta, WebLLMProvider
 
@@ -112,19 +112,19 @@ async def test_a_cancelled_queued_request_leaves_the_running_one_alone(selenium_
     assert now() - cancelled_at < 2_000, "a queued request is dropped at once"
     assert isinstance(await anext(running), TextDelta), "the running generation goes on"
     await running.aclose()
-    assert (await provider.complete(ask("after", seed=2, max_tokens=8))).usage.output_tokens > 0
+    assert (await provider.complete(ask("after", seed=seed(2), max_tokens=8))).usage.output_tokens > 0
 
 
 @run_in_pyodide
 async def test_max_tokens_ends_with_length(selenium_tiny_model):
-    from pagetools import ask
+    from pagetools import ask, seed
 
     from webllm_provider import WebLLMProvider
 
     provider = WebLLMProvider()
     reasons = []
-    for seed in range(1, 6):
-        response = await provider.complete(ask("Hello", seed=seed, max_tokens=2))
+    for n in range(1, 6):
+        response = await provider.complete(ask("Hello", seed=seed(n), max_tokens=2))
         # A reply ends on EOS ("stop") or at the limit ("length"), never past it.
         ended_at_limit = response.usage.output_tokens == 2 and response.finish_reason == "length"
         assert ended_at_limit or (response.usage.output_tokens <= 2 and response.finish_reason == "stop"), response
@@ -151,30 +151,10 @@ async def test_a_prompt_over_the_context_window_is_a_context_length_error(seleni
 
 @run_in_pyodide
 async def test_a_constrained_tool_loop_always_gets_calls_that_parse_and_fit_the_schemas(selenium_tiny_model):
+    from pagetools import TINY_TOOLS, seed
+
     from webllm_provider import TextDelta, WebLLMProvider
 
-    tools = [
-        {
-            "name": "note",
-            "description": "Write a note.",
-            "parameters": {
-                "type": "object",
-                "properties": {"text": {"type": "string"}},
-                "required": ["text"],
-                "additionalProperties": False,
-            },
-        },
-        {
-            "name": "add",
-            "description": "Add two integers.",
-            "parameters": {
-                "type": "object",
-                "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-                "required": ["a", "b"],
-                "additionalProperties": False,
-            },
-        },
-    ]
     provider = WebLLMProvider({"max_tokens": 120})
     messages = [
         {"role": "system", "content": "You are terse."},
@@ -182,7 +162,7 @@ async def test_a_constrained_tool_loop_always_gets_calls_that_parse_and_fit_the_
     ]
     calls = []
     for step in range(4):
-        request = {"messages": messages, "tools": tools, "seed": 20 + step}
+        request = {"messages": messages, "tools": TINY_TOOLS, "seed": seed(20 + step)}
         if step == 0:
             request["tool_choice"] = "required"
         if step % 2:
@@ -215,7 +195,7 @@ async def test_a_constrained_tool_loop_always_gets_calls_that_parse_and_fit_the_
 async def test_structured_output_follows_the_json_schema(selenium_tiny_model):
     import json
 
-    from pagetools import ask
+    from pagetools import ask, seed
 
     from webllm_provider import WebLLMProvider
 
@@ -230,9 +210,11 @@ async def test_structured_output_follows_the_json_schema(selenium_tiny_model):
         "additionalProperties": False,
     }
     provider = WebLLMProvider()
-    for seed in (1, 2, 3):
+    for n in (1, 2, 3):
         response_format = {"type": "json_schema", "json_schema": schema}
-        response = await provider.complete(ask("A person", seed=seed, max_tokens=120, response_format=response_format))
+        response = await provider.complete(
+            ask("A person", seed=seed(n), max_tokens=120, response_format=response_format)
+        )
         parsed = response.metadata["parsed"]
         assert json.loads(response.content[0].text) == parsed
         assert list(parsed) == ["name", "age", "tags"]

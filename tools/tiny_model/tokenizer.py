@@ -4,16 +4,23 @@
     python tools/tiny_model/tokenizer.py OUT_DIR
 
 Trains a byte-level BPE tokenizer of 1,024 tokens with the ``tokenizers``
-package on local Python sources (the corpus does not matter for a model with
-random weights, only the vocabulary size does), and writes the Llama config
-mlc-llm's ``gen_config`` reads. The committed fixture's tokenizer was trained
-on the first 400 ``.py`` files of Debian's python3.11; other sources give
-other merges, which is harmless but changes the fixture's checksums.
+package on local Python sources plus JSON in the shapes the provider's
+constrained path and tests ask for, and writes the Llama config mlc-llm's
+``gen_config`` reads. The JSON makes its keys (``tool_calls``, ``arguments``,
+``answer``, ...) and punctuation runs such as ``":{"`` single tokens, as they
+are in real models' vocabularies, so a constrained reply takes a few tokens,
+not one per letter. The committed fixture's tokenizer was trained on the first
+400 ``.py`` files of Debian's python3.11; other sources give other merges,
+which is harmless but changes the fixture's checksums.
+
+Only the merges may change without recompiling the library: the vocabulary
+size and the special tokens' ids (0, 1, 2) are compiled in.
 """
 
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
@@ -21,6 +28,17 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, 
 VOCAB = 1024
 CONTEXT = 1024
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]  # chatml; <|im_end|> ends a turn
+
+
+JSON_LINES = [
+    '{"tool_calls":[{"name":"note","arguments":{"text":"ok"}}]}',
+    '{"tool_calls":[{"name":"add","arguments":{"a":1,"b":2}}]}',
+    '{"tool_calls":[{"name":"calculator","arguments":{"expression":"2+2"}}]}',
+    '{"tool_calls":[{"name":"get_weather","arguments":{"city":"Paris"}}]}',
+    '{"answer":"yes"}',
+    '{"name":"Ada","age":36,"tags":["a","b"]}',
+    "[1,2,3]",
+]
 
 
 def train(corpus: list[str]) -> Tokenizer:
@@ -38,14 +56,21 @@ def train(corpus: list[str]) -> Tokenizer:
     return tokenizer
 
 
+def json_corpus(folder: Path) -> str:
+    path = folder / "json-corpus.txt"
+    path.write_text("\n".join(JSON_LINES * 3000) + "\n")
+    return str(path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--corpus", default=f"/usr/lib/python3.{sys.version_info.minor}")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    corpus = sorted(str(p) for p in Path(args.corpus).rglob("*.py"))[:400]
-    tokenizer = train(corpus)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = sorted(str(p) for p in Path(args.corpus).rglob("*.py"))[:400]
+        tokenizer = train([*corpus, json_corpus(Path(tmp))])
     tokenizer.save(str(args.out / "tokenizer.json"))
     bos, eos = tokenizer.token_to_id("<|endoftext|>"), tokenizer.token_to_id("<|im_end|>")
     tokenizer_config = {
