@@ -75,7 +75,7 @@ async def prefill_per_turn(provider, *, tools=None, turns=4) -> list[dict]:
     messages = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Start."}]
     report = []
     for turn in range(turns):
-        request = {"messages": list(messages), "seed": seed(100 + turn), "max_tokens": 300}
+        request = {"messages": list(messages), "seed": seed(100 + turn), "max_tokens": 120}
         if tools:
             request["tools"] = tools
         response = await provider.complete(request)

@@ -220,3 +220,29 @@ async def test_structured_output_follows_the_json_schema(selenium_tiny_model):
         assert list(parsed) == ["name", "age", "tags"]
         assert isinstance(parsed["name"], str) and type(parsed["age"]) is int
         assert len(parsed["tags"]) <= 3 and all(isinstance(tag, str) for tag in parsed["tags"])
+
+
+@run_in_pyodide
+async def test_follow_up_text_turns_prefill_only_their_new_tokens(selenium_tiny_model):
+    from pagetools import prefill_per_turn
+
+    from webllm_provider import WebLLMProvider
+
+    turns = await prefill_per_turn(WebLLMProvider(), turns=3)
+    assert turns[0]["prefilled"] == turns[0]["prompt"]
+    for before, turn in zip(turns, turns[1:], strict=False):
+        # The prompt grew by the new turn and the reply before it, re-tokenized.
+        assert turn["prefilled"] <= turn["prompt"] - before["prompt"] + 4, turns
+
+
+@run_in_pyodide
+async def test_follow_up_tool_turns_prefill_only_their_new_tokens(selenium_tiny_model):
+    from pagetools import TINY_TOOLS, prefill_per_turn
+
+    from webllm_provider import WebLLMProvider
+
+    turns = await prefill_per_turn(WebLLMProvider(), tools=TINY_TOOLS, turns=3)
+    assert turns[0]["prefilled"] == turns[0]["prompt"] > 250, "the tools' instructions and schemas"
+    assert any(turn["calls"] for turn in turns[:-1]), "a tool round is among the follow-ups"
+    for before, turn in zip(turns, turns[1:], strict=False):
+        assert turn["prefilled"] <= turn["prompt"] - before["prompt"] + 4, turns
