@@ -103,3 +103,19 @@ def seed(n: int) -> int:
     a Lehmer LCG seeded with the seed itself, so the first draw is 48271 * seed / (2^31 - 1),
     about 0 for a small seed, and the first token is then always the most probable one."""
     return 1_000_003 * n
+
+
+def load_phases(reports: list[dict]) -> list[str]:
+    """The phases of WebLLM's load reports, in order, checking that progress never
+    falls within one: "params" (fetching or reading the weights, 0 to 1), then
+    "shaders" (compiling them, 0 to 1 again), then "done"."""
+    phases: list[tuple[str, list[float]]] = []
+    for report in reports:
+        text = report["text"]
+        kind = "shaders" if text.startswith("Loading GPU shader") else "done" if text.startswith("Finish") else "params"
+        if not phases or phases[-1][0] != kind:
+            phases.append((kind, []))
+        phases[-1][1].append(report["progress"])
+    for kind, progress in phases:
+        assert progress == sorted(progress), (kind, progress)
+    return [kind for kind, _ in phases]

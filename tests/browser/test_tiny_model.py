@@ -8,6 +8,8 @@ weights are random: tests assert what the engine and the stack guarantee
 (shapes, usage, finish reasons, errors, grammar), never what the text says.
 """
 
+from pathlib import Path
+
 import pytest
 from pytest_pyodide import run_in_pyodide
 
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.driver_timeout(180)
 
 @run_in_pyodide
 async def test_the_load_reported_progress_to_python(selenium_tiny_model):
-    from pagetools import tiny_model_load
+    from pagetools import load_phases, tiny_model_load
 
     import js
     from webllm_provider import WebLLMProvider
@@ -27,13 +29,7 @@ async def test_the_load_reported_progress_to_python(selenium_tiny_model):
     assert len(reports) >= 3, "fetching the weights and compiling the shaders report as they go"
     assert reports[-1]["progress"] == 1
     assert all(isinstance(r["text"], str) and r["text"] for r in reports)
-    # WebLLM reports two phases, each from 0 to 1: fetching the files, then compiling the shaders.
-    progress = [r["progress"] for r in reports]
-    restarts = [i for i in range(1, len(progress)) if progress[i] < progress[i - 1]]
-    assert len(restarts) == 1, [(r["progress"], r["text"]) for r in reports]
-    assert progress[: restarts[0]] == sorted(progress[: restarts[0]]), "files fetched"
-    assert progress[restarts[0] :] == sorted(progress[restarts[0] :]), "shaders compiled"
-    assert "shader" in reports[-2]["text"].lower(), reports[-2]["text"]
+    assert load_phases(reports) == ["params", "shaders", "done"], [(r["progress"], r["text"]) for r in reports]
     assert await WebLLMProvider().default_model() == js.TINY_MODEL_ID, "the loaded model is the default"
 
 
@@ -246,3 +242,17 @@ async def test_follow_up_tool_turns_prefill_only_their_new_tokens(selenium_tiny_
     assert any(turn["calls"] for turn in turns[:-1]), "a tool round is among the follow-ups"
     for before, turn in zip(turns, turns[1:], strict=False):
         assert turn["prefilled"] <= turn["prompt"] - before["prompt"] + 4, turns
+
+
+def test_the_scripted_engine_answers_like_the_real_one(selenium_tiny_model):
+    """The same requests through both engines, from the page: chunk and completion
+    shapes, usage keys, finish reasons and error names must agree."""
+    results = selenium_tiny_model.run_js((Path(__file__).parent / "engine_parity.js").read_text())
+    for case, outcome in results.items():
+        assert outcome["scripted"] == outcome["real"], (case, outcome)
+    scripted, real = selenium_tiny_model.run(
+        "import js, json, pagetools\n"
+        "[pagetools.load_phases(json.loads(js.JSON.stringify(js.scriptedLoadReports))),"
+        " pagetools.load_phases(pagetools.tiny_model_load['reports'])]"
+    )
+    assert scripted == real == ["params", "shaders", "done"]
