@@ -41,6 +41,7 @@ const cases = {
     request: ask("A person", { max_tokens: 60, response_format: { type: "json_object", schema: JSON.stringify(person) } }),
     script: { content: '{"name":"Ada","age":36}' },
   },
+  jsonWithoutSchema: { request: ask("Any JSON", { max_tokens: 60, response_format: { type: "json_object" } }) },
   overflow: { request: ask("word ".repeat(1500), { max_tokens: 4 }) },
   interrupted: {
     request: ask("Numbers", {

@@ -206,6 +206,10 @@ async def test_structured_output_follows_the_json_schema(selenium_tiny_model):
         "additionalProperties": False,
     }
     provider = WebLLMProvider()
+    plain_json = await provider.complete(
+        ask("Any JSON", seed=seed(4), max_tokens=120, response_format={"type": "json"})
+    )
+    assert isinstance(plain_json.metadata["parsed"], dict), "JSON mode without a schema asks for an object"
     for n in (1, 2, 3):
         response_format = {"type": "json_schema", "json_schema": schema}
         response = await provider.complete(
