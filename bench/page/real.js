@@ -26,15 +26,18 @@ const log = (/** @type {string} */ message) => {
   console.log(message);
 };
 
-/** A request the model answers with exactly `TOKENS` tokens: a long JSON array, cut at max_tokens. */
-const request = (/** @type {number} */ i) => ({
+const NUMBERS = { type: "array", minItems: 200, items: { type: "integer" } };
+/**
+ * A request the model answers with exactly `TOKENS` tokens: a long JSON array,
+ * cut at max_tokens. `forPython`: the provider's response_format, else WebLLM's.
+ */
+const request = (/** @type {number} */ i, forPython = false) => ({
   messages: [{ role: "user", content: `Numbers, please (${i}).` }],
   seed: 1_000_003 * (i + 1),
   max_tokens: TOKENS,
-  response_format: {
-    type: "json_object",
-    schema: JSON.stringify({ type: "array", minItems: 200, items: { type: "integer" } }),
-  },
+  response_format: forPython
+    ? { type: "json_schema", json_schema: NUMBERS }
+    : { type: "json_object", schema: JSON.stringify(NUMBERS) },
 });
 
 /** TTFT and tokens/s of one stream consumed by WebLLM's own client. */
@@ -88,7 +91,7 @@ async function main() {
   const streams = { python: [], "js-webllm": [] };
   // Interleaved, so that both consumers see the same machine load.
   for (let i = 0; i < REPS; i++) {
-    const python = JSON.parse(await py.stream(JSON.stringify(request(i))));
+    const python = JSON.parse(await py.stream(JSON.stringify(request(i, true))));
     streams.python.push(measured(python.started, python.first, python.last, python.usage));
     streams["js-webllm"].push(await jsStream(bridge, i));
     log(`stream ${i + 1}/${REPS}`);
