@@ -142,7 +142,7 @@ async def no_js_stream(body_json: str, chunks_json: str, reps: int) -> str:
     for _ in range(reps):
         t0 = now()
         deltas = 0
-        async with aclosing(NO_JS_PROVIDER.stream(request)) as events:
+        async with aclosing(NO_JS_PROVIDER.stream_reply(request)) as events:
             async for event in events:
                 deltas += isinstance(event, TextDelta)
         rates.append(len(IN_PYTHON.chunks) / (now() - t0) * 1000)
@@ -206,7 +206,7 @@ async def stream(layer: str, body_json: str) -> str:
         request = _request(body)
         stamps = RECORDING.stamps = []
         t0 = now()
-        async with aclosing(PROVIDER.stream(request)) as events:
+        async with aclosing(PROVIDER.stream_reply(request)) as events:
             async for event in events:
                 if isinstance(event, TextDelta):
                     received.append(now())

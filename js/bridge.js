@@ -19,6 +19,8 @@ import { namedError } from "./errors.js";
 
 export { Bridge } from "./engine-bridge.js";
 export { detectGpu } from "./gpu.js";
+// The models WebLLM takes native `tools` for (the app labels them; Python keeps the same list, tested equal).
+export { functionCallingModelIds } from "@mlc-ai/web-llm";
 
 /** The module name Python imports. */
 export const PYTHON_MODULE = "webllm_bridge";

@@ -17,7 +17,13 @@ await rm(path.join(outdir, "chunks"), { recursive: true, force: true });
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: ["js/bridge.js", "js/webllm-worker.js", "js/testing/scripted-worker.js", "js/testing/tiny-model.js"],
+  entryPoints: [
+    "js/bridge.js",
+    "js/gateway-page.js",
+    "js/webllm-worker.js",
+    "js/testing/scripted-worker.js",
+    "js/testing/tiny-model.js",
+  ],
   outbase: "js",
   outdir,
   ...BUNDLE_OPTIONS,

@@ -1,4 +1,4 @@
-import { ModelType, functionCallingModelIds, prebuiltAppConfig } from "@mlc-ai/web-llm";
+import { ModelType, prebuiltAppConfig } from "@mlc-ai/web-llm";
 
 /**
  * WebLLM's own model catalog, reduced to what a model picker and the Python
@@ -15,7 +15,10 @@ import { ModelType, functionCallingModelIds, prebuiltAppConfig } from "@mlc-ai/w
  * @property {number | null} buffer_size_required_bytes
  * @property {number | null} context_window_size from the record's overrides; null when the model's own config decides
  * @property {number} model_type WebLLM's `ModelType`: 0 LLM, 1 embedding, 2 VLM
- * @property {boolean} native_tools WebLLM accepts `tools` for this model
+ *
+ * Which models take native `tools` is not a record field: it is WebLLM's
+ * `functionCallingModelIds` (re-exported by bridge.js), so a bridge that hands
+ * Python WebLLM's records as they are loses nothing.
  */
 
 /**
@@ -31,7 +34,6 @@ export function modelRecords(appConfig = prebuiltAppConfig) {
     buffer_size_required_bytes: record.buffer_size_required_bytes ?? null,
     context_window_size: record.overrides?.context_window_size ?? null,
     model_type: record.model_type ?? ModelType.LLM,
-    native_tools: functionCallingModelIds.includes(record.model_id),
   }));
 }
 

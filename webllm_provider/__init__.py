@@ -24,10 +24,10 @@ from ._compat import (
     ToolSpec,
 )
 from .bridge import Bridge, BridgeError
+from .deltas import TextDelta, ThinkingDelta
 from .errors import StructuredOutputError
 from .mount import mount
 from .provider import WebLLMProvider
-from .streaming import TextDelta
 
 __version__ = "0.1.0"
 
@@ -50,6 +50,7 @@ __all__ = [
     "StructuredOutputError",
     "TextBlock",
     "TextDelta",
+    "ThinkingDelta",
     "ToolCall",
     "ToolSpec",
     "WebLLMProvider",

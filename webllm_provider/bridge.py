@@ -46,20 +46,32 @@ class BridgeError(Exception):
         self.message = message
 
 
-def completion_as_chunks(completion: dict[str, Any]) -> list[dict[str, Any]]:
+def completion_as_chunks(completion: Any) -> list[Any]:
     """The chunks a streamed request would have produced for ``completion``.
 
     For bridges that can only complete (an app that registers just the
     guide's ``js_llm_complete``), so ``stream()`` still works, in one piece.
+    Parts that are not what WebLLM sends pass through unchanged, for the
+    provider's reader to refuse with a typed error.
     """
+    if not isinstance(completion, dict) or not isinstance(completion.get("choices"), list):
+        return [completion]
     base = {key: completion.get(key) for key in ("id", "created", "model")}
     base["object"] = "chat.completion.chunk"
     choices = []
-    for choice in completion.get("choices") or []:
-        message = choice.get("message") or {}
+    for choice in completion["choices"]:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            choices.append(choice)
+            continue
         delta = {"role": "assistant", "content": message.get("content")}
-        if message.get("tool_calls"):
-            delta["tool_calls"] = [{"index": i, **call} for i, call in enumerate(message["tool_calls"])]
+        calls = message.get("tool_calls")
+        if calls:
+            delta["tool_calls"] = (
+                [{"index": i, **call} if isinstance(call, dict) else call for i, call in enumerate(calls)]
+                if isinstance(calls, list)
+                else calls
+            )
         choices.append({"index": choice.get("index", 0), "delta": delta, "finish_reason": choice.get("finish_reason")})
     chunks = [{**base, "choices": choices}]
     if completion.get("usage") is not None:

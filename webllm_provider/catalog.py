@@ -7,6 +7,7 @@ record fields.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -22,11 +23,55 @@ _FULL_BINDING = 1 << 30
 # Default budget for the automatic model choice: what most laptops' GPUs spare.
 DEFAULT_VRAM_BUDGET_MB = 3072
 _REASONING = re.compile(r"(DeepSeek-R1|Qwen3|QwQ)", re.IGNORECASE)
+# WebLLM 0.2.86's ``functionCallingModelIds``: the models it accepts ``tools`` for.
+# Kept here, not added to each record by the bridge, so a bridge that reports
+# WebLLM's records as WebLLM has them gets native tools too;
+# tests/cpython/test_webllm_facts.py checks it against WebLLM's own export.
+FUNCTION_CALLING_MODELS = frozenset(
+    {
+        "Hermes-2-Pro-Llama-3-8B-q4f16_1-MLC",
+        "Hermes-2-Pro-Llama-3-8B-q4f32_1-MLC",
+        "Hermes-2-Pro-Mistral-7B-q4f16_1-MLC",
+        "Hermes-3-Llama-3.1-8B-q4f32_1-MLC",
+        "Hermes-3-Llama-3.1-8B-q4f16_1-MLC",
+    }
+)
+
+
+def index(records: Any) -> dict[str, dict[str, Any]]:
+    """The catalog by model id; only ``model_id`` is required of a record."""
+    if not isinstance(records, list):
+        raise ValueError(f"the catalog is {type(records).__name__}, not a list of model records")
+    by_id = {}
+    for position, record in enumerate(records):
+        if not isinstance(record, dict) or not isinstance(record.get("model_id"), str):
+            raise ValueError(f"catalog record {position} has no model_id")
+        by_id[record["model_id"]] = record
+    return by_id
+
+
+def closest(model: str, ids: list[str]) -> list[str]:
+    """The catalog ids most like ``model`` (a typo, a wrong quantisation), best first."""
+    return difflib.get_close_matches(model, ids, n=3, cutoff=0.5)
+
+
+def native_tools(record: dict[str, Any]) -> bool:
+    """Whether WebLLM takes ``tools`` for this model (its function-calling models)."""
+    return record["model_id"] in FUNCTION_CALLING_MODELS
+
+
+# Models whose thinking WebLLM can switch off (extra_body.enable_thinking; its
+# docs: "currently only allowed to be used for Qwen3 models").
+_SWITCHABLE_THINKING = re.compile(r"Qwen3", re.IGNORECASE)
+
+
+def switches_thinking(model_id: str) -> bool:
+    return _SWITCHABLE_THINKING.search(model_id) is not None
 
 
 def capabilities(record: dict[str, Any]) -> list[str]:
     caps = ["local", "streaming", "json_mode", "tools"]
-    caps.append("tools:native" if record.get("native_tools") else "tools:constrained")
+    caps.append("tools:native" if native_tools(record) else "tools:constrained")
     if record.get("model_type") == VLM:
         caps.append("vision")
     if _REASONING.search(record["model_id"]):
@@ -38,7 +83,13 @@ def capabilities(record: dict[str, Any]) -> list[str]:
 
 
 def model_info(record: dict[str, Any]) -> ModelInfo:
-    context = int(record.get("context_window_size") or DEFAULT_CONTEXT_WINDOW)
+    # The bridge lifts it out of WebLLM's ``overrides``; a raw WebLLM record keeps it there.
+    overrides = record.get("overrides")
+    context = int(
+        record.get("context_window_size")
+        or (overrides.get("context_window_size") if isinstance(overrides, dict) else None)
+        or DEFAULT_CONTEXT_WINDOW
+    )
     vram = record.get("vram_required_MB")
     name = record["model_id"].removesuffix("-MLC").replace("-", " ")
     return ModelInfo(

@@ -11,14 +11,42 @@ from ._compat import ConfigurationError, InvalidRequestError
 # auto: WebLLM's native function calling where the model has it, else constrained.
 TOOL_MODES = ("auto", "native", "constrained")
 
-# Sampling fields and the ranges WebLLM (like OpenAI) accepts.
-_RANGES: dict[str, tuple[float, float]] = {
-    "temperature": (0.0, 2.0),
-    "top_p": (0.0, 1.0),
-    "frequency_penalty": (-2.0, 2.0),
-    "presence_penalty": (-2.0, 2.0),
-    "repetition_penalty": (0.0, math.inf),
+# The ranges WebLLM's ``postInitAndCheckGenerationConfigValues`` (config.ts) enforces;
+# WebLLM 0.2.86 does not export it, so tests/cpython/test_webllm_facts.py runs that
+# function from the installed package against this table. name -> (low, low
+# allowed, high, high allowed). Values must also be finite: JSON has no Infinity.
+_RANGES: dict[str, tuple[float, bool, float, bool]] = {
+    "temperature": (0.0, True, math.inf, False),
+    "top_p": (0.0, False, 1.0, True),
+    "frequency_penalty": (-2.0, True, 2.0, True),
+    "presence_penalty": (-2.0, True, 2.0, True),
+    "repetition_penalty": (0.0, False, math.inf, False),
 }
+
+
+_NOT_SAMPLING = ("default_model", "timeout", "tool_mode", "use_streaming", "max_retries", "retry_delay", "priority")
+
+
+def _interval(low: float, low_in: bool, high: float, high_in: bool) -> str:
+    return f"{'[' if low_in else '('}{low}, {high if high != math.inf else 'inf'}{']' if high_in else ')'}"
+
+
+def _finite(value: Any) -> bool:
+    """A JSON number JavaScript reads as finite (a huge int would arrive as Infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _within(value: Any, low: float, low_in: bool, high: float, high_in: bool) -> bool:
+    if not _finite(value):
+        return False
+    above = value >= low if low_in else value > low
+    below = value <= high if high_in else value < high
+    return above and below
 
 
 @dataclass(frozen=True)
@@ -42,6 +70,13 @@ class ProviderConfig:
     repetition_penalty: float | None = None
     timeout: float | None = None
     tool_mode: str = "auto"
+    # Amplifier's provider conventions: stream through hooks unless told not
+    # to; retry a retryable failure (a lost GPU device, a crashed worker, a
+    # failed download) this many times; rank among mounted providers (lower first).
+    use_streaming: bool = True
+    max_retries: int = 1
+    retry_delay: float = 1.0
+    priority: int = 100
 
     @classmethod
     def from_dict(cls, config: dict[str, Any] | None) -> ProviderConfig:
@@ -55,12 +90,13 @@ class ProviderConfig:
             )
         if isinstance(config.get("stop"), str):
             config["stop"] = (config["stop"],)
-        elif config.get("stop") is not None:
+        elif isinstance(config.get("stop"), list):
             config["stop"] = tuple(config["stop"])
         if config.get("tool_mode", "auto") not in TOOL_MODES:
             raise ConfigurationError(
                 f"tool_mode must be one of {', '.join(TOOL_MODES)}, got {config['tool_mode']!r}.", provider="webllm"
             )
+        _check_provider_fields(config)
         try:
             check_sampling(config)
         except InvalidRequestError as exc:
@@ -70,7 +106,7 @@ class ProviderConfig:
     def sampling(self) -> dict[str, Any]:
         """The non-empty sampling fields, named as WebLLM's request names them."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        for key in ("default_model", "timeout", "tool_mode"):
+        for key in _NOT_SAMPLING:
             values.pop(key)
         if values["stop"] is not None:
             values["stop"] = list(values["stop"])
@@ -79,12 +115,14 @@ class ProviderConfig:
 
 def check_sampling(values: dict[str, Any]) -> None:
     """Raise InvalidRequestError naming the first sampling field out of range."""
-    for name, (low, high) in _RANGES.items():
+    for name, bounds in _RANGES.items():
         value = values.get(name)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise InvalidRequestError(f"{name} must be a number in [{low}, {high}], got {value!r}.", provider="webllm")
+        if not _within(value, *bounds):
+            raise InvalidRequestError(
+                f"{name} must be a number in {_interval(*bounds)} (WebLLM's range), got {value!r}.", provider="webllm"
+            )
     max_tokens = values.get("max_tokens")
     if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):
         raise InvalidRequestError(f"max_tokens must be a positive integer, got {max_tokens!r}.", provider="webllm")
@@ -92,8 +130,21 @@ def check_sampling(values: dict[str, Any]) -> None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise InvalidRequestError(f"seed must be an integer, got {seed!r}.", provider="webllm")
     timeout = values.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+    if timeout is not None and (not _finite(timeout) or timeout <= 0):
         raise InvalidRequestError(f"timeout must be a positive number of seconds, got {timeout!r}.", provider="webllm")
     stop = values.get("stop")
-    if stop is not None and not all(isinstance(s, str) for s in stop):
+    if stop is not None and (not isinstance(stop, (list, tuple)) or not all(isinstance(s, str) for s in stop)):
         raise InvalidRequestError(f"stop must be a list of strings, got {stop!r}.", provider="webllm")
+
+
+def _check_provider_fields(config: dict[str, Any]) -> None:
+    if not isinstance(config.get("use_streaming", True), bool):
+        raise ConfigurationError(
+            f"use_streaming must be true or false, got {config['use_streaming']!r}.", provider="webllm"
+        )
+    for name, low in (("max_retries", 0), ("retry_delay", 0), ("priority", None)):
+        value = config.get(name)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if value is not None and (not number or (low is not None and value < low)):
+            bound = f" of at least {low}" if low is not None else ""
+            raise ConfigurationError(f"{name} must be a number{bound}, got {value!r}.", provider="webllm")

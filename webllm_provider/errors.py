@@ -8,6 +8,8 @@ Pyodide), with WebLLM's name and message kept on the error and in its text.
 
 from __future__ import annotations
 
+import re
+
 from ._compat import (
     AbortError,
     ConfigurationError,
@@ -192,24 +194,69 @@ _BY_NAME: dict[str, tuple[type[LLMError], str, str, bool]] = {
 }
 
 
+_GENERIC = (LLMError, "The WebLLM engine failed.", "Retry; if it persists, reload the page.", False)
+# Identifiers in an error's text: "Error: ContextWindowSizeExceededError: ..." names
+# WebLLM's class after JavaScript's generic one.
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+
+
 def _is_download_failure(name: str, message: str) -> bool:
     # Browsers report a failed fetch as a bare TypeError with no class of its own.
     return name == "TypeError" and "fetch" in message.lower()
 
 
+def _known_name(name: str, message: str) -> str:
+    """The WebLLM or bridge error name behind ``name``/``message``, else ``name`` itself.
+
+    An error keeps its own name when it is a known one; a generic one ("Error",
+    "PythonError", a custom exception class) is looked through for the first
+    known name in its text, as WebLLM's worker serialises errors to
+    ``"Name: message"`` and apps often rethrow that string.
+    """
+    if name in _BY_NAME:
+        return name
+    if _is_download_failure(name, message):
+        return "NetworkError"
+    for match in _IDENTIFIER.finditer(message):
+        found = match.group()
+        if found in _BY_NAME:
+            return found
+        if _is_download_failure(found, message[match.end() :]):
+            return "NetworkError"
+    return name
+
+
 def from_bridge(error: BridgeError, *, model: str | None = None) -> LLMError:
     """The typed error for a failure the bridge reported."""
-    name = "NetworkError" if _is_download_failure(error.name, error.message) else error.name
-    cls, what, advice, retryable = _BY_NAME.get(
-        name,
-        (LLMError, "The WebLLM engine failed.", "Retry; if it persists, reload the page.", False),
-    )
+    known = _known_name(error.name, error.message)
+    cls, what, advice, retryable = _BY_NAME.get(known, _GENERIC)
     typed = cls(
         f"{what} {advice} [WebLLM {error.name}: {error.message}]", provider=PROVIDER, model=model, retryable=retryable
     )
-    typed.webllm_name = error.name  # type: ignore[attr-defined]
+    # WebLLM's name where its text gave it ("Error: DeviceLostError: ..."), else the error's own.
+    typed.webllm_name = known if known != error.name and known in error.message else error.name  # type: ignore[attr-defined]
     typed.webllm_message = error.message  # type: ignore[attr-defined]
     return typed
+
+
+def from_exception(error: Exception, *, model: str | None = None) -> LLMError:
+    """The typed error for anything a bridge raised, whatever its class.
+
+    A typed error passes as it is; a ``BridgeError`` maps by its name; anything
+    else (a custom bridge's RuntimeError, the ``JsException`` an app's own
+    ``js_llm_complete`` throws in Pyodide) is read as a ``BridgeError`` named
+    by its ``name`` attribute (JavaScript errors have one) or its class.
+    """
+    if isinstance(error, LLMError):
+        return error
+    if not isinstance(error, BridgeError):
+        name = getattr(error, "name", None)
+        message = getattr(error, "message", None)
+        error = BridgeError(
+            name if isinstance(name, str) and name else type(error).__name__,
+            message if isinstance(message, str) else str(error),
+        )
+    return from_bridge(error, model=model)
 
 
 class StructuredOutputError(LLMError):

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
-from contextlib import aclosing, contextmanager
+from contextlib import aclosing, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -15,25 +15,31 @@ from ._compat import (
     ChatResponse,
     ConfigField,
     ConfigurationError,
+    InvalidRequestError,
     LLMError,
     LLMTimeoutError,
     ModelInfo,
+    NotFoundError,
     ProviderInfo,
     StreamError,
     ToolCall,
     default_bridge,
 )
-from .bridge import Bridge, BridgeError, ProgressCallback
-from .catalog import VLM, choose_default_model, is_chat_model, model_info
-from .config import ProviderConfig
-from .errors import PROVIDER, from_bridge
-from .request import build_request
+from .bridge import Bridge, ProgressCallback
+from .catalog import VLM, choose_default_model, closest, index, is_chat_model, model_info, native_tools
+from .config import ProviderConfig, check_sampling
+from .deltas import Piece, TextDelta, ThinkingDelta, ThinkingSplitter
+from .errors import PROVIDER, from_exception
+from .events import LLM_REQUEST, LLM_RESPONSE, PROVIDER_RETRY
+from .hook_stream import HookStream
+from .request import build_request, setting
 from .response import Expected, Reply, to_chat_response
-from .streaming import StreamAssembler, TextDelta
+from .streaming import StreamAssembler
 from .tool_calling import AUTO, plan_tools, visible_text
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+_END = object()  # a stream's end, so StopAsyncIteration from a bridge is a failure like any other
 
 
 @dataclass(frozen=True)
@@ -71,12 +77,21 @@ class _Call:
         )
 
 
+@dataclass
+class _Outcome:
+    """What an exchange produced, filled in by whoever runs it."""
+
+    response: Any = None
+
+
 @contextmanager
 def _reading(model: str | None, error: type[LLMError]) -> Iterator[None]:
     """Engine output the provider cannot read fails as a typed error, never a crash."""
     try:
         yield
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+    except LLMError:
+        raise
+    except Exception as exc:  # the reply is not what WebLLM sends: never a crash, never an empty answer
         raise error(
             f"WebLLM returned a reply the provider cannot read ({type(exc).__name__}: {exc}).",
             provider=PROVIDER,
@@ -94,8 +109,8 @@ def _with_usage_of(response: ChatResponse, earlier: ChatResponse) -> ChatRespons
 
 _CONFIG_FIELDS = (
     ("default_model", "Default model", "WebLLM model id (empty: the loaded model, or the best one this GPU runs)"),
-    ("temperature", "Temperature", "Sampling temperature, 0-2"),
-    ("top_p", "Top p", "Nucleus sampling, 0-1"),
+    ("temperature", "Temperature", "Sampling temperature, 0 or more"),
+    ("top_p", "Top p", "Nucleus sampling, more than 0, at most 1"),
     ("max_tokens", "Max tokens", "Most tokens per reply"),
     ("seed", "Seed", "Integer seed for reproducible sampling"),
     ("timeout", "Timeout", "Seconds before a request is stopped"),
@@ -122,6 +137,11 @@ class WebLLMProvider:
         self._model: str | None = self.config.default_model
 
     @property
+    def priority(self) -> int:
+        """Where Amplifier's orchestrators rank this provider among those mounted (lower first)."""
+        return self.config.priority
+
+    @property
     def bridge(self) -> Bridge:
         if self._bridge is None:
             self._bridge = default_bridge()
@@ -140,7 +160,8 @@ class WebLLMProvider:
             id=PROVIDER,
             display_name="WebLLM (in-browser, local GPU)",
             credential_env_vars=[],
-            capabilities=["local", "streaming", "tools", "json_mode"],
+            # Amplifier's well-known names; thinking and vision on the models that have them.
+            capabilities=["local", "streaming", "tools", "json_mode", "thinking", "vision"],
             defaults=defaults,
             config_fields=[
                 ConfigField(id=field_id, display_name=label, prompt=prompt, required=False)
@@ -151,8 +172,11 @@ class WebLLMProvider:
     async def catalog(self) -> list[dict[str, Any]]:
         """WebLLM's own model records, as the bridge reports them."""
         if self._catalog is None:
-            self._catalog = await self._call(self.bridge.list_models(), model=None)
-            self._records = {record["model_id"]: record for record in self._catalog}
+            list_models = getattr(self.bridge, "list_models", None)  # a bridge without one has no catalog
+            catalog = await self._call(list_models(), model=None) if list_models else []
+            with _reading(None, LLMError):
+                self._records = index(catalog)
+            self._catalog = catalog
         return self._catalog
 
     async def list_models(self) -> list[ModelInfo]:
@@ -171,7 +195,7 @@ class WebLLMProvider:
         """The configured model, else the loaded one, else the best this GPU runs."""
         if self._model is None:
             loaded_model = getattr(self.bridge, "loaded_model", None)
-            self._model = await loaded_model() if loaded_model else None
+            self._model = await self._call(loaded_model(), model=None) if loaded_model else None
         if self._model is None:
             catalog = await self.catalog()
             self._model = choose_default_model(catalog, await self.gpu_info()) if catalog else None
@@ -182,6 +206,7 @@ class WebLLMProvider:
         model = model_id or await self.default_model()
         if model is None:
             raise ConfigurationError("No model to load: name one, or use a GPU that can run one.", provider=PROVIDER)
+        await self._record(model)
         load = getattr(self.bridge, "load", None)
         if load is None:
             raise ConfigurationError("This bridge cannot load models.", provider=PROVIDER)
@@ -190,53 +215,139 @@ class WebLLMProvider:
         return model
 
     async def complete(self, request: Any, **kwargs: Any) -> ChatResponse:
-        call = await self._prepare(request, kwargs, stream=False)
-        started = await self._emit_request(call.body, stream=False)
-        try:
-            response = await self._complete_once(call, call.body, call.expected)
-            if call.needs_answer_pass(response):
-                body, expected = call.answer_pass()
-                response = _with_usage_of(await self._complete_once(call, body, expected), response)
-        except LLMError as exc:
-            await self._emit_response(call.model, started, error=exc)
-            raise
-        await self._emit_response(call.model, started, response=response)
-        return response
+        """One reply, streamed through the coordinator's hooks as it is generated.
 
-    async def stream(self, request: Any, **kwargs: Any) -> AsyncIterator[TextDelta | ChatResponse]:
-        """Yield a TextDelta for each piece of answer text as it arrives, then the ChatResponse.
+        With hooks to hear them (a mounted provider), the reply streams as
+        ``llm:stream_block_*`` events (amplifier-foundation's provider
+        streaming contract) unless ``use_streaming`` is off or
+        ``request.metadata["stream"] is False``. A retryable failure is tried
+        again up to ``max_retries`` times, with ``provider:retry`` emitted.
+        """
+        call = await self._prepare(request, kwargs, stream=self._streams(request))
+        async with self._exchange(call) as outcome:
+            outcome.response = await self._with_retries(call)
+        return outcome.response
 
-        Tool calls are never streamed in pieces: they arrive whole, already
-        validated, in the final ChatResponse.
+    async def stream_reply(
+        self, request: Any, **kwargs: Any
+    ) -> AsyncIterator[TextDelta | ThinkingDelta | ChatResponse]:
+        """Yield the reply's text as it arrives (TextDelta, ThinkingDelta), then the ChatResponse.
+
+        For Python callers without Amplifier. The hooks hear the same events as
+        from ``complete()``. Tool calls are never streamed in pieces: they
+        arrive whole, already validated, in the final ChatResponse. No retry:
+        text already yielded cannot be taken back, so a retryable error is
+        raised for the caller to decide.
         """
         call = await self._prepare(request, kwargs, stream=True)
-        started = await self._emit_request(call.body, stream=True)
+        async with self._exchange(call) as outcome, aclosing(self._streamed(call)) as items:
+            async for item in items:
+                if isinstance(item, ChatResponse):
+                    outcome.response = item
+                else:
+                    yield item
+        yield outcome.response
+
+    def _streams(self, request: Any) -> bool:
+        """Stream only when asked to and when hooks will hear it; else fetch the reply whole."""
+        metadata = _access.get(request, "metadata")
+        if isinstance(metadata, dict) and metadata.get("stream") is False:
+            return False
+        return self.config.use_streaming and getattr(self.coordinator, "hooks", None) is not None
+
+    @asynccontextmanager
+    async def _exchange(self, call: _Call) -> AsyncIterator[_Outcome]:
+        """``llm:request`` before, ``llm:response`` after, whatever happens in between."""
+        started = time.perf_counter()
+        outcome = _Outcome()
+        try:
+            # Inside the try: a cancel that lands while the hooks hear the
+            # request still gets its llm:response.
+            await self._emit(
+                LLM_REQUEST,
+                {
+                    "provider": PROVIDER,
+                    "model": call.model,
+                    "message_count": len(call.body["messages"]),
+                    "stream": call.stream,
+                },
+            )
+            yield outcome
+        except BaseException as exc:
+            await self._emit(LLM_RESPONSE, _response_payload(call, started, error=exc))
+            raise
+        await self._emit(LLM_RESPONSE, _response_payload(call, started, response=outcome.response))
+
+    async def _with_retries(self, call: _Call) -> ChatResponse:
+        attempt = 0
+        while True:
+            try:
+                return await (self._streamed_whole(call) if call.stream else self._completed(call))
+            except LLMError as exc:
+                attempt += 1
+                out_of_time = call.deadline is not None and asyncio.get_running_loop().time() >= call.deadline
+                if not exc.retryable or attempt > self.config.max_retries or out_of_time:
+                    raise
+                await self._emit(
+                    PROVIDER_RETRY,
+                    {
+                        "provider": PROVIDER,
+                        "model": call.model,
+                        "attempt": attempt,
+                        "max_retries": self.config.max_retries,
+                        "delay": self.config.retry_delay,
+                        "error_type": type(exc).__name__,
+                        "error_message": str(exc),
+                    },
+                )
+                await asyncio.sleep(self.config.retry_delay)
+
+    async def _completed(self, call: _Call) -> ChatResponse:
+        response = await self._complete_once(call, call.body, call.expected)
+        if call.needs_answer_pass(response):
+            body, expected = call.answer_pass()
+            response = _with_usage_of(await self._complete_once(call, body, expected), response)
+        return response
+
+    async def _streamed_whole(self, call: _Call) -> ChatResponse:
+        async with aclosing(self._streamed(call)) as items:
+            async for item in items:
+                if isinstance(item, ChatResponse):
+                    return item
+        raise StreamError("The stream ended without a reply.", provider=PROVIDER, model=call.model)
+
+    async def _streamed(self, call: _Call) -> AsyncIterator[Piece | ChatResponse]:
+        """The reply's pieces, then the ChatResponse, told to the hooks as they pass."""
+        hooks = HookStream(self._emit)
         partial: list[str] = []
         try:
             response: ChatResponse | None = None
             body, expected = call.body, call.expected
             while True:
-                async with aclosing(self._stream_once(call, body, expected, partial)) as events:
-                    async for event in events:
-                        if isinstance(event, TextDelta):
-                            yield event
-                        else:
-                            response = event if response is None else _with_usage_of(event, response)
+                async with aclosing(self._stream_once(call, body, expected)) as items:
+                    async for item in items:
+                        if isinstance(item, ChatResponse):
+                            response = item if response is None else _with_usage_of(item, response)
+                            continue
+                        if isinstance(item, TextDelta):
+                            partial.append(item.text)
+                        await hooks.delta(item)
+                        yield item
                 if expected is not call.expected or not call.needs_answer_pass(response):
                     break
                 body, expected = call.answer_pass()
-        except LLMError as exc:
-            exc.partial_text = "".join(partial)  # type: ignore[attr-defined]
-            await self._emit_response(call.model, started, error=exc)
+            await hooks.finish([tool_call.name for tool_call in response.tool_calls or []])
+        except BaseException as exc:
+            if isinstance(exc, LLMError):
+                exc.partial_text = "".join(partial)  # type: ignore[attr-defined]
+            await hooks.aborted(exc)
             raise
-        await self._emit_response(call.model, started, response=response)
         yield response
 
     async def _prepare(self, request: Any, kwargs: dict[str, Any], *, stream: bool) -> _Call:
-        model = _access.get(request, "model") or kwargs.get("model") or await self.default_model()
+        model = setting(("model",), request, kwargs) or await self.default_model()
         record = await self._record(model)
-        native = bool(record and record.get("native_tools"))
-        plan = plan_tools(request, native_model=native, tool_mode=self.config.tool_mode)
+        plan = plan_tools(request, native_model=bool(record and native_tools(record)), tool_mode=self.config.tool_mode)
         body, expected = build_request(
             request,
             self.config,
@@ -246,18 +357,32 @@ class WebLLMProvider:
             overrides=kwargs,
             vision=None if record is None else record.get("model_type") == VLM,
         )
-        timeout = _access.get(request, "timeout") or kwargs.get("timeout") or self.config.timeout
+        timeout = setting(("timeout",), request, kwargs, self.config.timeout)
+        check_sampling({"timeout": timeout})
         deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
         return _Call(self, request, kwargs, model, stream, body, expected, deadline)
 
     async def _record(self, model: str | None) -> dict[str, Any] | None:
-        """WebLLM's catalog record for ``model``, if the bridge has a catalog."""
+        """WebLLM's catalog record for ``model``, if the bridge has a catalog.
+
+        A model the catalog does not list fails here, before anything is sent.
+        """
         if model is None:
             return None
+        if not isinstance(model, str):
+            raise InvalidRequestError(f"model must be a WebLLM model id, got {model!r}.", provider=PROVIDER)
         try:
             await self.catalog()
         except LLMError:
             return None
+        if self._records and model not in self._records:
+            near = closest(model, list(self._records))
+            raise NotFoundError(
+                f"WebLLM's catalog has no model {model!r}. "
+                + (f"Closest: {', '.join(near)}." if near else "Pick one from list_models()."),
+                provider=PROVIDER,
+                model=model,
+            )
         return self._records.get(model)
 
     async def _complete_once(self, call: _Call, body: dict[str, Any], expected: Expected) -> ChatResponse:
@@ -266,24 +391,33 @@ class WebLLMProvider:
             return to_chat_response(Reply.from_completion(completion), expected)
 
     async def _stream_once(
-        self, call: _Call, body: dict[str, Any], expected: Expected, partial: list[str]
-    ) -> AsyncIterator[TextDelta | ChatResponse]:
+        self, call: _Call, body: dict[str, Any], expected: Expected
+    ) -> AsyncIterator[Piece | ChatResponse]:
         assembler = StreamAssembler()
         visible = visible_text(expected.plan)
+        thinking = ThinkingSplitter()
         async with aclosing(self.bridge.stream(body)) as chunks:
-            while True:
-                try:
-                    chunk = await self._call(anext(chunks), model=call.model, deadline=call.deadline)
-                except StopAsyncIteration:
-                    break
+            while (
+                chunk := await self._call(anext(chunks, _END), model=call.model, deadline=call.deadline)
+            ) is not _END:
                 with _reading(call.model, StreamError):
                     text = visible(assembler.add(chunk))
-                if text:
-                    partial.append(text)
-                    yield TextDelta(text)
+                for piece in thinking.feed(text) if text else ():
+                    yield piece
+                if self._stop_requested():
+                    # Leaving the loop closes the bridge's stream, which stops the engine.
+                    assembler.stop()
+                    break
+        for piece in thinking.flush():
+            yield piece
         with _reading(call.model, StreamError):
             response = to_chat_response(assembler.reply(), expected)
         yield response
+
+    def _stop_requested(self) -> bool:
+        """Amplifier's immediate cancel (``coordinator.cancellation``): stop generating now."""
+        cancellation = getattr(self.coordinator, "cancellation", None)
+        return getattr(cancellation, "is_immediate", False) is True
 
     def parse_tool_calls(self, response: Any) -> list[ToolCall]:
         return list(_access.get(response, "tool_calls", []))
@@ -295,8 +429,6 @@ class WebLLMProvider:
                 return await awaitable
             async with asyncio.timeout_at(deadline):
                 return await awaitable
-        except BridgeError as exc:
-            raise from_bridge(exc, model=model) from exc
         except TimeoutError:
             raise LLMTimeoutError(
                 "WebLLM did not finish in time; the generation was stopped. "
@@ -304,38 +436,34 @@ class WebLLMProvider:
                 provider=PROVIDER,
                 model=model,
             ) from None
-
-    async def _emit_request(self, body: dict[str, Any], *, stream: bool) -> float:
-        await self._emit(
-            "llm:request",
-            {
-                "provider": PROVIDER,
-                "model": body.get("model"),
-                "message_count": len(body["messages"]),
-                "stream": stream,
-            },
-        )
-        return time.perf_counter()
-
-    async def _emit_response(
-        self, model: str | None, started: float, *, response: Any = None, error: LLMError | None = None
-    ) -> None:
-        payload: dict[str, Any] = {
-            "provider": PROVIDER,
-            "model": model,
-            "status": "ok" if error is None else "error",
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-        }
-        usage = _access.get(response, "usage")
-        if usage is not None:
-            payload["usage"] = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
-        if response is not None:
-            payload["finish_reason"] = _access.get(response, "finish_reason")
-        if error is not None:
-            payload["error"] = {"type": type(error).__name__, "message": str(error)}
-        await self._emit("llm:response", payload)
+        except Exception as exc:  # whatever the bridge raised; CancelledError is not an Exception and passes
+            typed = from_exception(exc, model=model)
+            if typed is exc:
+                raise
+            raise typed from exc
 
     async def _emit(self, event: str, payload: dict[str, Any]) -> None:
         hooks = getattr(self.coordinator, "hooks", None)
         if hooks is not None:
             await hooks.emit(event, payload)
+
+
+def _response_payload(
+    call: _Call, started: float, *, response: ChatResponse | None = None, error: BaseException | None = None
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "provider": PROVIDER,
+        "model": call.model,
+        "status": "ok" if error is None else "error" if isinstance(error, LLMError) else "cancelled",
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+    }
+    if response is not None:
+        if response.usage is not None:
+            payload["usage"] = {
+                "input_tokens": response.usage.input_tokens,
+                "output_tokens": response.usage.output_tokens,
+            }
+        payload["finish_reason"] = response.finish_reason
+    if error is not None:
+        payload["error"] = {"type": type(error).__name__, "message": str(error)}
+    return payload

@@ -8,23 +8,38 @@ from typing import Any
 
 from . import _access
 from ._compat import InvalidRequestError
+from .catalog import switches_thinking
 from .config import ProviderConfig, check_sampling
 from .messages import to_openai_messages
 from .response import Expected
+from .schema import SchemaError, check_schema
 from .tool_calling import ToolPlan, apply
 
-# ChatRequest field (or **kwargs key) -> WebLLM request field.
-_OVERRIDES = {
-    "temperature": "temperature",
-    "top_p": "top_p",
-    "max_output_tokens": "max_tokens",
-    "max_tokens": "max_tokens",
-    "stop": "stop",
-    "seed": "seed",
-    "frequency_penalty": "frequency_penalty",
-    "presence_penalty": "presence_penalty",
-    "repetition_penalty": "repetition_penalty",
+# reasoning_effort values that mean "do not think".
+_NO_THINKING = ("none", "minimal")
+
+# WebLLM request field -> the names a ChatRequest or a call's keyword arguments give it.
+_SAMPLING = {
+    "temperature": ("temperature",),
+    "top_p": ("top_p",),
+    "max_tokens": ("max_output_tokens", "max_tokens"),
+    "stop": ("stop",),
+    "seed": ("seed",),
+    "frequency_penalty": ("frequency_penalty",),
+    "presence_penalty": ("presence_penalty",),
+    "repetition_penalty": ("repetition_penalty",),
 }
+
+
+def setting(names: tuple[str, ...], request: Any, overrides: dict[str, Any] | None, default: Any = None) -> Any:
+    """One precedence for every setting: the request's value, else the call's keyword
+    argument, else ``default`` (the provider's config)."""
+    for source in (request, overrides or {}):
+        for name in names:
+            value = _access.get(source, name)
+            if value is not None:
+                return value
+    return default
 
 
 def build_request(
@@ -55,15 +70,18 @@ def build_request(
             "WebLLM generates only in answer to one.",
             provider="webllm",
         )
-    body: dict[str, Any] = {"messages": messages, **config.sampling()}
-    for source in (request, overrides or {}):
-        for name, target in _OVERRIDES.items():
-            value = _access.get(source, name)
-            if value is not None:
-                body[target] = [value] if target == "stop" and isinstance(value, str) else value
+    body: dict[str, Any] = {"messages": messages}
+    configured = config.sampling()
+    for target, names in _SAMPLING.items():
+        value = setting(names, request, overrides, configured.get(target))
+        if value is not None:
+            body[target] = [value] if target == "stop" and isinstance(value, str) else value
     check_sampling(body)
     if model:
         body["model"] = model
+        thinking = _thinking(request, overrides or {})
+        if thinking is not None and switches_thinking(model):
+            body["extra_body"] = {"enable_thinking": thinking}
     if stream:
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
@@ -84,6 +102,18 @@ def build_request(
     return body, Expected(plan, json_mode, json_schema)
 
 
+def _thinking(request: Any, overrides: dict[str, Any]) -> bool | None:
+    """Whether the caller asked for thinking on or off; None if they did not say.
+
+    Amplifier asks with ``reasoning_effort`` (on the request or as a keyword),
+    its orchestrators also with ``extended_thinking=True``.
+    """
+    effort = setting(("reasoning_effort",), request, overrides)
+    if effort is not None:
+        return effort not in _NO_THINKING
+    return True if overrides.get("extended_thinking") else None
+
+
 def _response_format(response_format: Any) -> tuple[bool, dict[str, Any] | None]:
     kind = _access.get(response_format, "type")
     if kind in (None, "text"):
@@ -94,6 +124,12 @@ def _response_format(response_format: Any) -> tuple[bool, dict[str, Any] | None]
         schema = _access.get(response_format, "json_schema") or _access.get(response_format, "schema")
         if not isinstance(schema, dict):
             raise InvalidRequestError("response_format json_schema needs a JSON Schema object.", provider="webllm")
+        try:
+            check_schema(schema)
+        except SchemaError as exc:
+            raise InvalidRequestError(
+                f"response_format: its JSON Schema cannot be checked: {exc}.", provider="webllm"
+            ) from None
         return True, schema
     raise InvalidRequestError(f"response_format type {kind!r} is not text, json or json_schema.", provider="webllm")
 

@@ -69,6 +69,12 @@ def plan_tools(request: Any, *, native_model: bool, tool_mode: str = "auto") -> 
         parameters = _access.get(spec, "parameters") or _ANY_OBJECT
         if not isinstance(parameters, dict):
             raise InvalidRequestError(f"Tool {name!r}: parameters must be a JSON Schema object.", provider="webllm")
+        try:
+            schema.check_schema(parameters)
+        except schema.SchemaError as exc:
+            raise InvalidRequestError(
+                f"Tool {name!r}: its parameters schema cannot be checked: {exc}.", provider="webllm"
+            ) from None
         tools[name] = {"name": name, "description": _access.get(spec, "description", ""), "parameters": parameters}
     choice, named = _choice(_access.get(request, "tool_choice"), tools)
     native = tool_mode == "native" or (tool_mode == "auto" and native_model)
@@ -193,8 +199,13 @@ def visible_text(plan: ToolPlan) -> Any:
 def read_output(
     plan: ToolPlan, *, text: str, tool_calls: list[dict[str, Any]], finish_reason: str | None, response_id: str | None
 ) -> tuple[str, list[ToolCall]]:
-    """The answer text and validated tool calls in a reply."""
-    if plan.native:
+    """The answer text and validated tool calls in a reply.
+
+    Native ``tool_calls`` are read as such whatever path was planned (a bridge
+    may run a function-calling model the provider did not know as one), and
+    checked against the offered tools all the same.
+    """
+    if plan.native or (tool_calls and plan.active):
         if finish_reason == "length":
             raise _truncated(text)
         calls = [

@@ -66,7 +66,7 @@ const ui = {
 /**
  * @typedef {{id: string, role: "user" | "assistant" | "tool", content: string,
  *   tool_calls?: {id: string, name: string, arguments: any}[], tool_call_id?: string,
- *   name?: string, meta?: Record<string, any>}} ChatMessage
+ *   name?: string, thinking?: string, meta?: Record<string, any>}} ChatMessage
  */
 
 const state = {
@@ -80,6 +80,8 @@ const state = {
   gpu: null,
   /** @type {import("./models.js").Offer[]} */
   offers: [],
+  /** @type {Set<string>} WebLLM's function-calling models */
+  functionCalling: new Set(),
   /** @type {string | null} the model loaded and ready */
   model: null,
   /** @type {string | null} the model being loaded, or that failed to load */
@@ -206,7 +208,8 @@ async function startEngine(python, started) {
  * @param {() => void} started
  */
 async function startEngineAndLoad(python, started) {
-  const { createBridge } = await import(new URL("webllm/bridge.js", BASE).href);
+  const { createBridge, functionCallingModelIds } = await import(new URL("webllm/bridge.js", BASE).href);
+  state.functionCalling = new Set(functionCallingModelIds);
   mark("bridgeImported");
   // The worker and the model download start now; Python gets the bridge when
   // Pyodide is ready, before any Python code runs.
@@ -370,7 +373,7 @@ function fillPicker(records, gpu, selected) {
     for (const { record, fitsLimits } of group.offers) {
       const option = document.createElement("option");
       option.value = record.model_id;
-      option.textContent = (fitsLimits ? "" : "⚠ ") + modelLabel(record);
+      option.textContent = (fitsLimits ? "" : "⚠ ") + modelLabel(record, state.functionCalling.has(record.model_id));
       option.title = record.model_id;
       optgroup.append(option);
     }
@@ -465,11 +468,16 @@ function persist() {
   saveConversation(state.session.export_json()).catch((error) => console.warn("Could not save the conversation:", error));
 }
 
-/** @type {Map<string, {element: HTMLElement, text: string, body: HTMLElement, queued: boolean}>} replies being streamed */
-const live = new Map();
+/**
+ * The reply being streamed: its bubble, and the text of each kind of block so far.
+ * @type {{id: string, element: HTMLElement, body: HTMLElement, text: string, thinking: HTMLElement | null, queued: boolean} | null}
+ */
+let live = null;
 
 /**
- * Everything the Python session does arrives here (see agent/session.py).
+ * Everything the Python session does arrives here (see agent/session.py); the
+ * reply's text comes as the provider's llm:stream_block_* events, the same
+ * events an Amplifier UI renders.
  * @param {string} name
  * @param {string} json
  */
@@ -483,13 +491,19 @@ function onSessionEvent(name, json) {
     case "assistant:start": {
       const element = messageElement({ id: data.id, role: "assistant", content: "", meta: {} }, { streaming: true });
       ui.messages.append(element);
-      live.set(data.id, { element, body: /** @type {HTMLElement} */ (element.querySelector(".body")), text: "", queued: false });
+      live = { id: data.id, element, body: /** @type {HTMLElement} */ (element.querySelector(".body")), text: "", thinking: null, queued: false };
       scrollToEnd(true);
       break;
     }
-    case "content:delta": {
-      const reply = live.get(data.id);
-      if (!reply) break;
+    case "llm:stream_block_delta": {
+      if (!live) break;
+      if (data.block_type === "thinking") {
+        live.thinking ??= thinkingElement(live.element, "", true);
+        live.thinking.append(data.text); // a text node: model output is never HTML
+        break;
+      }
+      if (data.block_type !== "text") break;
+      const reply = live;
       reply.text += data.text;
       if (!reply.queued) {
         // At most one render per frame, however fast the tokens come.
@@ -504,8 +518,8 @@ function onSessionEvent(name, json) {
     }
     case "assistant:end": {
       const message = /** @type {ChatMessage} */ (data.message);
-      const reply = live.get(message.id);
-      live.delete(message.id);
+      const reply = live?.id === message.id ? live : null;
+      live = null;
       const element = messageElement(message);
       if (reply) reply.element.replaceWith(element);
       else ui.messages.append(element);
@@ -527,7 +541,7 @@ function onSessionEvent(name, json) {
       console.warn("The reply failed:", data);
       break;
     default:
-      break; // llm:request, llm:response, session:end: not shown
+      break; // llm:request, llm:response, the other llm:stream_* events, session:end: not shown
   }
   updateEmpty();
 }
@@ -583,6 +597,7 @@ function messageElement(message, { streaming = false } = {}) {
     body.textContent = message.content; // the user's own text, shown exactly as typed
     return li;
   }
+  if (message.thinking) thinkingElement(li, message.thinking, false);
   if (message.content) renderMarkdown(body, message.content);
   else body.hidden = !streaming; // a reply of tool calls only has no text
   const tools = li.appendChild(document.createElement("div"));
@@ -622,6 +637,23 @@ function messageElement(message, { streaming = false } = {}) {
   }
   if (!footer.childElementCount) footer.remove();
   return li;
+}
+
+/**
+ * A reasoning model's thinking, folded away above its answer; returns the element its text goes in.
+ * @param {HTMLElement} messageLi
+ * @param {string} text
+ * @param {boolean} open
+ */
+function thinkingElement(messageLi, text, open) {
+  const details = document.createElement("details");
+  details.className = "thinking";
+  details.open = open;
+  details.append(Object.assign(document.createElement("summary"), { textContent: "Thinking" }));
+  const content = details.appendChild(document.createElement("div"));
+  content.textContent = text;
+  messageLi.insertBefore(details, messageLi.querySelector(".body"));
+  return content;
 }
 
 /** @param {Record<string, any>} meta */
@@ -753,7 +785,7 @@ function setupSettings() {
 function clearChat() {
   state.saved = null;
   state.session?.clear();
-  live.clear();
+  live = null;
   ui.messages.replaceChildren();
   updateEmpty();
   clearConversation().catch((error) => console.warn("Could not clear the saved conversation:", error));

@@ -26,7 +26,7 @@ const PREFERRED_ON_CPU = ["Qwen2.5-0.5B-Instruct-q4f32_1-MLC", "SmolLM2-360M-Ins
  * @typedef {import("./webllm/bridge.js").Bridge} Bridge
  * @typedef {{model_id: string, vram_required_MB: number | null, low_resource_required: boolean,
  *   required_features: string[], buffer_size_required_bytes: number | null,
- *   context_window_size: number | null, model_type: number, native_tools: boolean}} ModelRecord
+ *   context_window_size: number | null, model_type: number}} ModelRecord
  * @typedef {{available: boolean, features: string[], limits: {maxBufferSize: number,
  *   maxStorageBufferBindingSize: number}, vendor: string, architecture: string,
  *   description: string, fallback: boolean, error: string | null}} GpuInfo
@@ -95,14 +95,15 @@ export function chooseDefault(offers, gpu, remembered) {
 /**
  * "Qwen2.5 1.5B Instruct · q4f16_1 · 1.6 GB"
  * @param {ModelRecord} record
+ * @param {boolean} nativeTools one of WebLLM's `functionCallingModelIds`
  */
-export function modelLabel(record) {
+export function modelLabel(record, nativeTools) {
   const match = /^(.*?)-(q\d+f\d+(?:_\d+)?)-MLC(?:-(\w+))?$/.exec(record.model_id);
   const name = (match ? match[1] : record.model_id.replace(/-MLC$/, "")).replace(/-/g, " ");
   const parts = [name];
   if (match) parts.push(match[2] + (match[3] ? ` ${match[3]} ctx` : ""));
   if (record.vram_required_MB) parts.push(`${formatMB(record.vram_required_MB)} VRAM`);
-  if (record.native_tools) parts.push("native tools");
+  if (nativeTools) parts.push("native tools");
   return parts.join(" · ");
 }
 

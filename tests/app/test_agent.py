@@ -151,13 +151,13 @@ def make_session(replies, **bridge_options):
     hooks = Hooks()
     events: list[tuple[str, dict]] = []
     hooks.register(lambda event, payload: events.append((event, json.loads(json.dumps(payload, default=str)))))
-    provider = WebLLMProvider(bridge=bridge, coordinator=Coordinator(hooks))
+    provider = WebLLMProvider({"retry_delay": 0}, bridge=bridge, coordinator=Coordinator(hooks))
     session = Session(provider, default_toolbox(MemoryStore()), hooks, model=MODEL)
     return session, bridge, events
 
 
 def names(events):
-    return [name for name, _ in events if not name.startswith("llm:") and name != "content:delta"]
+    return [name for name, _ in events if not name.startswith("llm:")]
 
 
 async def test_a_turn_with_a_tool_call():
@@ -176,8 +176,11 @@ async def test_a_turn_with_a_tool_call():
         "session:end",
     ]
     assert dict(events)["tool:post"]["output"] == {"expression": "6 * 7", "result": 42}
-    deltas = "".join(p["text"] for n, p in events if n == "content:delta")
+    deltas = "".join(p["text"] for n, p in events if n == "llm:stream_block_delta" and p["block_type"] == "text")
     assert deltas == "Six times seven is 42."
+    # The reply that called the tool streamed no text, only its tool_use block.
+    starts = [p for n, p in events if n == "llm:stream_block_start"]
+    assert [(p["block_type"], p.get("name")) for p in starts] == [("tool_use", "calculator"), ("text", None)]
     # The result went back to the model, in the second request.
     assert "Tool result for calculator" in json.dumps(bridge.requests[1]["messages"])
     roles = [m["role"] for m in session.messages]
@@ -213,7 +216,7 @@ async def test_stop_keeps_the_partial_reply():
     words = " ".join(f"w{i}" for i in range(100))
     session, bridge, events = make_session([answer(words), answer("Next.")], chunk_delay=0.01)
     task = session.start("Long")
-    while sum(n == "content:delta" for n, _ in events) < 5:
+    while sum(n == "llm:stream_block_delta" for n, _ in events) < 5:
         await asyncio.sleep(0.005)
     assert session.stop()
     await task  # ends normally: the stop is not an error
@@ -222,14 +225,17 @@ async def test_stop_keeps_the_partial_reply():
     assert stopped["content"].startswith("w0 w1") and len(stopped["content"]) < len(words)
     assert bridge.aborted, "the generation was closed early"
     assert events[-1] == ("session:end", {"stopped": True})
+    assert [n for n, _ in events].count("llm:stream_aborted") == 1
     await session.start("Go on")
     assert session.messages[-1]["content"] == "Next."
     assert "w0 w1" in json.dumps(bridge.requests[-1]["messages"])  # the partial stays in context
 
 
 async def test_errors_end_the_turn_without_raising():
-    session, _, events = make_session([webllm_error("NetworkError", "Failed to fetch"), answer("Back.")])
+    failed = webllm_error("NetworkError", "Failed to fetch")
+    session, _, events = make_session([failed, failed, answer("Back.")])
     await session.start("Hello?")
+    assert [n for n, _ in events].count("provider:retry") == 1  # retried once, then reported
     error = dict(events)["session:error"]
     assert error["type"] == "NetworkError" and error["webllm_name"] == "NetworkError"
     assert "could not be downloaded" in error["message"] and error["retryable"] is True

@@ -237,6 +237,31 @@ def test_model_output_is_inert_text(app: AppPage):
     assert found == {"img": 0, "script": 0, "b": 0, "links": [], "xss": None}
 
 
+def test_a_reasoning_models_thinking_is_folded_above_its_answer(app: AppPage):
+    app.push(answer("<think>The user greets me. <b>Be</b> kind.</think>\n\nHello, **friend**.", tokens_per_second=200))
+    app.type_and_send("Hi")
+    app.wait_busy()
+    app.wait_idle()
+    shown = app.js("""
+        const li = document.querySelector('#messages li.assistant:last-child');
+        const details = li.querySelector('details.thinking');
+        return {open: details.open, summary: details.querySelector('summary').textContent,
+                thinking: details.querySelector('div').textContent, bold: li.querySelectorAll('b').length,
+                body: li.querySelector('.body').textContent, strong: li.querySelector('.body strong').textContent,
+                before: details.compareDocumentPosition(li.querySelector('.body'))
+                    === Node.DOCUMENT_POSITION_FOLLOWING};
+    """)
+    assert shown == {
+        "open": False,
+        "summary": "Thinking",
+        "thinking": "The user greets me. <b>Be</b> kind.",  # model output is text, never HTML
+        "bold": 0,
+        "body": "Hello, friend.",
+        "strong": "friend",
+        "before": True,
+    }
+
+
 def test_reload_restores_history_and_clear_empties_it(app: AppPage):
     before = app.messages()
     assert len(before) >= 8

@@ -52,7 +52,7 @@ async def run(provider, question, *, stream=False, max_steps=6):
         request = {"messages": messages, "tools": TOOLS}
         if stream:
             response = None
-            async for event in provider.stream(request):
+            async for event in provider.stream_reply(request):
                 if isinstance(event, TextDelta):
                     shown.append(event.text)
                 else:

@@ -26,13 +26,73 @@ async def test_complete_and_stream_through_the_worker(selenium_page):
     assert response.metadata["decode_tokens_per_s"] > 0 and response.metadata["time_to_first_token_s"] >= 0
 
     await push({"content": "one two three"})
-    events = [event async for event in provider.stream(ask("Again", temperature=0.1))]
+    events = [event async for event in provider.stream_reply(ask("Again", temperature=0.1))]
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["one", " two", " three"]
     final = events[-1]
     assert final.content[0].text == "one two three" and final.usage.output_tokens >= 3
     sent = (await received())[-1]
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
     assert sent["temperature"] == 0.1 and sent["messages"] == [{"role": "user", "content": "Again"}]
+
+
+@run_in_pyodide
+async def test_complete_streams_through_the_coordinators_hooks(selenium_page):
+    """Amplifier's way, in Pyodide with the package's own look-alike types: complete() emits the stream."""
+    import asyncio
+
+    from pagetools import ask, push, received
+
+    from webllm_provider import ChatResponse, WebLLMProvider
+
+    class Hooks:
+        def __init__(self):
+            self.seen = []
+
+        async def emit(self, event, payload):
+            self.seen.append((event, payload))
+
+    class Coordinator:
+        hooks = Hooks()
+
+    coordinator = Coordinator()
+    provider = WebLLMProvider(coordinator=coordinator)
+    await push({"content": "<think>Two and two.</think>It is four."})
+    response = await provider.complete(ask("2+2?"))
+    assert type(response) is ChatResponse and ChatResponse.__module__.endswith("_lite_models")
+    assert [(b.type, getattr(b, "thinking", None) or b.text) for b in response.content] == [
+        ("thinking", "Two and two."),
+        ("text", "It is four."),
+    ]
+    seen = coordinator.hooks.seen
+    stream = [(e, p) for e, p in seen if e.startswith("llm:stream")]
+    assert {p["request_id"] for _, p in stream} == {stream[0][1]["request_id"]}
+    blocks = [(e.removeprefix("llm:stream_block_"), p["block_index"], p["block_type"]) for e, p in stream]
+    assert blocks[0] == ("start", 0, "thinking") and blocks[-1] == ("end", 1, "text")
+    assert ("end", 0, "thinking") in blocks and ("start", 1, "text") in blocks
+    text = "".join(p["text"] for e, p in stream if e == "llm:stream_block_delta" and p["block_type"] == "text")
+    assert text == "It is four."
+    for index in (0, 1):
+        sequence = [p["sequence"] for e, p in stream if e == "llm:stream_block_delta" and p["block_index"] == index]
+        assert sequence == list(range(len(sequence))) and sequence
+    assert [e for e, _ in seen if not e.startswith("llm:stream")] == ["llm:request", "llm:response"]
+    sent = (await received())[-1]
+    assert sent["stream"] is True
+
+    # Cancelled mid-stream: llm:stream_aborted, and the worker's engine is free again.
+    seen.clear()
+    await push({"content": " ".join(["word"] * 200), "tokens_per_second": 50}, {"content": "after"})
+    task = asyncio.ensure_future(provider.complete(ask("talk")))
+    while not any(e == "llm:stream_block_delta" for e, _ in seen):
+        await asyncio.sleep(0.02)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    assert [e for e, _ in seen if e == "llm:stream_aborted"] == ["llm:stream_aborted"]
+    assert seen[-1][1]["status"] == "cancelled"
+    assert (await provider.complete(ask("next", metadata={"stream": False}))).content[0].text == "after"
+    assert (await received())[-1].get("stream") is not True
 
 
 @run_in_pyodide
@@ -48,7 +108,7 @@ async def test_guide_style_js_llm_complete_alone_serves_complete_and_stream(sele
     provider = WebLLMProvider(bridge=CompleteOnlyBridge(__main__.js_llm_complete))
     await push({"content": "plain bridge"}, {"content": "in one piece"})
     assert (await provider.complete(ask("a"))).content[0].text == "plain bridge"
-    events = [e async for e in provider.stream(ask("b"))]
+    events = [e async for e in provider.stream_reply(ask("b"))]
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["in one piece"]
     assert type(default_bridge()).__name__ == "PyodideBridge" and webllm_bridge is not None
 
@@ -64,7 +124,7 @@ async def test_stopping_a_stream_stops_the_generation_and_the_next_request_works
     provider = WebLLMProvider()
     # 200 tokens at 50 tokens/s: four seconds, unless the stop really stops it.
     await push({"content": " ".join(["word"] * 200), "tokens_per_second": 50}, {"content": "after the stop"})
-    stream = provider.stream(ask("talk"))
+    stream = provider.stream_reply(ask("talk"))
     seen = [await anext(stream), await anext(stream)]
     assert all(isinstance(e, TextDelta) for e in seen)
     stopped_at = now()
@@ -77,7 +137,7 @@ async def test_stopping_a_stream_stops_the_generation_and_the_next_request_works
     await push({"content": " ".join(["word"] * 200), "tokens_per_second": 50}, {"content": "after the cancel"})
 
     async def consume():
-        async for _ in provider.stream(ask("talk")):
+        async for _ in provider.stream_reply(ask("talk")):
             pass
 
     task = asyncio.ensure_future(consume())

@@ -25,7 +25,7 @@ async def test_500_random_cancels_then_a_normal_request(selenium_page):
         expected = f"You said: {message}"
         seen = ""
         try:
-            async for event in provider.stream(ask(message)):
+            async for event in provider.stream_reply(ask(message)):
                 if isinstance(event, TextDelta):
                     seen += event.text
                     assert expected.startswith(seen), (n, seen)
@@ -76,7 +76,7 @@ async def test_50_concurrent_mixed_requests_are_served_in_order_without_crossing
             text = response.content[0].text
         else:
             text = ""
-            async for event in provider.stream(ask(message)):
+            async for event in provider.stream_reply(ask(message)):
                 if isinstance(event, TextDelta):
                     text += event.text
                 else:
@@ -100,10 +100,10 @@ async def test_worker_terminated_mid_stream_fails_pending_requests_then_recovers
     import js
     from webllm_provider import ProviderUnavailableError, TextDelta, WebLLMProvider
 
-    provider = WebLLMProvider()
+    provider = WebLLMProvider({"max_retries": 0})  # see the failure itself, not the retry
     await push({"content": " ".join(["slow"] * 100), "tokens_per_second": 40})
     queued = asyncio.ensure_future(provider.complete(ask("waiting behind it")))
-    stream = provider.stream(ask("talk"))
+    stream = provider.stream_reply(ask("talk"))
     got = [await anext(stream), await anext(stream)]
     assert all(isinstance(e, TextDelta) for e in got)
     js.bridge.worker.terminate()
@@ -145,7 +145,7 @@ async def test_device_lost_mid_reply_is_retryable_and_the_engine_comes_back(sele
         }
     )
     try:
-        [e async for e in provider.stream(ask("go"))]
+        [e async for e in provider.stream_reply(ask("go"))]
     except ProviderUnavailableError as error:
         assert error.retryable and error.webllm_name == "DeviceLostError"
         assert "ran out of memory" in str(error)
@@ -155,6 +155,14 @@ async def test_device_lost_mid_reply_is_retryable_and_the_engine_comes_back(sele
     response = await provider.complete(ask("are you back"))
     assert response.content[0].text == "You said: are you back"
     assert not js.eval("bridge.worker.markedBeforeLoss === true"), "the bridge starts a fresh worker"
+
+    # complete() retries it once, on the fresh worker, and the caller gets the answer.
+    js.eval("bridge.worker.markedBeforeLoss = true")
+    await push({"content": "lost", "error": {"name": "DeviceLostError", "message": "GPU gone"}})
+    retried = WebLLMProvider({"retry_delay": 0})
+    # The fresh worker's scripted engine has no script left: it echoes.
+    assert (await retried.complete(ask("go"))).content[0].text == "You said: go"
+    assert not js.eval("bridge.worker.markedBeforeLoss === true")
 
 
 @run_in_pyodide

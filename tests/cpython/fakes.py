@@ -7,6 +7,7 @@ assert on exactly what the provider asked WebLLM for.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -141,3 +142,25 @@ NO_TOOLS = Expected(ToolPlan(TRANSCRIPT, {}))
 def to_response(raw: dict[str, Any], expected: Expected = NO_TOOLS):
     """A ChatCompletion dict read the way the provider reads it."""
     return to_chat_response(Reply.from_completion(raw), expected)
+
+
+class Hooks:
+    """Records what the provider tells the coordinator's hooks, payloads as JSON carries them."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Any]] = []
+
+    async def emit(self, event: str, payload: dict[str, Any]) -> None:
+        self.seen.append((event, json.loads(json.dumps(payload))))
+
+    def stream(self) -> list[tuple[str, Any]]:
+        return [(e, p) for e, p in self.seen if e.startswith("llm:stream")]
+
+    def exchange(self) -> list[tuple[str, Any]]:
+        """``llm:request`` and ``llm:response``, which must come in pairs."""
+        return [(e, p) for e, p in self.seen if e in ("llm:request", "llm:response")]
+
+
+class Coordinator:
+    def __init__(self) -> None:
+        self.hooks = Hooks()

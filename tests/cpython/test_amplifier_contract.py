@@ -98,7 +98,9 @@ async def test_failed_requests_emit_an_error_response():
 
     coordinator.hooks.register("llm:response", record, name="rec")
     provider = WebLLMProvider(
-        {"default_model": "m"}, bridge=FakeBridge([webllm_error("DeviceLostError", "lost")]), coordinator=coordinator
+        {"default_model": "m", "max_retries": 0},
+        bridge=FakeBridge([webllm_error("DeviceLostError", "lost")]),
+        coordinator=coordinator,
     )
     with pytest.raises(ProviderUnavailableError):
         await provider.complete({"messages": [{"role": "user", "content": "Hi"}]})

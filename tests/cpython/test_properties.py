@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from webllm_provider import ChatResponse, LLMError, TextDelta, WebLLMProvider
 
-from .fakes import FakeBridge, chunks, completion, webllm_error
+from .fakes import MODEL as MODEL_ID
+from .fakes import Coordinator, FakeBridge, chunks, completion, webllm_error
 
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -88,6 +89,10 @@ requests = st.fixed_dictionaries(
         "max_output_tokens": st.integers(-5, 5000),
         "stop": st.one_of(st.text(max_size=3), st.lists(st.text(max_size=3), max_size=2)),
         "tools": tools,
+        "model": st.one_of(
+            text, st.integers(), st.sampled_from(["Hermes-3-Llama-3.1-8B-q4f32_1-MLC", "Qwen2.5-1.5B-MLC"])
+        ),
+        "timeout": st.one_of(st.floats(allow_nan=True), st.integers(-1, 10**400), text),
         "tool_choice": st.sampled_from(
             ["auto", "none", "required", {"type": "function", "function": {"name": "calc"}}, "ghost"]
         ),
@@ -105,32 +110,60 @@ models = st.sampled_from(
     ["Qwen2.5-1.5B-Instruct-q4f32_1-MLC", "Hermes-3-Llama-3.1-8B-q4f32_1-MLC", "Phi-3.5-vision-instruct-q4f32_1-MLC"]
 )
 CATALOG = [
-    {"model_id": "Qwen2.5-1.5B-Instruct-q4f32_1-MLC", "model_type": 0, "native_tools": False},
-    {"model_id": "Hermes-3-Llama-3.1-8B-q4f32_1-MLC", "model_type": 0, "native_tools": True},
-    {"model_id": "Phi-3.5-vision-instruct-q4f32_1-MLC", "model_type": 2, "native_tools": False},
+    {"model_id": "Qwen2.5-1.5B-Instruct-q4f32_1-MLC", "model_type": 0},
+    {"model_id": "Hermes-3-Llama-3.1-8B-q4f32_1-MLC", "model_type": 0},
+    {"model_id": "Phi-3.5-vision-instruct-q4f32_1-MLC", "model_type": 2},
 ]
+# Every optional field a record may have, as WebLLM or the bridge spell it.
+FULL_RECORD = {
+    "vram_required_MB": 1000.5,
+    "low_resource_required": True,
+    "required_features": ["shader-f16"],
+    "buffer_size_required_bytes": 1 << 28,
+    "context_window_size": 2048,
+    "overrides": {"context_window_size": 8192},
+    "model_type": 2,
+    "model": "https://huggingface.co/mlc-ai/x",
+    "model_lib": "https://example/x.wasm",
+}
 
 
 def run(coroutine):
     return asyncio.run(coroutine)
 
 
-async def outcome(provider, request, stream):
-    try:
-        if stream:
-            events = [event async for event in provider.stream(request)]
+# How the reply is asked for: complete() fetching it whole, complete() streaming it
+# through the hooks, or stream_reply(). The last two read chunks, the first a completion.
+MODES = st.sampled_from(["whole", "hooks", "reply"])
+
+
+def fuzzed(config, bridge, mode) -> WebLLMProvider:
+    config = {**config, "max_retries": 0, "use_streaming": mode != "whole"}
+    return WebLLMProvider(config, bridge=bridge, coordinator=Coordinator())
+
+
+async def outcome(provider, request, mode):
+    """A ChatResponse or a typed error, within a bounded time, with llm:request and llm:response paired."""
+
+    async def ask():
+        if mode == "reply":
+            events = [event async for event in provider.stream_reply(request)]
             assert all(isinstance(e, TextDelta) for e in events[:-1])
             assert isinstance(events[-1], ChatResponse)
         else:
             assert isinstance(await provider.complete(request), ChatResponse)
+
+    try:
+        await asyncio.wait_for(ask(), timeout=30)
     except LLMError:
         pass
+    assert [event for event, _ in provider.coordinator.hooks.exchange()] in ([], ["llm:request", "llm:response"])
 
 
 @SETTINGS
-@given(request=requests, model=models, stream=st.booleans())
+@given(request=requests, model=models, stream=MODES)
 def test_any_request_gives_a_response_or_a_typed_error(request, model, stream):
-    provider = WebLLMProvider({"default_model": model}, bridge=FakeBridge(models=CATALOG))
+    provider = fuzzed({"default_model": model}, FakeBridge(models=CATALOG), stream)
     run(outcome(provider, request, stream))
 
 
@@ -169,7 +202,7 @@ replies = st.one_of(
 
 
 @SETTINGS
-@given(data=st.data(), reply=replies, stream=st.booleans(), model=models, with_tools=st.booleans())
+@given(data=st.data(), reply=replies, stream=MODES, model=models, with_tools=st.booleans())
 def test_any_engine_output_gives_a_response_or_a_typed_error(data, reply, stream, model, with_tools):
     tool_calls = data.draw(
         st.one_of(
@@ -186,7 +219,7 @@ def test_any_engine_output_gives_a_response_or_a_typed_error(data, reply, stream
         )
     )
     finish = data.draw(st.sampled_from(["stop", "length", "abort", "tool_calls", None]))
-    if stream:
+    if stream != "whole":
         script = [mutate(c, data.draw) for c in chunks(reply, tool_calls=tool_calls, finish_reason=finish)]
         if data.draw(st.booleans()):
             script.insert(data.draw(st.integers(0, len(script))), data.draw(engine_error))
@@ -201,5 +234,90 @@ def test_any_engine_output_gives_a_response_or_a_typed_error(data, reply, stream
         request["tools"] = [
             {"name": "calc", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}
         ]
-    provider = WebLLMProvider({"default_model": model}, bridge=FakeBridge([script], models=CATALOG))
+    provider = fuzzed({"default_model": model}, FakeBridge([script], models=CATALOG), stream)
     run(outcome(provider, request, stream))
+
+
+class Odd(Exception):
+    """An exception class no one maps, with a ``name`` like a JavaScript error's."""
+
+    def __init__(self, text, name=None):
+        super().__init__(text)
+        if name is not None:
+            self.name = name
+
+
+error_names = st.sampled_from(
+    ["ContextWindowSizeExceededError", "DeviceLostError", "TypeError", "Error", "PythonError", "Nope", ""]
+)
+error_texts = st.one_of(text, st.builds(lambda n, t: f"Error: {n}: {t}", error_names, text))
+raised = st.one_of(
+    st.builds(
+        lambda cls, t: cls(t),
+        st.sampled_from([RuntimeError, ValueError, KeyError, OSError, TypeError, Exception, ZeroDivisionError]),
+        error_texts,
+    ),
+    st.builds(Odd, error_texts, st.one_of(st.none(), error_names, st.integers())),
+    st.builds(webllm_error, error_names, error_texts),
+    st.builds(lambda t: StopAsyncIteration(t), text),
+    st.builds(lambda t: RecursionError(t), text),
+)
+
+
+@SETTINGS
+@given(data=st.data(), error=raised, stream=MODES, at=st.integers(0, 4))
+def test_any_exception_from_the_bridge_gives_a_typed_error(data, error, stream, at):
+    script = chunks("a b c d") if stream != "whole" else None
+    if stream != "whole":
+        script.insert(min(at, len(script)), error)
+    provider = fuzzed({"default_model": MODEL_ID}, FakeBridge([script if stream != "whole" else error]), stream)
+    run(outcome(provider, {"messages": [{"role": "user", "content": "go"}]}, stream))
+
+
+def replaced(value, draw):
+    """``value`` with any part, at any depth, maybe swapped for an arbitrary JSON value."""
+    if draw(st.integers(0, 7)) == 0:
+        return draw(anything)
+    if isinstance(value, dict):
+        return {key: replaced(item, draw) for key, item in value.items()}
+    if isinstance(value, list):
+        return [replaced(item, draw) for item in value]
+    return value
+
+
+@SETTINGS
+@given(data=st.data(), stream=MODES, with_tools=st.booleans(), model=models)
+def test_replies_of_any_json_type_at_any_level(data, stream, with_tools, model):
+    call = {"id": "0", "type": "function", "function": {"name": "calc", "arguments": '{"x": 1}'}}
+    calls = data.draw(st.sampled_from([None, [call]]))
+    script = chunks("a b", tool_calls=calls) if stream != "whole" else completion("a b", tool_calls=calls)
+    script = replaced(script, data.draw)
+    if stream != "whole" and not isinstance(script, list):
+        script = [script]
+    request = {"messages": [{"role": "user", "content": "go"}]}
+    if with_tools:
+        request["tools"] = [
+            {"name": "calc", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}
+        ]
+    provider = fuzzed({"default_model": model}, FakeBridge([script], models=CATALOG), stream)
+    run(outcome(provider, request, stream))
+
+
+@SETTINGS
+@given(data=st.data(), stream=MODES, with_tools=st.booleans(), pick=st.integers(0, 3))
+def test_catalogs_missing_any_optional_field(data, stream, with_tools, pick):
+    ids = [record["model_id"] for record in CATALOG]
+    catalog = [
+        {
+            "model_id": model_id,
+            **{key: FULL_RECORD[key] for key in data.draw(st.sets(st.sampled_from(sorted(FULL_RECORD))))},
+        }
+        for model_id in ids
+    ]
+    model = (ids + ["Qwen2.5-1.5B-Instruct-q4f16_1-MLC"])[pick]
+    request = {"messages": [{"role": "user", "content": "go"}]}
+    if with_tools:
+        request["tools"] = [{"name": "calc", "parameters": {"type": "object"}}]
+    provider = fuzzed({"default_model": model}, FakeBridge(models=catalog), stream)
+    run(outcome(provider, request, stream))
+    run(provider.list_models())

@@ -21,13 +21,12 @@ REQUEST = ChatRequest(messages=[Message(role="user", content="Hi")])
 
 CATALOG = [
     {
-        "model_id": "Big-8B-q4f16_1-MLC",
+        "model_id": "Hermes-3-Llama-3.1-8B-q4f16_1-MLC",
         "vram_required_MB": 5000,
         "low_resource_required": False,
         "required_features": ["shader-f16"],
         "context_window_size": 4096,
         "model_type": 0,
-        "native_tools": True,
     },
     {
         "model_id": "Mid-3B-q4f16_1-MLC",
@@ -36,7 +35,6 @@ CATALOG = [
         "required_features": ["shader-f16"],
         "context_window_size": 4096,
         "model_type": 0,
-        "native_tools": False,
     },
     {
         "model_id": "Mid-3B-q4f32_1-MLC",
@@ -45,7 +43,6 @@ CATALOG = [
         "required_features": [],
         "context_window_size": 4096,
         "model_type": 0,
-        "native_tools": False,
     },
     {
         "model_id": "Huge-buffer-q4f32_1-MLC",
@@ -54,7 +51,6 @@ CATALOG = [
         "required_features": [],
         "buffer_size_required_bytes": 1 << 31,
         "model_type": 0,
-        "native_tools": False,
     },
     {
         "model_id": "Small-0.5B-q4f32_1-MLC",
@@ -63,7 +59,6 @@ CATALOG = [
         "required_features": [],
         "context_window_size": 2048,
         "model_type": 0,
-        "native_tools": False,
     },
     {"model_id": "snowflake-embed-q4f32_1-MLC", "vram_required_MB": 100, "model_type": 1},
     {"model_id": "Phi-vision-q4f32_1-MLC", "vram_required_MB": 2000, "model_type": 2, "required_features": []},
@@ -90,8 +85,8 @@ async def test_list_models_from_the_bridge_catalog():
     assert all(isinstance(m, ModelInfo) for m in models)
     by_id = {m.id: m for m in models}
     assert "snowflake-embed-q4f32_1-MLC" not in by_id
-    assert "tools:native" in by_id["Big-8B-q4f16_1-MLC"].capabilities
-    assert "feature:shader-f16" in by_id["Big-8B-q4f16_1-MLC"].capabilities
+    assert "tools:native" in by_id["Hermes-3-Llama-3.1-8B-q4f16_1-MLC"].capabilities
+    assert "feature:shader-f16" in by_id["Hermes-3-Llama-3.1-8B-q4f16_1-MLC"].capabilities
     assert "tools:constrained" in by_id["Small-0.5B-q4f32_1-MLC"].capabilities
     assert "low_resource" in by_id["Small-0.5B-q4f32_1-MLC"].capabilities
     assert "vision" in by_id["Phi-vision-q4f32_1-MLC"].capabilities
@@ -115,7 +110,7 @@ async def test_default_model_with_shader_f16_and_a_small_binding_limit():
     assert await provider.default_model() == "Mid-3B-q4f32_1-MLC"
     assert (
         await WebLLMProvider(bridge=FakeBridge(models=CATALOG, gpu=gpu_f16_full)).default_model()
-        != "Big-8B-q4f16_1-MLC"
+        != "Hermes-3-Llama-3.1-8B-q4f16_1-MLC"
     )
 
 
@@ -146,7 +141,9 @@ async def test_load_model_reports_progress_and_becomes_the_default(provider, bri
     ],
 )
 async def test_bridge_errors_become_typed_errors(name, message, error_type, retryable):
-    provider = WebLLMProvider({"default_model": "m"}, bridge=FakeBridge([webllm_error(name, message)]))
+    provider = WebLLMProvider(
+        {"default_model": "m", "max_retries": 0}, bridge=FakeBridge([webllm_error(name, message)])
+    )
     with pytest.raises(error_type) as info:
         await provider.complete(REQUEST)
     error = info.value
@@ -157,7 +154,7 @@ async def test_bridge_errors_become_typed_errors(name, message, error_type, retr
 
 
 async def test_download_failure_says_what_to_do():
-    provider = WebLLMProvider(bridge=FakeBridge([webllm_error("TypeError", "Failed to fetch")]))
+    provider = WebLLMProvider({"max_retries": 0}, bridge=FakeBridge([webllm_error("TypeError", "Failed to fetch")]))
     with pytest.raises(NetworkError, match="could not be downloaded.*Check the network"):
         await provider.complete(REQUEST)
 

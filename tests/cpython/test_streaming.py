@@ -15,7 +15,7 @@ REQUEST = ChatRequest(messages=[Message(role="user", content="Hi")])
 
 
 async def collect(provider, request=REQUEST):
-    return [event async for event in provider.stream(request)]
+    return [event async for event in provider.stream_reply(request)]
 
 
 async def test_deltas_then_response(provider, bridge):
@@ -66,7 +66,7 @@ def test_tool_call_pieces_merge_by_index():
 
 async def test_closing_the_stream_early_stops_the_generation(provider, bridge):
     bridge.replies = ["one two three four five six"]
-    stream = provider.stream(REQUEST)
+    stream = provider.stream_reply(REQUEST)
     first = await anext(stream)
     assert first == TextDelta("one")
     await stream.aclose()
@@ -81,7 +81,7 @@ async def test_cancelling_the_consumer_task_stops_the_generation():
     seen = []
 
     async def consume():
-        async for event in provider.stream(REQUEST):
+        async for event in provider.stream_reply(REQUEST):
             seen.append(event)
 
     task = asyncio.create_task(consume())

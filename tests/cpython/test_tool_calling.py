@@ -13,8 +13,8 @@ from .fakes import FakeBridge, chunks, completion
 NATIVE_MODEL = "Hermes-3-Llama-3.1-8B-q4f32_1-MLC"
 PLAIN_MODEL = "Qwen2.5-1.5B-Instruct-q4f32_1-MLC"
 CATALOG = [
-    {"model_id": NATIVE_MODEL, "native_tools": True, "model_type": 0},
-    {"model_id": PLAIN_MODEL, "native_tools": False, "model_type": 0},
+    {"model_id": NATIVE_MODEL, "model_type": 0},
+    {"model_id": PLAIN_MODEL, "model_type": 0},
 ]
 CALCULATOR = ToolSpec(
     name="calculator",
@@ -43,9 +43,9 @@ def request(**fields):
     return ChatRequest(messages=fields.pop("messages", [SYSTEM, ASK]), tools=[CALCULATOR, KV_SET], **fields)
 
 
-def provider_for(model, replies):
+def provider_for(model, replies, **config):
     bridge = FakeBridge(replies, models=CATALOG)
-    return WebLLMProvider({"default_model": model}, bridge=bridge), bridge
+    return WebLLMProvider({"default_model": model, **config}, bridge=bridge), bridge
 
 
 def native_call(name, arguments):
@@ -275,7 +275,7 @@ async def test_native_empty_call_list_under_auto_asks_again_for_the_answer():
 
 async def test_constrained_stream_shows_the_answer_text_not_the_json():
     provider, _ = provider_for(PLAIN_MODEL, [chunks('{"answer": "The answer is \\"42\\" \\u2014 six times seven."}')])
-    events = [e async for e in provider.stream(request())]
+    events = [e async for e in provider.stream_reply(request())]
     shown = "".join(e.text for e in events if isinstance(e, TextDelta))
     assert shown == 'The answer is "42" — six times seven.'
     assert events[-1].content[0].text == shown
@@ -284,7 +284,7 @@ async def test_constrained_stream_shows_the_answer_text_not_the_json():
 async def test_constrained_stream_of_a_call_shows_no_text_and_ends_with_the_call():
     reply = '{"tool_calls": [{"name": "calculator", "arguments": {"expression": "6*7"}}]}'
     provider, _ = provider_for(PLAIN_MODEL, [chunks(reply)])
-    events = [e async for e in provider.stream(request())]
+    events = [e async for e in provider.stream_reply(request())]
     assert len(events) == 1
     assert [(c.name, c.arguments) for c in events[0].tool_calls] == [("calculator", {"expression": "6*7"})]
 
@@ -292,7 +292,7 @@ async def test_constrained_stream_of_a_call_shows_no_text_and_ends_with_the_call
 async def test_native_stream_hides_the_call_json_and_streams_the_second_pass_answer():
     first = chunks("[]", finish_reason="tool_calls", tool_calls=None)
     provider, bridge = provider_for(NATIVE_MODEL, [first, "Forty two."])
-    events = [e async for e in provider.stream(request())]
+    events = [e async for e in provider.stream_reply(request())]
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["Forty", " two."]
     assert events[-1].content[0].text == "Forty two."
     assert len(bridge.requests) == 2
@@ -311,7 +311,7 @@ async def test_native_stream_call_arrives_whole_in_the_final_chunk():
             )
         ],
     )
-    events = [e async for e in provider.stream(request())]
+    events = [e async for e in provider.stream_reply(request())]
     assert len(events) == 1
     assert events[0].tool_calls[0].name == "calculator"
     assert events[0].tool_calls[0].id.startswith("call_")
@@ -346,7 +346,7 @@ async def test_structured_output_is_checked_against_its_schema(reply, problem):
     from webllm_provider import StructuredOutputError
 
     answer_schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
-    provider, bridge = provider_for(PLAIN_MODEL, [reply])
+    provider, bridge = provider_for(PLAIN_MODEL, [reply], max_retries=0)
     request = ChatRequest(messages=[ASK], response_format=ResponseFormatJsonSchema(json_schema=answer_schema))
     if problem is None:
         response = await provider.complete(request)

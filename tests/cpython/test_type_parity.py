@@ -8,7 +8,7 @@ from amplifier_core import llm_errors, message_models, models
 
 import webllm_provider._compat as compat
 from webllm_provider._compat import _lite_errors, _lite_models
-from webllm_provider.messages import NATIVE
+from webllm_provider.messages import NATIVE, TRANSCRIPT
 from webllm_provider.response import Expected, Reply
 from webllm_provider.tool_calling import ToolPlan
 
@@ -69,23 +69,26 @@ def test_on_cpython_with_amplifier_core_the_provider_returns_its_types():
     assert compat.ProviderUnavailableError is llm_errors.ProviderUnavailableError
 
 
-async def test_every_field_the_provider_sets_round_trips_through_the_lite_types():
+@pytest.mark.parametrize("path", [NATIVE, TRANSCRIPT])
+async def test_every_field_the_provider_sets_round_trips_through_the_lite_types(path):
     """Build a response with the lite types the way Pyodide would, and compare dumps."""
     from webllm_provider import response as response_module
     from webllm_provider import tool_calling
 
     saved = {
-        n: getattr(response_module, n) for n in ("ChatResponse", "TextBlock", "ThinkingBlock", "ToolCallBlock", "Usage")
+        n: getattr(response_module, n)
+        for n in ("ChatResponse", "Degradation", "TextBlock", "ThinkingBlock", "ToolCallBlock", "Usage")
     }
     saved_call = tool_calling.ToolCall
-    raw = completion(
-        "<think>hm</think>ok",
-        tool_calls=[{"id": "0", "type": "function", "function": {"name": "calc", "arguments": '{"a": 1}'}}],
-        finish_reason="tool_calls",
-    )
-    expected = Expected(
-        ToolPlan(NATIVE, {"calc": {"name": "calc", "description": "", "parameters": {"type": "object"}}})
-    )
+    if path == NATIVE:
+        raw = completion(
+            "<think>hm</think>ok",
+            tool_calls=[{"id": "0", "type": "function", "function": {"name": "calc", "arguments": '{"a": 1}'}}],
+            finish_reason="tool_calls",
+        )
+    else:
+        raw = completion('{"tool_calls": [{"name": "calc", "arguments": {"a": 1}}]}')
+    expected = Expected(ToolPlan(path, {"calc": {"name": "calc", "description": "", "parameters": {"type": "object"}}}))
     core_dump = response_module.to_chat_response(Reply.from_completion(raw), expected).model_dump()
     try:
         for n in saved:
@@ -98,7 +101,7 @@ async def test_every_field_the_provider_sets_round_trips_through_the_lite_types(
         tool_calling.ToolCall = saved_call
     assert isinstance(lite_response, _lite_models.ChatResponse)
     lite_dump = lite_response.model_dump()
-    core_dump.pop("degradation")
+    assert (core_dump["degradation"] is not None) is (path == TRANSCRIPT)
     for usage_only in ("cost_usd",):
         core_dump["usage"].pop(usage_only)
     assert lite_dump == core_dump

@@ -109,15 +109,57 @@ async def test_streams_and_parses_tool_calls_over_a_python_bridge(selenium):
     bad_call = [json.dumps({"tool_calls": [{"name": "calculator", "arguments": {"expression": 7}}]})]
     provider = WebLLMProvider({"default_model": "m"}, bridge=Bridge([answer, bad_call]))
     request = {"messages": [{"role": "user", "content": "hi"}], "tools": tools}
-    events = [e async for e in provider.stream(request)]
+    events = [e async for e in provider.stream_reply(request)]
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Héllo 👋"
     final = events[-1]
     assert final.content[0].text == "Héllo 👋"
     assert (final.usage.input_tokens, final.usage.output_tokens) == (5, 3)
     assert final.metadata["decode_tokens_per_s"] == 99.0
     try:
-        [e async for e in provider.stream(request)]
+        [e async for e in provider.stream_reply(request)]
     except InvalidToolCallError as error:
         assert error.tool_name == "calculator" and "expected string" in str(error)
     else:
         raise AssertionError("a call that breaks the schema must not pass")
+
+
+@run_in_pyodide(packages=[PROVIDER_PACKAGE])
+async def test_an_apps_own_js_llm_complete_that_throws_gives_typed_errors(selenium):
+    """The guide's ``js_llm_complete`` written by an app: it may throw, reject with WebLLM's
+    serialised "Name: message" text, or answer with something that is not a completion."""
+    from pyodide.code import run_js
+    from pyodide.ffi import JsException
+
+    from webllm_provider import ContextLengthError, LLMError, ProviderUnavailableError, WebLLMProvider
+    from webllm_provider._compat._in_pyodide import CompleteOnlyBridge
+
+    apps = {
+        # thrown at once, as a plain Error carrying WebLLM's text
+        "throws": "() => { throw new Error('ContextWindowSizeExceededError: Prompt tokens exceed context window') }",
+        # a rejection with the string WebLLM's worker handler sends
+        "rejects": "async () => { throw 'DeviceLostError: The WebGPU device was lost' }",
+        "not JSON": "async () => 'Sorry, no.'",
+        "no choices": "async () => JSON.stringify({ id: 'x', object: 'chat.completion' })",
+    }
+    expected = {
+        "throws": ContextLengthError,
+        "rejects": ProviderUnavailableError,
+        "not JSON": LLMError,
+        "no choices": LLMError,
+    }
+    request = {"messages": [{"role": "user", "content": "hi"}]}
+    for name, source in apps.items():
+        for stream in (False, True):
+            provider = WebLLMProvider({"default_model": "m"}, bridge=CompleteOnlyBridge(run_js(source)))
+            try:
+                if stream:
+                    [e async for e in provider.stream_reply(request)]
+                else:
+                    await provider.complete(request)
+            except LLMError as error:
+                assert isinstance(error, expected[name]), (name, stream, error)
+                if name == "throws":
+                    assert isinstance(error.__cause__, JsException)
+                    assert "Prompt tokens exceed" in str(error)
+            else:
+                raise AssertionError(f"{name}: no error")

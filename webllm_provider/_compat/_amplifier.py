@@ -16,6 +16,7 @@ from amplifier_core.llm_errors import (
 from amplifier_core.message_models import (
     ChatRequest,
     ChatResponse,
+    Degradation,
     ImageBlock,
     Message,
     RedactedThinkingBlock,
@@ -34,6 +35,7 @@ __all__ = [
     "ChatRequest",
     "ChatResponse",
     "ConfigField",
+    "Degradation",
     "ConfigurationError",
     "ContextLengthError",
     "ImageBlock",

@@ -15,14 +15,21 @@ from typing import Any
 
 from pyodide.ffi import JsException, create_proxy
 
+import js
+
 from ..bridge import Bridge, BridgeError, ProgressCallback, completion_as_chunks
 
 _request_ids = itertools.count(1)
 _END = object()
 
 
-def _bridge_error(exc: JsException) -> BridgeError:
-    return BridgeError(getattr(exc, "name", None) or "Error", getattr(exc, "message", None) or str(exc))
+def _bridge_error(reason: Any) -> BridgeError:
+    """A BridgeError for whatever a promise rejected with: an Error, a string, anything."""
+    name = getattr(reason, "name", None)
+    message = getattr(reason, "message", None)
+    return BridgeError(
+        name if isinstance(name, str) and name else "Error", message if isinstance(message, str) else str(reason)
+    )
 
 
 async def _settle(promise: Awaitable[Any]) -> Any:
@@ -30,6 +37,22 @@ async def _settle(promise: Awaitable[Any]) -> Any:
         return await promise
     except JsException as exc:
         raise _bridge_error(exc) from None
+
+
+async def _call_app_function(function: Any, argument: str) -> Any:
+    """Call an app's own JavaScript function and settle whatever it returns or rejects with.
+
+    Pyodide cannot hand Python a promise that rejects with something other
+    than an Error (a string, as WebLLM's worker handler rejects with and an app
+    may pass on): the future it makes for that promise never settles. So the
+    promise goes from the app's function straight into ``Promise.allSettled``,
+    inside JavaScript, and only the settled outcome reaches Python.
+    """
+    returned = js.Array.prototype.map.call(js.Array.of(argument), function)  # function(argument, 0, [argument])
+    (outcome,) = await js.Promise.allSettled(returned)
+    if outcome.status == "rejected":
+        raise _bridge_error(outcome.reason)
+    return outcome.value
 
 
 def _next_id() -> str:
@@ -107,7 +130,7 @@ class CompleteOnlyBridge:
         self._complete = js_llm_complete
 
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
-        return json.loads(await _settle(self._complete(json.dumps(request))))
+        return json.loads(await _call_app_function(self._complete, json.dumps(request)))
 
     async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         single = {k: v for k, v in request.items() if k not in ("stream", "stream_options")}

@@ -17,6 +17,7 @@ __all__ = [
     "ChatRequest",
     "ChatResponse",
     "ConfigField",
+    "Degradation",
     "ImageBlock",
     "Message",
     "ModelInfo",
@@ -138,10 +139,18 @@ class Usage(_Model):
 
 
 @dataclass(kw_only=True)
+class Degradation(_Model):
+    requested: str
+    actual: str
+    reason: str
+
+
+@dataclass(kw_only=True)
 class ChatResponse(_Model):
     content: list[Any]
     tool_calls: list[ToolCall] | None = None
     usage: Usage | None = None
+    degradation: Degradation | None = None
     finish_reason: str | None = None
     metadata: dict[str, Any] | None = None
 

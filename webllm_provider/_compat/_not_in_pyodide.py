@@ -1,9 +1,21 @@
-"""CPython: there is no JavaScript, so no bridge unless the caller passes one."""
+"""CPython: there is no JavaScript. The bridge is the one the caller passes, or,
+when ``WEBLLM_GATEWAY_URL`` is set, a ``GatewayBridge`` to that local gateway
+(so a provider mounted by Amplifier from its config finds the browser tab)."""
 
 from __future__ import annotations
 
+import os
+
 from ..bridge import Bridge
+
+GATEWAY_URL = "WEBLLM_GATEWAY_URL"
+GATEWAY_TOKEN = "WEBLLM_GATEWAY_TOKEN"  # also what `python -m webllm_provider.gateway` serves with
 
 
 def default_bridge() -> Bridge | None:
-    return None
+    url = os.environ.get(GATEWAY_URL)
+    if not url:
+        return None
+    from ..gateway.client import GatewayBridge  # the gateway extra, imported only when asked for
+
+    return GatewayBridge(url, os.environ.get(GATEWAY_TOKEN, ""))

@@ -1,22 +1,27 @@
 """A chat session: conversation context, system prompt, and the agent loop.
 
-The loop streams each reply through ``provider.stream()``; when the reply asks
-for tools it runs them and sends their results back, until the model answers
-in text (or a round limit forces an answer). Everything that happens is
-emitted as an event through ``hooks`` (the same ``emit(event, payload)`` shape
-as Amplifier's hook registry, which the provider also uses for
-``llm:request`` / ``llm:response``), and the page renders from those events.
+The loop asks for each reply with ``provider.complete()``, as Amplifier's
+orchestrators do; the provider streams it through ``hooks`` as it is generated.
+When the reply asks for tools the loop runs them and sends their results back,
+until the model answers in text (or a round limit forces an answer).
+Everything that happens is emitted as an event through ``hooks`` (the same
+``emit(event, payload)`` shape as Amplifier's hook registry), and the page
+renders from those events.
 
 Events (payloads are JSON-able dicts):
     prompt:submit     {message}
     assistant:start   {id, model}
-    content:delta     {id, text}
     tool:pre          {id, message_id, name, arguments}
     tool:post         {id, message_id, name, ok, output, duration_ms}
     assistant:end     {message}          the finished (or stopped, or failed) reply
     session:error     {message_id, type, webllm_name, message, retryable}
     session:end       {stopped}
-    llm:request / llm:response            from the provider
+    from the provider, exactly as an Amplifier UI gets them:
+    llm:request / llm:response
+    llm:stream_block_start {request_id, block_index, block_type, name?}
+    llm:stream_block_delta {request_id, block_index, block_type, sequence, text}
+    llm:stream_block_end   {request_id, block_index, block_type}
+    llm:stream_aborted     {request_id, error}
 
 A stopped reply (``stop()``) keeps its partial text, marked ``stopped``.
 Errors never escape ``run()``: they end the turn with a ``session:error``.
@@ -30,12 +35,12 @@ import itertools
 import json
 import time
 from collections.abc import Callable
-from contextlib import aclosing
 from typing import Any
 
-from webllm_provider import LLMError, TextDelta
+from webllm_provider import LLMError
 from webllm_provider.bridge import BridgeError
 from webllm_provider.errors import from_bridge
+from webllm_provider.events import STREAM_BLOCK_DELTA, TEXT, THINKING
 
 from .tools import Toolbox
 
@@ -124,6 +129,16 @@ class Session:
         # "meta" (metrics, stopped, error) that never reaches the model.
         self.messages: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
+        # The streamed text of the reply being generated, so a stopped one keeps it.
+        self._streamed: dict[str, list[str]] | None = None
+        self._first_token: float | None = None
+        hooks.register(self._on_stream)
+
+    def _on_stream(self, event: str, payload: dict[str, Any]) -> None:
+        if event == STREAM_BLOCK_DELTA and self._streamed is not None:
+            self._streamed.setdefault(payload["block_type"], []).append(payload["text"])
+            if self._first_token is None:
+                self._first_token = time.perf_counter()
 
     # ------------------------------------------------------------ persistence
 
@@ -204,55 +219,51 @@ class Session:
             request["tools"] = self.toolbox.specs()
             if tool_choice:
                 request["tool_choice"] = tool_choice
-        parts: list[str] = []
-        response: Any = None
+        self._streamed, self._first_token = {}, None
         started = time.perf_counter()
-        first: float | None = None
         meta = message["meta"]
         try:
-            async with aclosing(self.provider.stream(request)) as events:
-                async for event in events:
-                    if isinstance(event, TextDelta):
-                        if first is None:
-                            first = time.perf_counter()
-                        parts.append(event.text)
-                        await self.hooks.emit("content:delta", {"id": message["id"], "text": event.text})
-                    else:
-                        response = event
-            if response is None:
-                raise RuntimeError("the provider's stream ended without a response")
-            message["content"] = _text_of(response) or "".join(parts)
+            response = await self.provider.complete(request)
+            message["content"] = _text_of(response)
+            thinking = _thinking_of(response)
+            if thinking:
+                message["thinking"] = thinking
             calls = response.tool_calls or []
             if calls:
                 message["tool_calls"] = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls]
-            meta.update(_metrics(response, started, first))
+            meta.update(_metrics(response, started, self._first_token))
             if response.finish_reason == "abort":
                 meta["stopped"] = True
         except asyncio.CancelledError:
-            message["content"] = "".join(parts)
+            message["content"] = self._partial(TEXT)
             meta.update({"stopped": True, "elapsed_s": round(time.perf_counter() - started, 3)})
-            if first is not None:
-                meta["ttft_s"] = round(first - started, 3)
+            if self._first_token is not None:
+                meta["ttft_s"] = round(self._first_token - started, 3)
             self._keep(message)
             await self.hooks.emit("assistant:end", {"message": message})
             raise
         except LLMError as exc:
-            message["content"] = getattr(exc, "partial_text", "") or "".join(parts)
+            message["content"] = getattr(exc, "partial_text", "") or self._partial(TEXT)
             meta["error"] = error_payload(exc, message["id"])
             self._keep(message)
             await self.hooks.emit("session:error", meta["error"])
             await self.hooks.emit("assistant:end", {"message": message})
             return None
         except Exception as exc:  # a bug somewhere below: report it, keep the page alive
-            message["content"] = "".join(parts)
+            message["content"] = self._partial(TEXT)
             meta["error"] = {**error_payload(exc, message["id"]), "type": f"Internal {type(exc).__name__}"}
             self._keep(message)
             await self.hooks.emit("session:error", meta["error"])
             await self.hooks.emit("assistant:end", {"message": message})
             return None
+        finally:
+            self._streamed = None
         self._keep(message)
         await self.hooks.emit("assistant:end", {"message": message})
         return None if meta.get("stopped") else message
+
+    def _partial(self, block_type: str) -> str:
+        return "".join((self._streamed or {}).get(block_type, []))
 
     def _keep(self, message: dict[str, Any]) -> None:
         # A reply that produced nothing at all is not worth a bubble, unless it says why.
@@ -323,10 +334,16 @@ def _tool_message(call: dict[str, Any], ok: bool, output: Any) -> dict[str, Any]
 
 
 def _text_of(response: Any) -> str:
-    texts = [
-        getattr(b, "text", None) or (b.get("text") if isinstance(b, dict) else None) for b in response.content or []
-    ]
-    return "".join(t for t in texts if isinstance(t, str))
+    return "".join(_block_field(b, "text") for b in response.content or [] if _block_field(b, "type") == TEXT)
+
+
+def _thinking_of(response: Any) -> str:
+    return "".join(_block_field(b, "thinking") for b in response.content or [] if _block_field(b, "type") == THINKING)
+
+
+def _block_field(block: Any, name: str) -> Any:
+    value = block.get(name) if isinstance(block, dict) else getattr(block, name, None)
+    return value if isinstance(value, str) else ""
 
 
 def _metrics(response: Any, started: float, first: float | None) -> dict[str, Any]:

@@ -1,0 +1,24 @@
+/**
+ * The page the gateway serves at `/`: reads the token from the URL fragment
+ * (never sent to a server) and the worker from the page, and connects.
+ * `globalThis.webllmGateway` is the connection, for the console.
+ */
+import { connectTab } from "./gateway-tab.js";
+
+const token = new URLSearchParams(location.hash.slice(1)).get("token");
+const status = /** @type {HTMLOutputElement} */ (document.getElementById("status"));
+const model = /** @type {HTMLOutputElement} */ (document.getElementById("model"));
+
+if (!token) {
+  status.textContent = "no token: open the URL the gateway printed (it ends with #token=...)";
+} else {
+  globalThis.webllmGateway = connectTab({
+    socketUrl: new URL("/tab", location.href.replace(/^http/, "ws")),
+    token,
+    workerUrl: new URL(document.body.dataset.worker ?? "/web/webllm-worker.js", location.href),
+    onStatus: (state, detail) => {
+      status.textContent = state;
+      if (state === "loading" || state === "connected" || state === "working") model.textContent = detail ?? "none loaded";
+    },
+  });
+}

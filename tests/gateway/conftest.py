@@ -1,0 +1,76 @@
+"""The gateway as users run it: ``python -m webllm_provider.gateway`` in a
+subprocess, a headless Chromium tab on its page running the scripted engine
+behind WebLLM's real worker handler (js/testing/scripted-worker.js), and
+clients on the host (the official ``openai`` SDK, httpx, GatewayBridge).
+
+Fixtures:
+- ``browser``: one Chromium for the module (tabs are opened and closed per test).
+- ``gateway``: a fresh gateway process per test (``GatewayProcess``), stopped after.
+- ``tab``: one tab connected to ``gateway``, with a q4f32 model loaded.
+- ``client``: ``openai.OpenAI`` for ``gateway``, without retries.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ..conftest import chromium, load_tool
+
+harness = load_tool("gateway_harness")
+HERMES, MODEL, GatewayProcess, load, wait_until = (
+    harness.HERMES,
+    harness.MODEL,
+    harness.GatewayProcess,
+    harness.load,
+    harness.wait_until,
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = chromium.driver(harness.TAB_FLAGS)
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def open_tab(browser):
+    """``open_tab(gateway, model=MODEL)``: see tools/gateway_harness.py; closed after the test."""
+    opened = []
+
+    def open_(gateway, model=MODEL):
+        opened.append(harness.open_tab(browser, gateway, model))
+        return opened[-1]
+
+    yield open_
+    for tab in opened:
+        if tab.handle in browser.window_handles:
+            tab.close()
+
+
+@pytest.fixture
+def gateway():
+    process = GatewayProcess().start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def tab(gateway, open_tab):
+    return open_tab(gateway)
+
+
+@pytest.fixture
+def client(gateway):
+    from openai import OpenAI
+
+    with OpenAI(base_url=f"{gateway.url}/v1", api_key=gateway.token, max_retries=0, timeout=60) as openai_client:
+        yield openai_client
+
+
+def ask(text: str) -> list[dict]:
+    return [{"role": "user", "content": text}]
+
+
+__all__ = ["HERMES", "MODEL", "GatewayProcess", "ask", "load", "wait_until"]

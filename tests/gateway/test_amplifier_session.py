@@ -1,0 +1,140 @@
+"""A real amplifier-core AmplifierSession on CPython whose provider's model runs in the browser tab.
+
+The kernel mounts ``provider-webllm`` from its entry point; the provider finds
+the gateway through the environment. The orchestrator, context and tool are
+the CPython layer's test modules (tests/cpython/amplifier_modules).
+"""
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from amplifier_core import AmplifierSession
+from amplifier_core.models import HookResult
+
+from webllm_provider import events
+
+from ..cpython.stream_contract import contract_blocks
+from .conftest import HERMES, MODEL, load, wait_until
+
+TESTS = Path(__file__).parents[1]
+MODULES = TESTS / "cpython" / "amplifier_modules"
+EXAMPLE_APP = TESTS.parent / "examples" / "browser-app"  # the calculator tool wraps the app's own
+CALL = {"name": "calculator", "arguments": {"expression": "6*7"}}
+HEARD = (
+    "llm:response",
+    events.PROVIDER_RETRY,
+    events.STREAM_BLOCK_START,
+    events.STREAM_BLOCK_DELTA,
+    events.STREAM_BLOCK_END,
+)
+
+
+@pytest.fixture
+def session_for(gateway, monkeypatch):
+    monkeypatch.setenv("WEBLLM_GATEWAY_URL", gateway.url)
+    monkeypatch.setenv("WEBLLM_GATEWAY_TOKEN", gateway.token)
+    monkeypatch.syspath_prepend(str(MODULES))
+    monkeypatch.syspath_prepend(str(EXAMPLE_APP))
+
+    async def start(model, tools=True, **provider_config):
+        session = AmplifierSession(
+            {
+                "session": {"orchestrator": "loop-test-basic", "context": "context-list"},
+                "providers": [{"module": "provider-webllm", "config": {"default_model": model, **provider_config}}],
+                "tools": [{"module": "tool-calculator"}] if tools else [],
+            }
+        )
+        await session.initialize()
+        heard = []
+
+        async def record(event, data):
+            heard.append((event, data))
+            return HookResult()
+
+        for event in HEARD:
+            session.coordinator.hooks.register(event, record, name=f"record-{event}")
+        return session, heard
+
+    return start
+
+
+def streams(heard):
+    by_request = {}
+    for event, data in heard:
+        if event.startswith("llm:stream_"):
+            by_request.setdefault(data["request_id"], []).append((event, data))
+    return [contract_blocks(stream) for stream in by_request.values()]
+
+
+@pytest.mark.parametrize("model", [MODEL, HERMES])  # the constrained and the native tool path
+async def test_a_session_streams_its_tool_loop_from_the_tabs_engine(session_for, gateway, tab, model):
+    load(gateway, model)
+    if model == HERMES:
+        tab.push({"tool_calls": [CALL]}, {"tool_calls": []}, {"content": "It is 42."})
+    else:
+        tab.push({"content": json.dumps({"tool_calls": [CALL]})}, {"content": json.dumps({"answer": "It is 42."})})
+    session, heard = await session_for(model)
+    try:
+        assert await session.execute("What is 6*7?") == "It is 42."
+    finally:
+        await session.cleanup()
+    responses = [data for event, data in heard if event == "llm:response"]
+    assert [data["status"] for data in responses] == ["ok", "ok"]
+    # The hooks heard the reply as the tab's engine streamed it, block by block.
+    assert streams(heard) == [[("tool_use", "calculator")], [("text", "It is 42.")]]
+    sent = tab.received()
+    assert all(request["stream"] for request in sent)
+    assert "42" in json.dumps(sent[-1]["messages"])  # the tool's result went back to the model
+    # Every request of the loop (the native path adds one for the text answer) went through the gateway.
+    assert gateway.get("/api/metrics")["metrics"]["succeeded"] == len(sent)
+
+
+async def test_amplifiers_immediate_cancel_stops_the_tabs_generation(session_for, gateway, tab):
+    load(gateway, MODEL)
+    tab.push({"content": json.dumps({"answer": "word " * 400}), "tokens_per_second": 40})
+    session, heard = await session_for(MODEL)
+    try:
+        turn = asyncio.ensure_future(session.execute("Talk"))
+        await wait_for(lambda: any(event == events.STREAM_BLOCK_DELTA for event, _ in heard))
+        await session.coordinator.request_cancel(immediate=True)
+        answer = await asyncio.wait_for(turn, 30)
+    finally:
+        await session.cleanup()
+    assert answer.startswith("word") and len(answer) < len("word " * 400)
+    (response,) = [data for event, data in heard if event == "llm:response"]
+    assert response["finish_reason"] == "abort"
+    wait_until(lambda: gateway.tabs()[0]["status"] == "idle", 30, "the tab's generation to stop")
+
+
+async def test_a_lost_device_in_the_tab_is_a_typed_error(session_for, gateway, tab):
+    load(gateway, MODEL)
+    tab.push({"error": {"name": "DeviceLostError", "message": "lost"}})
+    session, heard = await session_for(MODEL, tools=False, max_retries=0)
+    try:
+        with pytest.raises(Exception, match="ProviderUnavailableError.*GPU device was lost"):
+            await session.execute("Hi")
+    finally:
+        await session.cleanup()
+    assert [data["status"] for event, data in heard if event == "llm:response"] == ["error"]
+
+
+async def test_a_lost_device_in_the_tab_is_retried_on_a_fresh_worker(session_for, gateway, tab):
+    load(gateway, MODEL)
+    tab.push({"error": {"name": "DeviceLostError", "message": "lost"}})
+    session, heard = await session_for(MODEL, tools=False, retry_delay=0)
+    try:
+        # The tab's bridge replaced the lost worker; its fresh scripted engine has no script, so it echoes.
+        assert await session.execute("Hi") == "You said: Hi"
+    finally:
+        await session.cleanup()
+    (retry,) = [data for event, data in heard if event == events.PROVIDER_RETRY]
+    assert retry["error_type"] == "ProviderUnavailableError" and retry["attempt"] == 1
+    assert [data["status"] for event, data in heard if event == "llm:response"] == ["ok"]
+
+
+async def wait_for(condition, timeout=30):
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)

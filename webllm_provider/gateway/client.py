@@ -1,0 +1,111 @@
+"""``GatewayBridge``: the provider's bridge contract (``webllm_provider.bridge``)
+over a gateway, so ``WebLLMProvider(bridge=GatewayBridge(url, token))`` runs on
+CPython with the model in a browser tab.
+
+Failures the tab reported come back as the ``BridgeError`` the tab's bridge
+raised (WebLLM's name and message), so the provider maps them to typed errors
+exactly as in the tab. The gateway's own refusals (token, size, full queue)
+are raised as typed errors directly. Closing a stream closes the HTTP
+response; the gateway then stops the generation in the tab.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from httpx_sse import aconnect_sse
+
+from .. import ConfigurationError, InvalidRequestError, LLMError, ProviderUnavailableError
+from ..bridge import BridgeError, ProgressCallback
+
+_REFUSALS: dict[int, type[LLMError]] = {
+    400: InvalidRequestError,
+    401: ConfigurationError,  # the token
+    413: InvalidRequestError,
+    415: InvalidRequestError,
+    429: ProviderUnavailableError,  # the queue is full: retryable
+    503: ProviderUnavailableError,
+}
+
+
+class GatewayBridge:
+    def __init__(self, url: str, token: str, *, timeout: float | None = None) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(timeout, connect=10.0),
+        )
+        self._described: dict[str, Any] | None = None
+
+    async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
+        body = {k: v for k, v in request.items() if k not in ("stream", "stream_options")}
+        response = await self._client.post("/v1/chat/completions", json=body)
+        if response.status_code != 200:
+            raise _failure(response.status_code, response.content)
+        return response.json()
+
+    async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        body = {**request, "stream": True, "stream_options": {"include_usage": True}}
+        async with aconnect_sse(self._client, "POST", "/v1/chat/completions", json=body) as source:
+            if source.response.status_code != 200:
+                raise _failure(source.response.status_code, await source.response.aread())
+            async for event in source.aiter_sse():
+                if event.data == "[DONE]":
+                    return
+                chunk = json.loads(event.data)
+                if "error" in chunk:
+                    raise _failure(200, event.data.encode())
+                yield chunk
+
+    async def list_models(self) -> list[dict[str, Any]]:
+        return (self._described or await self._describe())["models"]
+
+    async def gpu_info(self) -> dict[str, Any] | None:
+        return (self._described or await self._describe())["gpu"]
+
+    async def loaded_model(self) -> str | None:
+        response = await self._get("/api/status")
+        return response["loaded"]
+
+    async def load(self, model_id: str, on_progress: ProgressCallback | None = None) -> None:
+        """Load a model in a tab, with WebLLM's progress reports."""
+        async with aconnect_sse(self._client, "POST", f"/api/models/{model_id}/load") as source:
+            if source.response.status_code != 200:
+                raise _failure(source.response.status_code, await source.response.aread())
+            async for event in source.aiter_sse():
+                if event.event == "progress" and on_progress is not None:
+                    on_progress(json.loads(event.data))
+                elif event.event == "error":
+                    raise _failure(200, event.data.encode())
+                elif event.event == "loaded":
+                    return
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _describe(self) -> dict[str, Any]:
+        described = await self._get("/api/models")
+        if described["gpu"] is not None:  # a tab has answered: the catalog and GPU stay as they are
+            self._described = described
+        return described
+
+    async def _get(self, path: str) -> Any:
+        response = await self._client.get(path)
+        if response.status_code != 200:
+            raise _failure(response.status_code, response.content)
+        return response.json()
+
+
+def _failure(status: int, content: bytes) -> Exception:
+    try:
+        error = json.loads(content)["error"]
+    except (ValueError, KeyError, TypeError):
+        error = {"message": content.decode(errors="replace")[:500]}
+    if "webllm_message" in error:
+        return BridgeError(error["code"], error["webllm_message"])
+    message = f"The gateway refused the request (HTTP {status}): {error.get('message')}"
+    cls = _REFUSALS.get(status, LLMError)
+    return cls(message, provider="webllm", retryable=status in (429, 503))
