@@ -21,7 +21,7 @@ async def stream(request_json: str) -> str:
     started = performance.now()
     first = last = 0.0
     response = None
-    async for event in provider.stream(json.loads(request_json)):
+    async for event in provider.stream_reply(json.loads(request_json)):
         if isinstance(event, TextDelta):
             last = performance.now()
             first = first or last

@@ -215,7 +215,7 @@ def real_table(real: dict) -> list[str]:
         f"{'  streams of ' + str(real['tokens_per_stream']) + ' tokens, medians':38} {'TTFT':>8} {'tok/s':>7} "
         f"{'engine tok/s':>13} {'engine TTFT':>12}",
     ]
-    for layer, label in (("python", "Python, provider.stream()"), ("js-webllm", "WebLLM's own JS client")):
+    for layer, label in (("python", "Python, provider.stream_reply()"), ("js-webllm", "WebLLM's own JS client")):
         m = real["streams_median"][layer]
         lines.append(
             f"  {label:36} {m['ttft_ms']:8.0f} {m['tokens_per_s']:7.2f} {m['engine_decode_tokens_per_s']:13.2f} "

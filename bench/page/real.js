@@ -4,7 +4,7 @@
  * whatever WebGPU adapter the browser has (SwiftShader in headless Chromium).
  *
  * - the model's load time (fetch and shader compilation), Pyodide excluded;
- * - the same seeded requests streamed to Python (provider.stream, through the
+ * - the same seeded requests streamed to Python (provider.stream_reply, through the
  *   bridge's pushed chunks) and to WebLLM's own client
  *   (`bridge.engine.chat.completions.create`, which pulls every chunk):
  *   time to first token and tokens/s as each consumer sees them;

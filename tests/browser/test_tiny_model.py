@@ -58,7 +58,7 @@ async def test_streamed_text_equals_the_completed_text_for_the_same_seed(seleniu
     provider = WebLLMProvider()
     request = ask("Tell me something", seed=seed(5), max_tokens=40)
     completed = await provider.complete(request)
-    events = [event async for event in provider.stream(request)]
+    events = [event async for event in provider.stream_reply(request)]
     deltas = [e.text for e in events if isinstance(e, TextDelta)]
     final = events[-1]
     assert len(deltas) >= 2, "the text arrived in pieces, through the worker's chunk push"
@@ -76,7 +76,7 @@ async def test_stopping_a_stream_interrupts_the_engine_and_the_next_request_work
     from webllm_provider import TextDelta, WebLLMProvider
 
     provider = WebLLMProvider()
-    stream = provider.stream(long_reply())
+    stream = provider.stream_reply(long_reply())
     assert isinstance(await anext(stream), TextDelta)
     stopped_at = now()
     await stream.aclose()
@@ -95,7 +95,7 @@ async def test_a_cancelled_queued_request_leaves_the_running_one_alone(selenium_
     from webllm_provider import TextDelta, WebLLMProvider
 
     provider = WebLLMProvider()
-    running = provider.stream(long_reply())
+    running = provider.stream_reply(long_reply())
     assert isinstance(await anext(running), TextDelta)
     queued = asyncio.ensure_future(provider.complete(ask("never sent", max_tokens=8)))
     await asyncio.sleep(0.1)
@@ -162,7 +162,7 @@ async def test_a_constrained_tool_loop_always_gets_calls_that_parse_and_fit_the_
         if step == 0:
             request["tool_choice"] = "required"
         if step % 2:
-            events = [event async for event in provider.stream(request)]
+            events = [event async for event in provider.stream_reply(request)]
             response = events[-1]
             shown = "".join(e.text for e in events if isinstance(e, TextDelta))
             assert shown == (response.content[-1].text if not response.tool_calls else ""), "no JSON is shown"
