@@ -34,6 +34,7 @@ GATEWAY_TESTS := tests/gateway
 JS_SOURCES := $(shell find js -type f 2>/dev/null)
 PY_SOURCES := $(shell find webllm_provider -type f -not -path '*/__pycache__/*' 2>/dev/null)
 APP_SOURCES := $(shell find examples/browser-app -type f 2>/dev/null)
+TINY_MODEL := $(shell find tests/fixtures/tiny-model -type f 2>/dev/null)
 
 .PHONY: lint typecheck test-js test test-cpython test-node test-browser test-app test-gateway gateway demo bench bench-smoke dist browsers clean distclean
 
@@ -132,7 +133,7 @@ $(STAMPS)/web: node_modules/.package-lock.json $(JS_SOURCES) $(APP_SOURCES)
 	@mkdir -p $(@D) && touch $@
 
 $(DIST_LOCK): $(VENV)/.base $(STAMPS)/web tools/build_pyodide_dist.py pyproject.toml \
-		$(wildcard README.md LICENSE) $(PY_SOURCES) $(APP_SOURCES)
+		$(wildcard README.md LICENSE) $(PY_SOURCES) $(APP_SOURCES) $(TINY_MODEL)
 	$(PY) tools/build_pyodide_dist.py --out $(DIST)
 
 clean:

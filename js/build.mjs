@@ -45,7 +45,17 @@ const NO_HTML_PARSING = {
 };
 
 const outputs = [
-  ...(await bundle("js", ["js/bridge.js", "js/gateway-page.js", "js/webllm-worker.js", "js/testing/scripted-worker.js"], outdir)),
+  ...(await bundle(
+    "js",
+    [
+      "js/bridge.js",
+      "js/gateway-page.js",
+      "js/webllm-worker.js",
+      "js/testing/scripted-worker.js",
+      "js/testing/tiny-model.js",
+    ],
+    outdir,
+  )),
   // The app's service worker too, so the app's scripts all come from one place.
   ...(await bundle("examples/browser-app", ["examples/browser-app/app.js", "examples/browser-app/sw.js"], appOutdir, NO_HTML_PARSING)),
 ];
