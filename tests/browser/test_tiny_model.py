@@ -251,7 +251,8 @@ async def test_follow_up_tool_turns_prefill_only_their_new_tokens(selenium_tiny_
 def test_the_scripted_engine_answers_like_the_real_one(selenium_tiny_model):
     """The same requests through both engines, from the page: chunk and completion
     shapes, usage keys, finish reasons and error names must agree."""
-    results = selenium_tiny_model.run_js((Path(__file__).parent / "engine_parity.js").read_text())
+    script = (Path(__file__).parent / "engine_parity.js").read_text()
+    results = selenium_tiny_model.run_js(f"{script}\nreturn await globalThis.engineParity();")
     for case, outcome in results.items():
         assert outcome["scripted"] == outcome["real"], (case, outcome)
     scripted, real = selenium_tiny_model.run(
