@@ -13,8 +13,10 @@
  * Nothing the model or a tool says is parsed as HTML: replies go through
  * markdown.js, which builds DOM nodes from text, everything else is textContent.
  *
- * `?engine=scripted` runs the test worker (a scripted engine behind WebLLM's
- * real worker handler) and exposes `window.app` for tests; `?model=<id>`
+ * Test modes, which also expose `window.app`: `?engine=scripted` runs the test
+ * worker (a scripted engine behind WebLLM's real worker handler);
+ * `?engine=tiny` runs WebLLM's real engine on the tiny test model that
+ * build/dist serves under models/ (tests/fixtures/tiny-model). `?model=<id>`
  * picks the first model.
  */
 
@@ -25,6 +27,8 @@ import { clearConversation, loadConversation, saveConversation } from "./store.j
 const BASE = new URL("./", import.meta.url);
 const params = new URLSearchParams(location.search);
 const SCRIPTED = params.get("engine") === "scripted";
+const TINY = params.get("engine") === "tiny";
+const TEST_MODE = SCRIPTED || TINY;
 const WORKER_URL = new URL(SCRIPTED ? "webllm/testing/scripted-worker.js" : "webllm/webllm-worker.js", BASE);
 const AGENT_FILES = ["agent/__init__.py", "agent/session.py", "agent/tools.py"];
 const AGENT_DIR = "/home/pyodide/app"; // put on sys.path; the package is /home/pyodide/app/agent
@@ -116,6 +120,7 @@ async function main() {
   setupComposer();
   setupSettings();
   if (SCRIPTED) ui.engineLabel.textContent = "Scripted engine (test mode) · Python agent in Pyodide";
+  if (TINY) ui.engineLabel.textContent = "WebLLM on the tiny test model (test mode) · Python agent in Pyodide";
 
   // 1. History first: readable while everything else loads.
   const history = loadConversation()
@@ -153,7 +158,7 @@ async function main() {
   mark("sessionReady");
   updateControls();
   if (state.model) showReady();
-  if (SCRIPTED) exposeForTests();
+  if (TEST_MODE) exposeForTests();
   document.documentElement.dataset.appReady = "true";
   registerServiceWorker();
   console.info("start-up timings (ms since navigation):", timings);
@@ -215,7 +220,7 @@ async function startEngineAndLoad(python, started) {
   mark("bridgeImported");
   // The worker and the model download start now; Python gets the bridge when
   // Pyodide is ready, before any Python code runs.
-  const bridge = createBridge({ workerUrl: WORKER_URL, onProgress });
+  const bridge = createBridge({ workerUrl: WORKER_URL, onProgress, appConfig: TINY ? await tinyModelConfig() : undefined });
   python.then((pyodide) => bridge.attach(pyodide), () => {});
   state.bridge = bridge;
   const { models, gpu } = await state.bridge.models();
@@ -257,6 +262,13 @@ async function startEngineAndLoad(python, started) {
   await loading;
 }
 
+
+/** The tiny test model's WebLLM appConfig (test mode only: the module is not loaded otherwise). */
+async function tinyModelConfig() {
+  /** @type {typeof import("../../js/testing/tiny-model.js")} */
+  const { tinyModelAppConfig } = await import(new URL("webllm/testing/tiny-model.js", BASE).href);
+  return tinyModelAppConfig(new URL("models/", BASE));
+}
 
 /** @param {string} modelId */
 async function loadModel(modelId) {
@@ -329,7 +341,7 @@ function showReady() {
     showStatus(`${state.model} is loaded; Python is still starting…`, { progress: 100 });
     return;
   }
-  showStatus(`Ready · ${state.model}${device ? ` · ${device}` : ""}${SCRIPTED ? " · scripted" : ""}`, { ready: true });
+  showStatus(`Ready · ${state.model}${device ? ` · ${device}` : ""}${SCRIPTED ? " · scripted" : ""}${TINY ? " · tiny test model" : ""}`, { ready: true });
 }
 
 /** @param {{progress: number, text: string}} report WebLLM's InitProgressReport */
