@@ -2,7 +2,8 @@
 """Benchmark the Python <-> JavaScript <-> worker path in headless Chromium.
 
     python bench/run.py            full run (a few minutes): bench/results.json,
-                                   bench/latency.png, a table on stdout
+                                   bench/latency.png, bench/real-engine.png, a table
+                                   on stdout
     python bench/run.py --smoke    tiny counts, < 30 s: checks that every
                                    measurement runs; writes under build/bench/
 
@@ -34,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_BUILD = ROOT / "build" / "bench"
+REAL_CHART = ROOT / "bench" / "real-engine.png"  # the real engine is not in --smoke runs
 
 TARGETS = {
     "round_trip_ms": 1.0,
@@ -192,6 +194,9 @@ def run_real(driver, base: str, smoke: bool, log) -> dict:
     driver.get(f"{base}/bench/real.html{'?smoke' if smoke else ''}")
     wait_for(driver, "__bench", 900, on_log=lambda line: log(f"  {line}"))
     raw = driver.execute_script("return window.__bench.results")
+    chart = driver.execute_script("return window.__bench.chart")
+    REAL_CHART.write_bytes(base64.b64decode(chart.split(",", 1)[1]))
+    log(f"  wrote {REAL_CHART.relative_to(ROOT)}")
     streams = {
         layer: {key: median([run[key] for run in runs]) for key in runs[0]} for layer, runs in raw["streams"].items()
     }

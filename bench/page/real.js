@@ -11,16 +11,18 @@
  * - prefilled tokens per turn of a conversation, plain and on the constrained
  *   tool path (tests/browser/pagetools.py's `prefill_per_turn`).
  *
- * Results are left in `window.__bench` for bench/run.py. ?smoke: one of each.
+ * Results and a chart (real-chart.js) are left in `window.__bench` for
+ * bench/run.py. ?smoke: one of each.
  */
 import { loadPyodide } from "/pyodide.mjs";
 import { installBridge } from "/webllm/bridge.js";
 import { TINY_MODEL_ID, tinyModelAppConfig } from "/webllm/testing/tiny-model.js";
+import { drawRealChart } from "./real-chart.js";
 
 const SMOKE = new URLSearchParams(location.search).has("smoke");
 const REPS = SMOKE ? 1 : 4;
 const TOKENS = SMOKE ? 8 : 48;
-const state = /** @type {any} */ (window).__bench = { done: false, error: null, log: [], results: null };
+const state = /** @type {any} */ (window).__bench = { done: false, error: null, log: [], results: null, chart: null };
 const log = (/** @type {string} */ message) => {
   state.log.push(message);
   console.log(message);
@@ -99,6 +101,7 @@ async function main() {
   const prefill = JSON.parse(await py.prefill(SMOKE ? 2 : 4));
   log("prefill per turn measured");
   state.results = { load_ms: loadMs, tokens: TOKENS, streams, prefill_per_turn: prefill };
+  state.chart = drawRealChart(state.results);
 }
 
 main()
