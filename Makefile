@@ -1,6 +1,7 @@
 # webllm-provider: build, test and demo.
 #
-#   make test    install what is missing, build, run the six test layers, then a benchmark smoke run
+#   make test    install what is missing, build, lint, typecheck, run the JS unit tests and the six
+#                Python test layers, then a benchmark smoke run
 #   make demo    install what is missing (no test tools), build, serve build/dist on :8000
 #   make gateway the local gateway (python -m webllm_provider.gateway) on 127.0.0.1:8765
 #   make bench   benchmark the bridge in headless Chromium (bench/run.py, bench/placements.py; make bench-smoke: tiny counts,
@@ -9,8 +10,8 @@
 #   make clean   remove build outputs;  make distclean  also .venv and node_modules
 #
 # Every step is a file target or stamp, so a second run only redoes what changed.
-# Single layers while developing: make test-cpython | test-node | test-browser | test-app | test-placements | test-gateway,
-# with extra pytest arguments in PYTEST_ARGS (e.g. make test-browser PYTEST_ARGS=-x).
+# Single layers while developing: make lint | typecheck | test-js | test-cpython | test-node | test-browser
+# | test-app | test-placements | test-gateway, with extra pytest arguments in PYTEST_ARGS (e.g. make test-browser PYTEST_ARGS=-x).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -34,13 +35,16 @@ GATEWAY_TESTS := tests/gateway
 JS_SOURCES := $(shell find js -type f 2>/dev/null)
 PY_SOURCES := $(shell find webllm_provider -type f -not -path '*/__pycache__/*' 2>/dev/null)
 APP_SOURCES := $(shell find examples/browser-app -type f 2>/dev/null)
+TINY_MODEL := $(shell find tests/fixtures/tiny-model -type f 2>/dev/null)
 
-.PHONY: lint test test-cpython test-node test-browser test-app test-placements test-gateway gateway demo bench bench-smoke dist browsers clean distclean
+.PHONY: lint typecheck test-js test test-cpython test-node test-browser test-app test-placements test-gateway gateway demo bench bench-smoke dist browsers clean distclean
 
 # Each layer runs even if an earlier one failed; the exit status is non-zero if any did.
 test: $(VENV)/.test browsers $(DIST_LOCK)
 	@status=0; \
 	$(MAKE) --no-print-directory lint || status=1; \
+	$(MAKE) --no-print-directory typecheck || status=1; \
+	$(MAKE) --no-print-directory test-js || status=1; \
 	$(PYTEST) $(CPYTHON_TESTS) || status=1; \
 	$(PYTEST) $(NODE_TESTS) || status=1; \
 	$(PYTEST) $(BROWSER_TESTS) || status=1; \
@@ -50,9 +54,20 @@ test: $(VENV)/.test browsers $(DIST_LOCK)
 	$(MAKE) --no-print-directory bench-smoke || status=1; \
 	exit $$status
 
-lint: $(VENV)/.test
+lint: $(VENV)/.test node_modules/.package-lock.json
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
+	node_modules/.bin/eslint .
+
+# The JavaScript's JSDoc types, checked by TypeScript (nothing is emitted); the
+# app's service worker has a global scope of its own, so a config of its own.
+typecheck: node_modules/.package-lock.json
+	node_modules/.bin/tsc -p tsconfig.json
+	node_modules/.bin/tsc -p tsconfig.sw.json
+
+# JavaScript unit tests (node:test), DOM from linkedom.
+test-js: node_modules/.package-lock.json
+	node --test --test-timeout=60000 tests/js/*.test.js
 
 test-cpython: $(VENV)/.test node_modules/.package-lock.json
 	$(PYTEST) $(CPYTHON_TESTS)
@@ -118,13 +133,13 @@ browsers:
 			chromium chromium-driver; \
 	fi
 
-# JS bundles (js/build.mjs writes build/web/).
-$(STAMPS)/web: node_modules/.package-lock.json $(JS_SOURCES)
+# JS bundles (js/build.mjs writes build/web/ and the app's, build/app/).
+$(STAMPS)/web: node_modules/.package-lock.json $(JS_SOURCES) $(APP_SOURCES)
 	npm run build
 	@mkdir -p $(@D) && touch $@
 
 $(DIST_LOCK): $(VENV)/.base $(STAMPS)/web tools/build_pyodide_dist.py pyproject.toml \
-		$(wildcard README.md LICENSE) $(PY_SOURCES) $(APP_SOURCES)
+		$(wildcard README.md LICENSE) $(PY_SOURCES) $(APP_SOURCES) $(TINY_MODEL)
 	$(PY) tools/build_pyodide_dist.py --out $(DIST)
 
 clean:

@@ -23,3 +23,6 @@ await build({
 });
 await cp(path.join(root, "bench", "page"), outdir, { recursive: true });
 await cp(path.join(root, "bench", "pybench.py"), path.join(outdir, "pybench.py"));
+// The real-engine benchmark's Python, and the conversation it shares with the tests.
+await cp(path.join(root, "bench", "realbench.py"), path.join(outdir, "realbench.py"));
+await cp(path.join(root, "tests", "browser", "pagetools.py"), path.join(outdir, "pagetools.py"));

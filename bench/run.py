@@ -2,7 +2,8 @@
 """Benchmark the Python <-> JavaScript <-> worker path in headless Chromium.
 
     python bench/run.py            full run (a few minutes): bench/results.json,
-                                   bench/latency.png, a table on stdout
+                                   bench/latency.png, bench/real-engine.png, a table
+                                   on stdout
     python bench/run.py --smoke    tiny counts, < 30 s: checks that every
                                    measurement runs; writes under build/bench/
 
@@ -34,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_BUILD = ROOT / "build" / "bench"
+REAL_CHART = ROOT / "bench" / "real-engine.png"  # the real engine is not in --smoke runs
 
 TARGETS = {
     "round_trip_ms": 1.0,
@@ -185,6 +187,50 @@ def run_main(driver, base: str, smoke: bool, log, parts=None) -> tuple[dict, str
     results = driver.execute_script("return window.__bench.results")
     chart = driver.execute_script("return window.__bench.chart")
     return results, chart
+
+
+def run_real(driver, base: str, smoke: bool, log) -> dict:
+    """bench/page/real.js: WebLLM's real engine with the tiny model (tests/fixtures/tiny-model)."""
+    driver.get(f"{base}/bench/real.html{'?smoke' if smoke else ''}")
+    wait_for(driver, "__bench", 900, on_log=lambda line: log(f"  {line}"))
+    raw = driver.execute_script("return window.__bench.results")
+    chart = driver.execute_script("return window.__bench.chart")
+    REAL_CHART.write_bytes(base64.b64decode(chart.split(",", 1)[1]))
+    log(f"  wrote {REAL_CHART.relative_to(ROOT)}")
+    streams = {
+        layer: {key: median([run[key] for run in runs]) for key in runs[0]} for layer, runs in raw["streams"].items()
+    }
+    prefill = {
+        path: [{"prefilled": t["prefilled"], "prompt": t["prompt"], "calls": t["calls"]} for t in turns]
+        for path, turns in raw["prefill_per_turn"].items()
+    }
+    return {
+        "load_ms": raw["load_ms"],
+        "tokens_per_stream": raw["tokens"],
+        "streams_median": streams,
+        "python_vs_js_tokens_per_s": streams["python"]["tokens_per_s"] / streams["js-webllm"]["tokens_per_s"],
+        "prefill_per_turn": prefill,
+    }
+
+
+def real_table(real: dict) -> list[str]:
+    lines = [
+        "",
+        f"real engine: WebLLM's MLCEngine, the tiny model (tests/fixtures/tiny-model); load {real['load_ms']:.0f} ms",
+        f"{'  streams of ' + str(real['tokens_per_stream']) + ' tokens, medians':38} {'TTFT':>8} {'tok/s':>7} "
+        f"{'engine tok/s':>13} {'engine TTFT':>12}",
+    ]
+    for layer, label in (("python", "Python, provider.stream_reply()"), ("js-webllm", "WebLLM's own JS client")):
+        m = real["streams_median"][layer]
+        lines.append(
+            f"  {label:36} {m['ttft_ms']:8.0f} {m['tokens_per_s']:7.2f} {m['engine_decode_tokens_per_s']:13.2f} "
+            f"{m['engine_ttft_ms']:12.0f}"
+        )
+    lines.append(f"  Python / JS tok/s: {real['python_vs_js_tokens_per_s']:.3f}")
+    for path, turns in real["prefill_per_turn"].items():
+        shown = ", ".join(f"{t['prefilled']}/{t['prompt']}" for t in turns)
+        lines.append(f"  prefilled/prompt tokens per turn, {path}: {shown}")
+    return lines
 
 
 def analyse(raw: dict, startup: dict | None) -> dict:
@@ -398,6 +444,8 @@ def table(r: dict) -> str:
                 f"  {mode:36} {s['pyodide']:8.0f} {s['wheel']:8.0f} {s['bridge_module']:10.0f} {s['worker']:8.0f} "
                 f"{st['interactive_ms']['p50']:16.0f} {st['interactive_ms']['p95']:7.0f}"
             )
+    if "real_engine" in r:
+        lines.extend(real_table(r["real_engine"]))
     if r["targets"]:
         add("")
         add("targets (medians)")
@@ -420,7 +468,7 @@ def main() -> int:
     ap.add_argument("--startup-runs", type=int, help="page loads per start-up mode (default 7; smoke 1)")
     ap.add_argument(
         "--only",
-        help="comma-separated parts: startup,floors,roundTrips,paced,fast (default: all); "
+        help="comma-separated parts: startup,floors,roundTrips,paced,fast,real (default: all; real is not in --smoke); "
         "a partial run writes no chart",
     )
     args = ap.parse_args()
@@ -457,7 +505,12 @@ def main() -> int:
                 if not parts or "startup" in parts
                 else None
             )
-            page_parts = [p for p in parts if p != "startup"] if parts else None
+            real = (
+                run_real(driver, base, args.smoke, log)
+                if (parts and "real" in parts) or (not parts and not args.smoke)
+                else None
+            )
+            page_parts = [p for p in parts if p not in ("startup", "real")] if parts else None
             raw, chart = (
                 run_main(driver, base, args.smoke, log, page_parts)
                 if page_parts != []
@@ -467,6 +520,8 @@ def main() -> int:
             driver.quit()
 
     results = analyse(raw, startup)
+    if real:
+        results["real_engine"] = real
     results["meta"].update(
         {
             "chromium": version,

@@ -1,7 +1,9 @@
 /**
- * Bundles the bridge and the workers for the browser: `node js/build.mjs [outdir]`
- * (default build/web), with the settings in bundle-options.mjs. Serve the
- * whole directory.
+ * Bundles the bridge and the workers for the browser, and the example app
+ * with the npm packages it imports: `node js/build.mjs [outdir] [appOutdir]`
+ * (default build/web and build/app), with the settings in bundle-options.mjs.
+ * tools/build_pyodide_dist.py serves the first as /webllm/ and puts the second
+ * in place of the app's own .js files.
  */
 import { build } from "esbuild";
 import { rm, stat } from "node:fs/promises";
@@ -11,27 +13,56 @@ import { BUNDLE_OPTIONS } from "./bundle-options.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.resolve(process.argv[2] ?? path.join(root, "build", "web"));
+const appOutdir = path.resolve(process.argv[3] ?? path.join(root, "build", "app"));
 
 // Chunk names change with their content; old ones would pile up.
 await rm(path.join(outdir, "chunks"), { recursive: true, force: true });
+await rm(appOutdir, { recursive: true, force: true });
 
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: [
-    "js/bridge.js",
-    "js/python-host.js",
-    "js/python-worker.js",
-    "js/gateway-page.js",
-    "js/webllm-worker.js",
-    "js/testing/scripted-worker.js",
-  ],
-  outbase: "js",
-  outdir,
-  ...BUNDLE_OPTIONS,
-  metafile: true,
-});
+/**
+ * @param {string} outbase
+ * @param {string[]} entryPoints
+ * @param {string} out
+ * @param {import("esbuild").BuildOptions} [extra]
+ */
+async function bundle(outbase, entryPoints, out, extra = {}) {
+  const { metafile } = await build({
+    absWorkingDir: root,
+    entryPoints,
+    outbase,
+    outdir: out,
+    ...BUNDLE_OPTIONS,
+    ...extra,
+    metafile: true,
+  });
+  return Object.keys(metafile.outputs);
+}
 
-for (const file of Object.keys(result.metafile.outputs).filter((name) => name.endsWith(".js"))) {
+// The Markdown parser's browser build decodes "&name;" by assigning it to
+// innerHTML; its other build looks names up in a table and parses no HTML.
+const NO_HTML_PARSING = {
+  alias: { "decode-named-character-reference": "./node_modules/decode-named-character-reference/index.js" },
+};
+
+const outputs = [
+  ...(await bundle(
+    "js",
+    [
+      "js/bridge.js",
+      "js/python-host.js",
+      "js/python-worker.js",
+      "js/gateway-page.js",
+      "js/webllm-worker.js",
+      "js/testing/scripted-worker.js",
+      "js/testing/tiny-model.js",
+    ],
+    outdir,
+  )),
+  // The app's service worker too, so the app's scripts all come from one place.
+  ...(await bundle("examples/browser-app", ["examples/browser-app/app.js", "examples/browser-app/sw.js"], appOutdir, NO_HTML_PARSING)),
+];
+
+for (const file of outputs.filter((name) => name.endsWith(".js"))) {
   const absolute = path.resolve(root, file);
   const { size } = await stat(absolute);
   const shown = size >= 1 << 20 ? `${(size / (1 << 20)).toFixed(2)} MiB` : `${(size / 1024).toFixed(1)} KiB`;

@@ -8,6 +8,7 @@
  * WebLLM, most of every bundle, in one shared chunk, so a page and its worker
  * download it once instead of twice.
  */
+/** @type {import("esbuild").BuildOptions} */
 export const BUNDLE_OPTIONS = {
   bundle: true,
   format: "esm",

@@ -118,6 +118,7 @@ export class Bridge {
       await this.#ensureModel(request.model, job);
       if (job.abortRequested) throw aborted(job.id); // the caller has had this answer already
       job.phase = "generating";
+      /** @type {import("@mlc-ai/web-llm").ChatCompletionRequestStreaming} */
       const streamed = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
       // The worker pushes the chunks (chunk-stream.js) rather than WebLLM's
       // client fetching each one; with no model loaded, WebLLM's client gives

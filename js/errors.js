@@ -17,8 +17,13 @@ export function namedError(name, message) {
 }
 
 /**
- * WebLLM's error for a model that needs a GPU feature the adapter lacks, word
- * for word (ShaderF16SupportError and FeatureSupportError in WebLLM).
+ * WebLLM's error for a model that needs a GPU feature the adapter lacks
+ * (ShaderF16SupportError and FeatureSupportError in WebLLM). The texts are
+ * WebLLM's (tests/js/errors.test.js checks them against its source), except
+ * that WebLLM 0.2.86's ShaderF16SupportError hands its text to
+ * FeatureSupportError as the feature name, so its own message reads "This
+ * model requires feature This model requires WebGPU extension shader-f16, …":
+ * here it is the sentence it meant.
  * @param {string} feature
  */
 export function featureMissing(feature) {

@@ -12,7 +12,7 @@ const model = /** @type {HTMLOutputElement} */ (document.getElementById("model")
 if (!token) {
   status.textContent = "no token: open the URL the gateway printed (it ends with #token=...)";
 } else {
-  globalThis.webllmGateway = connectTab({
+  const connection = connectTab({
     socketUrl: new URL("/tab", location.href.replace(/^http/, "ws")),
     token,
     workerUrl: new URL(document.body.dataset.worker ?? "/web/webllm-worker.js", location.href),
@@ -21,4 +21,5 @@ if (!token) {
       if (state === "loading" || state === "connected" || state === "working") model.textContent = detail ?? "none loaded";
     },
   });
+  Object.assign(globalThis, { webllmGateway: connection });
 }

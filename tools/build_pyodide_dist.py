@@ -9,7 +9,10 @@ It is the one folder that both pytest-pyodide (``--dist-dir build/dist``) and
     *.whl               pure-Python wheels from PyPI (cached in build/wheels/)
                         + webllm_provider-*.whl, built from this repository
     webllm/             the JS bundles from build/web/ (``npm run build``)
-    index.html, ...     the example app (examples/browser-app/)
+    index.html, ...     the example app (examples/browser-app/), its scripts bundled (build/app/)
+    models/             the tiny test model (tests/fixtures/tiny-model/), laid out as WebLLM
+                        fetches it: the library beside the model folders, and each folder's
+                        files under resolve/main/ (WebLLM appends that to a model's URL)
 
 Pyodide's own lock points at wheels on its CDN (which we cannot reach) and its
 hashes are for Pyodide's repacked wheels, so entries are rewritten for PyPI's.
@@ -136,6 +139,14 @@ def lock_entry(template, name, wheel, imports, depends):
     }
 
 
+def copy_models(source, dest):
+    for library in source.glob("*.wasm"):
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(library, dest / library.name)
+    for config in source.glob("*/mlc-chat-config.json"):
+        shutil.copytree(config.parent, dest / config.parent.name / "resolve" / "main")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "dist")
@@ -147,6 +158,13 @@ def main():
         help="JS bundles from `npm run build`, served under /webllm/",
     )
     ap.add_argument("--app", type=Path, default=ROOT / "examples" / "browser-app")
+    ap.add_argument(
+        "--app-bundle",
+        type=Path,
+        default=ROOT / "build" / "app",
+        help="the app's scripts bundled by `npm run build`, in place of its .js sources",
+    )
+    ap.add_argument("--models", type=Path, default=ROOT / "tests" / "fixtures" / "tiny-model")
     args = ap.parse_args()
     out = args.out
 
@@ -176,7 +194,11 @@ def main():
     else:
         print(f"warning: {args.web} does not exist (run `npm run build`); no /webllm/ served", file=sys.stderr)
     if args.app.is_dir():
-        shutil.copytree(args.app, out, dirs_exist_ok=True)
+        if not (args.app_bundle / "app.js").exists():
+            sys.exit(f"{args.app_bundle} has no app.js: run `npm run build` first")
+        shutil.copytree(args.app, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.js"))
+        shutil.copytree(args.app_bundle, out, dirs_exist_ok=True)
+    copy_models(args.models, out / "models")
     # Last, so that a dist with a lock is a complete one (make's target is the lock).
     (out / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
 

@@ -10,7 +10,9 @@ onto that faithfully:
 - thinking is written back as ``<think>...</think>``, the form the reasoning
   models in WebLLM's catalog emit;
 - tool calls and results are written the way the model itself reads and
-  writes them, which depends on the tool path (see ``tool_calling``):
+  writes them, which depends on the tool path (see ``tool_calling``); a
+  constrained reply this process received is written back exactly as the
+  model wrote it (``replay``), so that WebLLM can reuse its KV cache:
   ``NATIVE`` for WebLLM's function-calling models (the call list as JSON, tool
   results as ``role: tool`` messages), ``TRANSCRIPT`` for every other model
   (calls as the constrained JSON the model emits, results as user turns,
@@ -26,7 +28,7 @@ import json
 import logging
 from typing import Any
 
-from . import _access
+from . import _access, replay
 from ._compat import InvalidRequestError
 
 logger = logging.getLogger(__name__)
@@ -136,7 +138,7 @@ class _Converter:
 
     def _assistant(self, message: Any, content: Any, index: int) -> None:
         if isinstance(content, str) and not _access.get(message, "tool_calls"):  # the common case, kept cheap
-            text = json.dumps({"answer": content}, ensure_ascii=False) if self.answers_as_json else content
+            text = self._json_answer(content) if self.answers_as_json else content
             self.out.append({"role": "assistant", "content": text})
             return
         thinking: list[str] = []
@@ -170,9 +172,10 @@ class _Converter:
             # What WebLLM's function-calling grammar makes the model write.
             parts.append(json.dumps(said, ensure_ascii=False) if calls else text)
         elif calls:
-            parts.append(json.dumps({"tool_calls": said}, ensure_ascii=False))
+            said_raw = replay.recall(replay.calls_key(call_id for call_id, _, _ in calls))
+            parts.append(said_raw or json.dumps({"tool_calls": said}, ensure_ascii=False))
         else:
-            parts.append(json.dumps({"answer": text}, ensure_ascii=False) if self.answers_as_json else text)
+            parts.append(self._json_answer(text) if self.answers_as_json else text)
         out: dict[str, Any] = {"role": "assistant", "content": "\n".join(p for p in parts if p)}
         if calls and self.style == NATIVE:
             out["tool_calls"] = [
@@ -184,6 +187,10 @@ class _Converter:
                 for call_id, name, arguments in calls
             ]
         self.out.append(out)
+
+    @staticmethod
+    def _json_answer(text: str) -> str:
+        return replay.recall(replay.answer_key(text)) or json.dumps({"answer": text}, ensure_ascii=False)
 
     def _tool(self, message: Any, content: Any, index: int) -> None:
         if not isinstance(content, str) and content and all(_type(b) == "tool_result" for b in content):

@@ -95,10 +95,9 @@ def build_request(
     if json_mode and plan.constrained:
         plan = dataclasses.replace(plan, answer_schema=json_schema or {"type": "object"})
     elif json_mode:
-        body["response_format"] = {"type": "json_object"}
-        if json_schema:
-            # WebLLM takes the schema as a JSON string inside a json_object format.
-            body["response_format"]["schema"] = json.dumps(json_schema)
+        # WebLLM takes the schema as a JSON string inside a json_object format, and
+        # 0.2.86 fails without one (GrammarMatcherInitError): plain JSON mode asks for an object.
+        body["response_format"] = {"type": "json_object", "schema": json.dumps(json_schema or {"type": "object"})}
     apply(plan, body, _access.get(request, "tool_choice"))
     return body, Expected(plan, json_mode, json_schema)
 

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from . import _access, schema
+from . import _access, replay, schema
 from ._compat import InvalidRequestError, InvalidToolCallError, ToolCall
 from .answer_stream import AnswerStream
 from .messages import NATIVE, TRANSCRIPT
@@ -264,6 +264,7 @@ def _read_constrained(
             for i, call in enumerate(reply["tool_calls"])
         ]
         _require_calls(plan, calls, text, finish_reason)
+        replay.remember(replay.calls_key(call.id for call in calls), text)
         return "", calls
     problems = schema.errors(reply, output_schema(plan))
     if problems:
@@ -273,7 +274,9 @@ def _read_constrained(
             provider="webllm",
         )
     answer = reply["answer"]
-    return answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False), []
+    answer = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
+    replay.remember(replay.answer_key(answer), text)
+    return answer, []
 
 
 def _checked(

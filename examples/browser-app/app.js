@@ -20,8 +20,10 @@
  * in the settings (or `?engine-host=shared`), in one worker shared by every
  * tab, which keeps the model loaded across reloads.
  *
- * `?engine=scripted` runs the test worker (a scripted engine behind WebLLM's
- * real worker handler) and exposes `window.app` for tests; `?model=<id>`
+ * Test modes, which also expose `window.app`: `?engine=scripted` runs the test
+ * worker (a scripted engine behind WebLLM's real worker handler);
+ * `?engine=tiny` runs WebLLM's real engine on the tiny test model that
+ * build/dist serves under models/ (tests/fixtures/tiny-model). `?model=<id>`
  * picks the first model.
  */
 
@@ -32,6 +34,8 @@ import { clearConversation, loadConversation, saveConversation } from "./store.j
 const BASE = new URL("./", import.meta.url);
 const params = new URLSearchParams(location.search);
 const SCRIPTED = params.get("engine") === "scripted";
+const TINY = params.get("engine") === "tiny";
+const TEST_MODE = SCRIPTED || TINY;
 const WORKER_URL = new URL(SCRIPTED ? "webllm/testing/scripted-worker.js" : "webllm/webllm-worker.js", BASE);
 const AGENT_FILES = ["agent/__init__.py", "agent/session.py", "agent/tools.py", "agent/page.py"];
 const AGENT_DIR = "/home/pyodide/app"; // put on sys.path; the package is /home/pyodide/app/agent
@@ -80,9 +84,9 @@ const ui = {
  */
 
 const state = {
-  /** @type {import("./webllm/python-host.js").PythonHost | null} Python, once booted, with the session open */
+  /** @type {import("../../js/python-host.js").PythonHost | null} Python, once booted, with the session open */
   session: null,
-  /** @type {import("./webllm/python-host.js").EngineControls | null} */
+  /** @type {import("../../js/python-host.js").EngineControls | null} */
   bridge: null,
   /** @type {import("./models.js").GpuInfo | null} */
   gpu: null,
@@ -100,7 +104,7 @@ const state = {
   loadError: null,
   /** @type {import("./store.js").SavedConversation | null} shown before Python could take it */
   saved: null,
-  /** @type {Promise<import("./webllm/python-host.js").PythonHost> | null} */
+  /** @type {Promise<import("../../js/python-host.js").PythonHost> | null} */
   python: null,
   systemPromptDefault: "",
   /** @type {string} what the GPU check found worth saying */
@@ -121,7 +125,7 @@ async function main() {
   setupComposer();
   setupSettings();
   ui.engineLabel.textContent = [
-    SCRIPTED ? "Scripted engine (test mode)" : "WebLLM in your browser",
+    SCRIPTED ? "Scripted engine (test mode)" : TINY ? "WebLLM on the tiny test model (test mode)" : "WebLLM in your browser",
     ENGINE_HOST === "shared" ? "engine shared by all tabs" : "engine in this tab",
     PYTHON_PLACEMENT === "worker" ? "Python agent in a worker" : "Python agent on the page",
   ].join(" · ");
@@ -139,6 +143,8 @@ async function main() {
   // 2. and 3., in parallel: Python boots (in its worker, off the main thread)
   // while the engine worker reads the catalog and loads the model.
   showStatus("Starting Python and the model worker…", { progress: 0 });
+  // webllm/ is js/ bundled (js/build.mjs); the types come from the source.
+  /** @type {typeof import("../../js/python-host.js")} */
   const { startPython, functionCallingModelIds } = await import(new URL("webllm/python-host.js", BASE).href);
   state.functionCalling = new Set(functionCallingModelIds);
   mark("bridgeImported");
@@ -150,6 +156,7 @@ async function main() {
     packages: ["webllm-provider"], // listed in pyodide-lock.json with its sha256: installed offline
     files: await agentSources(),
     path: AGENT_DIR,
+    appConfig: TINY ? await tinyModelConfig() : undefined,
     onEvent: onSessionEvent,
     onProgress,
   });
@@ -175,7 +182,7 @@ async function main() {
   mark("sessionReady");
   updateControls();
   if (state.model) showReady();
-  if (SCRIPTED) exposeForTests();
+  if (TEST_MODE) exposeForTests();
   document.documentElement.dataset.appReady = "true";
   registerServiceWorker();
   console.info("start-up timings (ms since navigation):", timings);
@@ -239,6 +246,13 @@ async function startEngineAndLoad() {
 }
 
 
+/** The tiny test model's WebLLM appConfig (test mode only: the module is not loaded otherwise). */
+async function tinyModelConfig() {
+  /** @type {typeof import("../../js/testing/tiny-model.js")} */
+  const { tinyModelAppConfig } = await import(new URL("webllm/testing/tiny-model.js", BASE).href);
+  return tinyModelAppConfig(new URL("models/", BASE));
+}
+
 /** @param {string} modelId */
 async function loadModel(modelId) {
   const bridge = state.bridge;
@@ -265,7 +279,7 @@ async function loadModel(modelId) {
   } catch (error) {
     if (state.wanted !== modelId) return; // the user picked another model meanwhile
     state.loading = false;
-    state.loadError = { name: error?.name ?? "Error", message: error?.message ?? String(error) };
+    state.loadError = error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
     mark("modelFailed");
     console.warn(`Loading ${modelId} failed:`, error);
     showStatus(`Could not load ${modelId}: ${state.loadError.name}: ${state.loadError.message}`, { error: true, retry: true });
@@ -308,7 +322,8 @@ function showReady() {
     return;
   }
   const host = ENGINE_HOST === "shared" ? " · shared engine" : "";
-  showStatus(`Ready · ${state.model}${device ? ` · ${device}` : ""}${host}${SCRIPTED ? " · scripted" : ""}`, { ready: true });
+  const mode = `${SCRIPTED ? " · scripted" : ""}${TINY ? " · tiny test model" : ""}`;
+  showStatus(`Ready · ${state.model}${device ? ` · ${device}` : ""}${host}${mode}`, { ready: true });
 }
 
 /** @param {{progress: number, text: string}} report WebLLM's InitProgressReport */

@@ -61,6 +61,7 @@ export async function loadConversation() {
 }
 
 /** Saves are queued, so a slow write never lands after a newer one. */
+/** @type {Promise<unknown>} */
 let last = Promise.resolve();
 
 /** @param {string} json what `Session.export_json()` returned */

@@ -12,15 +12,14 @@
 
 const CACHE = "webllm-chat-app-v1";
 
+const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
+
 // The shell, relative to this worker's scope. Names that change with each
 // build (the wheel, the bundle chunks) are sent by the page.
 const SHELL = [
   "./",
   "index.html",
-  "app.js",
-  "markdown.js",
-  "models.js",
-  "store.js",
+  "app.js", // the bundle: markdown.js, models.js and store.js are in it
   "style.css",
   "agent/__init__.py",
   "agent/session.py",
@@ -37,36 +36,36 @@ const SHELL = [
   "webllm/webllm-worker.js",
 ];
 
-self.addEventListener("install", (event) => {
+sw.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
       // One missing file must not stop the rest from being cached.
-      await Promise.all(SHELL.map((path) => cache.add(new URL(path, self.registration.scope)).catch(() => {})));
-      await self.skipWaiting();
+      await Promise.all(SHELL.map((path) => cache.add(new URL(path, sw.registration.scope)).catch(() => {})));
+      await sw.skipWaiting();
     })(),
   );
 });
 
-self.addEventListener("activate", (event) => {
+sw.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
         if (name.startsWith("webllm-chat-app-") && name !== CACHE) await caches.delete(name);
       }
-      await self.clients.claim();
+      await sw.clients.claim();
     })(),
   );
 });
 
-self.addEventListener("message", (event) => {
+sw.addEventListener("message", (event) => {
   const { type, urls } = event.data ?? {};
   if (type !== "cache" || !Array.isArray(urls)) return;
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
       for (const url of new Set(urls)) {
-        if (typeof url !== "string" || new URL(url).origin !== self.location.origin) continue;
+        if (typeof url !== "string" || new URL(url).origin !== sw.location.origin) continue;
         if (await cache.match(url)) continue;
         await cache.add(url).catch(() => {});
       }
@@ -74,9 +73,9 @@ self.addEventListener("message", (event) => {
   );
 });
 
-self.addEventListener("fetch", (event) => {
+sw.addEventListener("fetch", (event) => {
   const { request } = event;
-  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  if (request.method !== "GET" || new URL(request.url).origin !== sw.location.origin) return;
   if (request.headers.has("range")) return;
   event.respondWith(networkFirst(request));
 });
@@ -94,7 +93,7 @@ async function networkFirst(request) {
     const cached =
       (await cache.match(request)) ??
       (request.mode === "navigate" ? await cache.match(request, { ignoreSearch: true }) : undefined) ??
-      (request.mode === "navigate" ? await cache.match(new URL("./", self.registration.scope)) : undefined);
+      (request.mode === "navigate" ? await cache.match(new URL("./", sw.registration.scope)) : undefined);
     if (cached) return cached;
     throw error;
   }

@@ -26,6 +26,14 @@ const validators = new Map();
  */
 export function checkResponseFormat(content, responseFormat, scripted) {
   if (responseFormat?.type !== "json_object") return;
+  // WebLLM 0.2.86 compiles every `json_object` format as a schema, and xgrammar
+  // refuses a missing one (llm_chat.ts): JSON mode without a schema fails there.
+  if (responseFormat.schema === undefined || responseFormat.schema === null) {
+    throw namedError(
+      "GrammarMatcherInitError",
+      "Failed to initialize the grammar matcher for response format `json_object`: Cannot pass non-string to std::string",
+    );
+  }
   const reject = (/** @type {string} */ why) =>
     namedError(
       "ScriptedOutputRejectedError",

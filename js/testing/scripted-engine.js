@@ -373,28 +373,35 @@ export class ScriptedEngine {
   }
 
   /**
-   * Progress in WebLLM's words (tvmjs `fetchTensorCache`), spread over the
-   * configured load delay.
+   * Progress in WebLLM's words, in its two phases, spread over the configured
+   * load delay: the weights (tvmjs `fetchTensorCache`), 0 to 1, then the
+   * shaders (tvmjs `asyncLoadWebGPUPipelines`), 0 to 1 again.
    * @param {any} record
    * @param {number} start
    * @param {number} epoch
    * @returns {Promise<boolean>} false when unload() cancelled the load
    */
   async #reportLoading(record, start, epoch) {
-    const shards = 4;
+    const steps = 4;
     const totalMB = Math.ceil(record.vram_required_MB ?? 100);
+    const phases = [
+      (/** @type {number} */ step, /** @type {number} */ elapsed) =>
+        `Loading model from cache[${step}/${steps}]: ${Math.ceil((totalMB * step) / steps)}MB loaded. ` +
+        `${Math.floor((step * 100) / steps)}% completed, ${elapsed} secs elapsed.`,
+      (/** @type {number} */ step, /** @type {number} */ elapsed) =>
+        `Loading GPU shader modules[${step}/${steps}]: ${Math.floor((step * 100) / steps)}% completed, ` +
+        `${elapsed} secs elapsed.`,
+    ];
     this.#onProgress?.({ progress: 0, timeElapsed: 0, text: "Start to fetch params" });
-    for (let shard = 1; shard <= shards; shard++) {
-      if (this.#loadDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#loadDelayMs / shards));
-      if (epoch !== this.#loadEpoch) return false;
-      const elapsed = Math.round((performance.now() - start) / 1000);
-      this.#onProgress?.({
-        progress: shard / shards,
-        timeElapsed: elapsed,
-        text:
-          `Loading model from cache[${shard}/${shards}]: ${Math.ceil((totalMB * shard) / shards)}MB loaded. ` +
-          `${Math.floor((shard * 100) / shards)}% completed, ${elapsed} secs elapsed.`,
-      });
+    for (const text of phases) {
+      for (let step = 1; step <= steps; step++) {
+        if (this.#loadDelayMs > 0) {
+          await new Promise((resolve) => setTimeout(resolve, this.#loadDelayMs / (steps * phases.length)));
+        }
+        if (epoch !== this.#loadEpoch) return false;
+        const elapsed = Math.round((performance.now() - start) / 1000);
+        this.#onProgress?.({ progress: step / steps, timeElapsed: elapsed, text: text(step, elapsed) });
+      }
     }
     return true;
   }

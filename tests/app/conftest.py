@@ -10,7 +10,10 @@
 - ``driver``: one headless Chromium per module (Debian's chromium and
   chromedriver, offline Selenium). Every host but 127.0.0.1 fails to resolve,
   so "no network" is the same on every machine.
-- ``app``: an ``AppPage`` helper over ``driver`` and ``app_server``.
+- ``app``: an ``AppPage`` helper over ``driver`` and ``app_server``, for one
+  test: the origin's storage (the saved conversation, the preferences, the
+  to-do list) is cleared first, so no test sees another's, whatever the order.
+  The test opens the page itself.
 
 The agent's Python (examples/browser-app/agent) is importable here too, for
 the CPython tests of the tools and the session loop.
@@ -20,10 +23,11 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.support.ui import WebDriverWait
 
 from ..conftest import ROOT, chromium, serve
 
@@ -106,15 +110,24 @@ class AppPage:
             "the app to be ready",
         )
 
+    def reset(self) -> None:
+        """Leave the page and clear what the app keeps in the origin's storage."""
+        self.driver.get("about:blank")
+        self.driver.execute_cdp_cmd(
+            "Storage.clearDataForOrigin", {"origin": self.base_url, "storageTypes": "indexeddb,local_storage"}
+        )
+
+    def until(self, condition, timeout: float = 20, what: str = "a condition"):
+        """``condition(driver)``'s first truthy value, waited for with WebDriverWait."""
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition)
+        except TimeoutException:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{self.debug()}") from None
+
     def wait_for(self, js_condition: str, timeout: float = 20, what: str | None = None):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = self.js(f"return ({js_condition});")
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout} s waiting for {what or js_condition}\n{self.debug()}")
-            time.sleep(0.05)
+        """The first truthy value of a JavaScript expression."""
+        script = f"return ({js_condition});"
+        return self.until(lambda driver: driver.execute_script(script), timeout, what or js_condition)
 
     def js(self, script: str, *args):
         return self.driver.execute_script(script, *args)
@@ -203,6 +216,8 @@ class AppPage:
         self.driver.save_screenshot(str(path))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app(driver, app_server) -> AppPage:
-    return AppPage(driver, app_server)
+    page = AppPage(driver, app_server)
+    page.reset()
+    return page

@@ -215,9 +215,10 @@ async def test_the_last_round_forbids_more_tool_calls():
 async def test_stop_keeps_the_partial_reply():
     words = " ".join(f"w{i}" for i in range(100))
     session, bridge, events = make_session([answer(words), answer("Next.")], chunk_delay=0.01)
+    fifth_delta = asyncio.Event()
+    session.hooks.register(lambda *_: sum(n == "llm:stream_block_delta" for n, _ in events) >= 5 and fifth_delta.set())
     task = session.start("Long")
-    while sum(n == "llm:stream_block_delta" for n, _ in events) < 5:
-        await asyncio.sleep(0.005)
+    await asyncio.wait_for(fifth_delta.wait(), 10)
     assert session.stop()
     await task  # ends normally: the stop is not an error
     stopped = session.messages[-1]

@@ -1,9 +1,9 @@
 """The example chat app in headless Chromium, behind the scripted engine.
 
-One browser for the module; the tests run in file order and build on one
-conversation where that is what a user would do (chat, then stop, then
-reload). The scripted engine sits behind WebLLM's real worker handler, and
-the app runs the real Python agent and provider in Pyodide.
+One browser for the module; each test starts from an origin with nothing
+stored and opens the page itself, so the tests pass in any order. The
+scripted engine sits behind WebLLM's real worker handler, and the app runs
+the real Python agent and provider in Pyodide.
 
 On the constrained tool path (every model that SwiftShader can run), a reply
 is JSON held to a schema: ``{"answer": ...}`` or ``{"tool_calls": [...]}``,
@@ -47,6 +47,75 @@ def record_streaming(app: AppPage) -> None:
     """)
 
 
+def watch_elements(app: AppPage) -> None:
+    """From now on, note the tag of every element put into the conversation, even briefly."""
+    app.js("""
+        window.__added = [];
+        new MutationObserver((records) => {
+            for (const record of records) for (const node of record.addedNodes) {
+                if (node.nodeType !== Node.ELEMENT_NODE) continue;
+                window.__added.push(node.localName, ...[...node.querySelectorAll('*')].map((el) => el.localName));
+            }
+        }).observe(document.getElementById('messages'), {subtree: true, childList: true});
+    """)
+
+
+def pixels(app: AppPage, element) -> dict:
+    """What a screenshot of ``element`` shows: its commonest colour, and the share of pixels far from it."""
+    return app.js_async(
+        """
+        const image = new Image();
+        image.src = 'data:image/png;base64,' + arguments[0];
+        await image.decode();
+        const canvas = new OffscreenCanvas(image.width, image.height);
+        const context = canvas.getContext('2d');
+        context.drawImage(image, 0, 0);
+        const {data} = context.getImageData(0, 0, image.width, image.height);
+        const counts = new Map();
+        for (let i = 0; i < data.length; i += 4) {
+            const key = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+            counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        const [commonest, count] = [...counts].sort((a, b) => b[1] - a[1])[0];
+        const [r, g, b] = [commonest >> 16, (commonest >> 8) & 255, commonest & 255];
+        let far = 0;
+        for (let i = 0; i < data.length; i += 4) {
+            if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) > 200) far += 1;
+        }
+        const total = data.length / 4;
+        return {width: image.width, height: image.height, background: `rgb(${r}, ${g}, ${b})`,
+                backgroundShare: count / total, inkShare: far / total};
+        """,
+        element.screenshot_as_base64,
+    )
+
+
+def saved_conversation(app: AppPage):
+    """The conversation the app keeps in IndexedDB (store.js), or None."""
+    return app.js_async("""
+        const db = await new Promise((resolve, reject) => {
+            const request = indexedDB.open('webllm-chat', 1);
+            request.onupgradeneeded = () => request.result.createObjectStore('conversations');
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(request.error);
+        });
+        try {
+            return await new Promise((resolve, reject) => {
+                const request = db.transaction('conversations').objectStore('conversations').get('current');
+                request.onsuccess = () => resolve(request.result ?? null);
+                request.onerror = () => reject(request.error);
+            });
+        } finally {
+            db.close();
+        }
+    """)
+
+
+def saved_stopped_reply(app: AppPage) -> bool:
+    saved = saved_conversation(app)
+    return bool(saved) and any(m.get("meta", {}).get("stopped") for m in json.loads(saved)["messages"])
+
+
 def test_boot_shows_gpu_aware_picker(app: AppPage):
     app.open()
     timings = app.js("return window.appTimings")
@@ -73,6 +142,7 @@ def test_boot_shows_gpu_aware_picker(app: AppPage):
 
 
 def test_chat_streams_calls_a_tool_and_shows_metrics(app: AppPage):
+    app.open()
     app.push(
         tool_calls(("calculator", {"expression": "1234 * 5678"}), tokens_per_second=200),
         answer(
@@ -113,6 +183,7 @@ def test_chat_streams_calls_a_tool_and_shows_metrics(app: AppPage):
 
 
 def test_system_prompt_and_model_switch(app: AppPage):
+    app.open()
     app.driver.find_element("id", "settings-button").click()
     prompt = app.driver.find_element("id", "system-prompt")
     prompt.clear()
@@ -135,24 +206,10 @@ def test_system_prompt_and_model_switch(app: AppPage):
     request = app.engine_state()["received"][-1]
     assert request["model"] == other and "tools" not in request and "response_format" not in request
     assert request["messages"][0] == {"role": "system", "content": "You are a pirate. Answer like one."}
-    # Back to the defaults for the tests that follow.
-    app.driver.find_element("id", "settings-button").click()
-    app.driver.find_element("id", "tools-toggle").click()
-    app.js(
-        "const p = document.getElementById('system-prompt'); p.value = app.state.systemPromptDefault;"
-        "p.dispatchEvent(new Event('change'));"
-    )
-    app.driver.find_element("id", "settings-button").click()
-    first = "Qwen2.5-0.5B-Instruct-q4f32_1-MLC"
-    app.js(
-        "const s = document.getElementById('model-select'); s.value = arguments[0];"
-        "s.dispatchEvent(new Event('change'));",
-        first,
-    )
-    app.wait_for(f"app.state.model === '{first}'", 20, "the model switch back")
 
 
 def test_tool_errors_go_back_to_the_model(app: AppPage):
+    app.open()
     app.push(
         tool_calls(("calculator", {"expression": "__import__('os').system('x')"})),
         answer("That expression is not arithmetic, so I cannot compute it."),
@@ -169,6 +226,7 @@ def test_tool_errors_go_back_to_the_model(app: AppPage):
 
 
 def test_screenshot_mid_conversation(app: AppPage):
+    app.open()
     app.push(
         tool_calls(("todo", {"action": "add", "text": "Buy oat milk"})),
         answer(
@@ -185,12 +243,25 @@ def test_screenshot_mid_conversation(app: AppPage):
     )
     app.screenshot(SCREENSHOT)  # mid-reply: streaming, with tool cards and metrics above
     app.wait_idle()
+    # The finished bubble (a streaming one grows and is then replaced, so it is measured once still).
+    bubble = app.driver.find_element("css selector", "#messages li.assistant:last-child .body")
+    shown = pixels(app, bubble)
+    size = app.js(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return [r.width * devicePixelRatio, r.height * devicePixelRatio];",
+        bubble,
+    )
+    assert abs(shown["width"] - size[0]) <= 2 and abs(shown["height"] - size[1]) <= 2, (shown, size)
+    # The bubble is painted in its own colour, with text on it: words, not a blank or broken box.
+    assert shown["background"] == app.js("return getComputedStyle(arguments[0]).backgroundColor", bubble), shown
+    assert shown["backgroundShare"] > 0.5, shown
+    assert 0.01 < shown["inkShare"] < 0.4, shown
     todo = json.loads(app.js("return localStorage.getItem('agent-todo')"))
     assert todo == [{"id": 1, "text": "Buy oat milk", "done": False}]
-    assert SCREENSHOT.stat().st_size > 10_000
 
 
 def test_stop_keeps_the_partial_reply_and_the_next_message_works(app: AppPage):
+    app.open()
     words = " ".join(f"word{i}" for i in range(200))
     app.push(answer(words, tokens_per_second=20))
     app.type_and_send("Tell me a long story")
@@ -221,13 +292,17 @@ def test_model_output_is_inert_text(app: AppPage):
         "<script>window.__xss = 'script'</script> and "
         "[click](javascript:window.__xss='link') and <b onmouseover=alert(1)>bold?</b>"
     )
-    app.push(answer(hostile))
+    app.open()
+    app.push(answer(hostile, tokens_per_second=100))
+    watch_elements(app)  # while it streams too: an element made for one frame could still run its handler
     app.type_and_send("Say something dangerous")
     app.wait_busy()
     app.wait_idle()
-    time.sleep(0.3)  # an onerror would have fired by now
     reply = app.messages()[-1]
     assert "<img src=x onerror=" in reply["text"] and "<script>" in reply["text"]
+    added = set(app.js("return window.__added"))
+    assert "li" in added and "p" in added, added  # the observer saw the reply being built
+    assert not added & {"img", "script", "b", "a", "iframe"}, added
     found = app.js("""
         const m = document.getElementById('messages');
         return {img: m.querySelectorAll('img').length, script: m.querySelectorAll('script').length,
@@ -237,7 +312,16 @@ def test_model_output_is_inert_text(app: AppPage):
     assert found == {"img": 0, "script": 0, "b": 0, "links": [], "xss": None}
 
 
+def test_the_bundled_app_parses_no_html(dist_dir):
+    # ESLint keeps innerHTML out of our sources; this keeps it out of what the
+    # bundler pulls in (the Markdown parser's browser build would bring one).
+    bundle = (dist_dir / "app.js").read_text()
+    assert "renderMarkdown" in bundle
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|DOMParser|document\.write", bundle)
+
+
 def test_a_reasoning_models_thinking_is_folded_above_its_answer(app: AppPage):
+    app.open()
     app.push(answer("<think>The user greets me. <b>Be</b> kind.</think>\n\nHello, **friend**.", tokens_per_second=200))
     app.type_and_send("Hi")
     app.wait_busy()
@@ -263,8 +347,20 @@ def test_a_reasoning_models_thinking_is_folded_above_its_answer(app: AppPage):
 
 
 def test_reload_restores_history_and_clear_empties_it(app: AppPage):
+    app.open()
+    app.push(tool_calls(("calculator", {"expression": "6 * 7"})), answer("6 × 7 = **42**."))
+    app.type_and_send("What is 6 * 7?")
+    app.wait_busy()
+    app.wait_idle()
+    app.push(answer(" ".join(f"word{i}" for i in range(200)), tokens_per_second=50))
+    app.type_and_send("Tell me a long story")
+    app.wait_for("document.querySelector('#messages .streaming .body')?.textContent.includes('word5')", 20)
+    app.driver.find_element("id", "stop-button").click()
+    app.wait_idle()
     before = app.messages()
-    assert len(before) >= 8
+    assert [m["role"] for m in before] == ["user", "assistant", "assistant", "user", "assistant"]
+    assert before[1]["tools"] and "stopped" in before[-1]["classes"]
+    app.until(lambda _: saved_stopped_reply(app), 10, "the stopped reply to be saved")
     app.js("location.reload()")
     # History is on screen before Python and the model are ready.
     app.wait_for("document.querySelectorAll('#messages > li').length > 0 && window.appTimings?.historyShown", 20)
@@ -278,7 +374,8 @@ def test_reload_restores_history_and_clear_empties_it(app: AppPage):
     app.type_and_send("Do you remember?")
     app.wait_busy()
     app.wait_idle()
-    assert "Shorter, please" in json.dumps(app.engine_state()["received"][-1]["messages"])
+    context = json.dumps(app.engine_state()["received"][-1]["messages"])
+    assert "What is 6 * 7?" in context and "word0 word1" in context
 
     # Export: the conversation as a JSON download.
     app.js("""
@@ -307,8 +404,7 @@ def test_reload_restores_history_and_clear_empties_it(app: AppPage):
     assert app.messages(), "one click only arms the button"
     clear.click()
     assert app.messages() == []
-    app.wait_for("true")  # let IndexedDB commit
-    time.sleep(0.3)
+    app.until(lambda _: saved_conversation(app) is None, 10, "the saved conversation to be deleted")
     app.js("location.reload()")
     app.wait_ready()
     assert app.messages() == []
@@ -321,6 +417,7 @@ def test_reload_restores_history_and_clear_empties_it(app: AppPage):
 def test_enter_sends_and_shift_enter_makes_a_new_line(app: AppPage):
     from selenium.webdriver.common.keys import Keys
 
+    app.open()
     app.push(answer("Two lines received."))
     box = app.driver.find_element("id", "prompt")
     box.send_keys("first line")
@@ -422,20 +519,15 @@ def test_offline_after_first_visit(serving, dist_dir):
         app.wait_busy()
         app.wait_idle()
         app.wait_for("navigator.serviceWorker.controller", 20, "the service worker to take control")
-        # Wait until the wheel and the bundles are in the cache.
-        app.js_async("""
-            const deadline = Date.now() + 20000;
+        cached = """
             const lock = JSON.parse(await (await fetch('pyodide-lock.json')).text());
             const wheel = lock.packages['webllm-provider'].file_name;
-            while (Date.now() < deadline) {
-                const cache = await caches.open('webllm-chat-app-v1');
-                const keys = (await cache.keys()).map(r => new URL(r.url).pathname);
-                if (keys.includes('/' + wheel) && keys.some(k => k.startsWith('/webllm/chunks/'))
-                    && keys.includes('/webllm/testing/scripted-worker.js')) return keys.length;
-                await new Promise(r => setTimeout(r, 200));
-            }
-            throw new Error('not cached in time');
-        """)
+            const cache = await caches.open('webllm-chat-app-v1');
+            const keys = (await cache.keys()).map(r => new URL(r.url).pathname);
+            return keys.includes('/' + wheel) && keys.some(k => k.startsWith('/webllm/chunks/'))
+                && keys.includes('/webllm/testing/scripted-worker.js') && keys.includes('/app.js');
+        """
+        app.until(lambda _: app.js_async(cached), 30, "the wheel and the bundles to be cached")
         stop()
         app.js("location.reload()")
         app.wait_ready(timeout=60)
@@ -447,3 +539,33 @@ def test_offline_after_first_visit(serving, dist_dir):
         assert app.messages()[-1]["text"] == "Still works offline."
     finally:
         driver.quit()
+
+
+def test_tables_and_nested_lists(app: AppPage):
+    app.open()
+    app.push(
+        answer(
+            "| Item | Qty |\n|:-----|----:|\n| tea | 2 |\n| **milk** | 1 |\n\n"
+            "1. Shop\n   - [x] tea\n   - [ ] milk\n2. Cook"
+        )
+    )
+    app.type_and_send("A shopping table and a plan, please")
+    app.wait_busy()
+    app.wait_idle()
+    shown = app.js("""
+        const body = document.querySelector('#messages li.assistant:last-child .body');
+        return {
+            rows: [...body.querySelectorAll('table tr')].map(
+                (tr) => [...tr.children].map((cell) => `${cell.localName}:${cell.textContent}`)),
+            align: [...body.querySelectorAll('th')].map((th) => getComputedStyle(th).textAlign),
+            outer: [...body.querySelectorAll(':scope > ol > li')].map((li) => li.firstChild.textContent),
+            inner: [...body.querySelectorAll('ol > li > ul > li')].map(
+                (li) => [li.textContent, li.querySelector('input').checked, li.querySelector('input').disabled]),
+        };
+    """)
+    assert shown == {
+        "rows": [["th:Item", "th:Qty"], ["td:tea", "td:2"], ["td:milk", "td:1"]],
+        "align": ["left", "right"],
+        "outer": ["Shop", "Cook"],
+        "inner": [["tea", True, True], ["milk", False, True]],
+    }

@@ -17,10 +17,14 @@ Fixtures:
 - ``selenium_page``: ``install_bridge()`` with the defaults, and ``import pagetools``
   (this folder's pagetools.py) working inside Pyodide; returns ``selenium``.
   ``selenium_page_without_model`` and ``selenium_real_worker`` (WebLLM's real engine) vary it.
+- ``selenium_tiny_model``: WebLLM's real engine in the production worker with the
+  tiny model of tests/fixtures/tiny-model, loaded once per module, from Python,
+  with its progress reports kept in ``pagetools.tiny_model_load``.
 """
 
 import contextlib
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -128,3 +132,52 @@ def selenium_without_webgpu(request, runtime, web_server_main, playwright_browse
         copy_helpers(selenium)
         start_bridge(selenium, model=None, workerUrl="/webllm/webllm-worker.js")
         yield selenium
+
+
+TINY_MODEL_LOAD_TIMEOUT_S = 300  # about 15 s on an idle 2-vCPU machine, shader compilation mostly
+
+
+@pytest.fixture(scope="module")
+def tiny_model_page(selenium_module_scope, provider_wheel):
+    """The module's browser with the tiny model loaded in WebLLM's real engine (once)."""
+    selenium = selenium_module_scope
+    install_wheel(selenium, provider_wheel)
+    copy_helpers(selenium)
+    selenium.run_js(
+        """
+        const { TINY_MODEL_ID, tinyModelAppConfig } = await import("/webllm/testing/tiny-model.js");
+        globalThis.TINY_MODEL_ID = TINY_MODEL_ID;
+        const { installBridge } = await import("/webllm/bridge.js");
+        globalThis.bridge = await installBridge(pyodide, {
+            workerUrl: "/webllm/webllm-worker.js",
+            appConfig: tinyModelAppConfig(new URL("/models/", location.href)),
+        });
+        """
+    )
+    usual_timeout = selenium.script_timeout
+    selenium.set_script_timeout(TINY_MODEL_LOAD_TIMEOUT_S)
+    try:
+        selenium.run_async(
+            textwrap.dedent(
+                """
+            import js
+            import pagetools
+            from webllm_provider import WebLLMProvider
+
+            reports = []
+            started = pagetools.now()
+            model = await WebLLMProvider().load_model(js.TINY_MODEL_ID, on_progress=reports.append)
+            pagetools.tiny_model_load = {"model": model, "reports": reports, "ms": pagetools.now() - started}
+            """
+            )
+        )
+    finally:
+        selenium.set_script_timeout(usual_timeout)
+    yield selenium
+    stop_bridge(selenium)
+
+
+@pytest.fixture
+def selenium_tiny_model(tiny_model_page, selenium):
+    """``selenium`` (logs cleared per test) on the page of ``tiny_model_page``."""
+    return selenium

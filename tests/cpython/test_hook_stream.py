@@ -175,7 +175,7 @@ async def test_stream_reply_yields_thinking_and_text_and_the_hooks_hear_it_too()
 
 
 def test_no_public_stream_attribute_for_orchestrators_to_trip_on():
-    # amplifier-module-loop-streaming calls provider.stream() as a dict-chunk iterator if it exists.
+    # amplifier-module-loop-streaming calls provider.stream_reply() as a dict-chunk iterator if it exists.
     assert not hasattr(WebLLMProvider(bridge=FakeBridge()), "stream")
 
 

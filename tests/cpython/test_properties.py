@@ -137,6 +137,16 @@ def run(coroutine):
 MODES = st.sampled_from(["whole", "hooks", "reply"])
 
 
+def calc_request(with_tools: bool) -> dict:
+    """ "go", offering one integer-taking tool or none."""
+    request = {"messages": [{"role": "user", "content": "go"}]}
+    if with_tools:
+        request["tools"] = [
+            {"name": "calc", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}
+        ]
+    return request
+
+
 def fuzzed(config, bridge, mode) -> WebLLMProvider:
     config = {**config, "max_retries": 0, "use_streaming": mode != "whole"}
     return WebLLMProvider(config, bridge=bridge, coordinator=Coordinator())
@@ -229,13 +239,8 @@ def test_any_engine_output_gives_a_response_or_a_typed_error(data, reply, stream
                 engine_error, st.just(mutate(completion(reply, tool_calls=tool_calls, finish_reason=finish), data.draw))
             )
         )
-    request = {"messages": [{"role": "user", "content": "go"}]}
-    if with_tools:
-        request["tools"] = [
-            {"name": "calc", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}
-        ]
     provider = fuzzed({"default_model": model}, FakeBridge([script], models=CATALOG), stream)
-    run(outcome(provider, request, stream))
+    run(outcome(provider, calc_request(with_tools), stream))
 
 
 class Odd(Exception):
@@ -294,13 +299,8 @@ def test_replies_of_any_json_type_at_any_level(data, stream, with_tools, model):
     script = replaced(script, data.draw)
     if stream != "whole" and not isinstance(script, list):
         script = [script]
-    request = {"messages": [{"role": "user", "content": "go"}]}
-    if with_tools:
-        request["tools"] = [
-            {"name": "calc", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}
-        ]
     provider = fuzzed({"default_model": model}, FakeBridge([script], models=CATALOG), stream)
-    run(outcome(provider, request, stream))
+    run(outcome(provider, calc_request(with_tools), stream))
 
 
 @SETTINGS

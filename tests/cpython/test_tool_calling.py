@@ -357,3 +357,33 @@ async def test_structured_output_is_checked_against_its_schema(reply, problem):
         assert info.value.raw_output == reply and info.value.retryable
     sent = bridge.requests[0]["response_format"]
     assert sent["type"] == "json_object" and json.loads(sent["schema"]) == answer_schema
+
+
+async def test_constrained_replies_are_written_back_exactly_as_the_model_wrote_them():
+    # WebLLM reuses its KV cache only when the history repeats its own output exactly.
+    raw_call = '{ "tool_calls" :[{"name":"calculator","arguments":{"expression":"6*7"}}]}'
+    raw_answer = '{"answer":"It is 42."}'
+    provider, bridge = provider_for(PLAIN_MODEL, [raw_call, raw_answer, '{"answer": "ok"}', '{"answer": "ok"}'])
+    first = await provider.complete(request())
+    (call,) = first.tool_calls
+    history = [SYSTEM, ASK, Message(role="assistant", content=first.content)]
+    history.append(Message(role="tool", tool_call_id=call.id, content="42"))
+    second = await provider.complete(request(messages=history))
+    history += [Message(role="assistant", content=second.content), Message(role="user", content="Thanks.")]
+    await provider.complete(request(messages=history))
+    assert [m["content"] for m in bridge.requests[2]["messages"] if m["role"] == "assistant"] == [raw_call, raw_answer]
+
+    # A reply this process never received (a history from elsewhere) is written from its parts.
+    elsewhere = {"type": "tool_call", "id": "call_from_elsewhere", "name": "calculator", "input": {"expression": "1"}}
+    await provider.complete(
+        request(
+            messages=[
+                SYSTEM,
+                ASK,
+                Message(role="assistant", content=[elsewhere]),
+                Message(role="tool", tool_call_id="call_from_elsewhere", content="1"),
+            ]
+        )
+    )
+    said = [m["content"] for m in bridge.requests[3]["messages"] if m["role"] == "assistant"]
+    assert said == ['{"tool_calls": [{"name": "calculator", "arguments": {"expression": "1"}}]}']

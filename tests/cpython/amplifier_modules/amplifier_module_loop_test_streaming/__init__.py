@@ -1,7 +1,7 @@
 """``loop-test-streaming``: an orchestrator that uses providers the way Amplifier's loop-streaming does.
 
 As in microsoft/amplifier-module-loop-streaming: a provider with an attribute
-named ``stream`` is read as ``provider.stream(request, tools=...)`` yielding
+named ``stream`` is read as ``provider.stream_reply(request, tools=...)`` yielding
 dict chunks, and its tool calls are never looked at; any other provider is
 called with ``complete()``, its calls read with ``provider.parse_tool_calls()``,
 and its answer (``response.text``, else the text blocks) handed on token by
@@ -29,7 +29,7 @@ class StreamingLoop(BasicLoop):
         for _ in range(MAX_TURNS):
             request = await self.request(context, provider, tools)
             if hasattr(provider, "stream"):
-                async for chunk in provider.stream(request, tools=request.tools):
+                async for chunk in provider.stream_reply(request, tools=request.tools):
                     yield chunk.get("content", "")
                 return
             response = await provider.complete(request)

@@ -1,0 +1,96 @@
+"""The app on WebLLM's real engine: `?engine=tiny` loads the tiny test model (tests/fixtures/tiny-model).
+
+Its weights are random, so the tests assert what the engine and the app do
+with its words, not the words: a reply streams into the page, the metrics are
+the engine's own figures, and stop interrupts the real generation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from .conftest import AppPage
+from .test_app import record_streaming
+
+TINY_MODEL = "tiny-llama-q0f32"
+LOAD_TIMEOUT = 240  # Pyodide's boot and the model's shaders, on a loaded 2-CPU machine
+
+
+def open_tiny(app: AppPage) -> None:
+    app.open("engine=tiny", wait=False)
+    app.wait_ready(timeout=LOAD_TIMEOUT)
+    assert app.js("return app.state.model") == TINY_MODEL
+    assert "tiny test model" in app.status()
+
+
+def seed_sampling(app: AppPage, n: int) -> None:
+    """Fix the provider's sampling seed (large: WebLLM's generator makes a small seed's first draw ~0)."""
+    seed = 1_000_003 * n
+    code = f"import dataclasses\nsession.provider.config = dataclasses.replace(session.provider.config, seed={seed})"
+    app.js("app.pyodide.globals.set('session', app.session); app.pyodide.runPython(arguments[0]);", code)
+
+
+def reply_with_text(app: AppPage, prompt: str) -> dict:
+    """Send ``prompt`` until the model says something, and return that reply's bubble.
+
+    A random model may well answer with end-of-text at once, which leaves no
+    bubble: seeds are tried in order (each deterministic) until one speaks.
+    """
+    for n in range(1, 6):
+        seed_sampling(app, n)
+        record_streaming(app)
+        app.type_and_send(f"{prompt} ({n})")
+        app.wait_busy()
+        app.wait_idle(timeout=120)
+        reply = app.messages()[-1]
+        if reply["role"] == "assistant" and reply["text"].strip():
+            return reply
+    raise AssertionError(f"five seeds, no words: {app.messages()}")
+
+
+def toggle_tools(app: AppPage) -> None:
+    app.driver.find_element("id", "settings-button").click()
+    app.driver.find_element("id", "tools-toggle").click()
+    app.driver.find_element("id", "settings-button").click()
+
+
+def last_reply_meta(app: AppPage) -> dict:
+    """The finished reply's metrics as the Python session recorded them."""
+    return json.loads(app.js("return app.session.export_json()"))["messages"][-1]["meta"]
+
+
+def test_a_message_streams_a_reply_from_the_real_engine_with_its_own_figures(app: AppPage):
+    open_tiny(app)
+    toggle_tools(app)  # off: a plain-text reply
+    assert app.js("return app.session.tools_enabled") is False
+    reply = reply_with_text(app, "Hello there")
+    assert not reply["error"] and "stopped" not in reply["classes"]
+    frames = app.js("return window.__frames")
+    assert len([f for f in frames if f]) >= 2, f"the reply appeared at once, not streamed: {frames}"
+    # The figures are WebLLM's own (usage and usage.extra), shown as the session recorded them.
+    meta = last_reply_meta(app)
+    assert meta["input_tokens"] > 10 and meta["output_tokens"] >= 1
+    assert 0 < meta["decode_tokens_per_s"] < 1000 and meta["ttft_s"] > 0
+    shown = re.search(r"TTFT ([\d.]+) s · ([\d.]+) tok/s · (\d+) in / (\d+) out", reply["meta"])
+    assert shown, reply["meta"]
+    assert (int(shown[3]), int(shown[4])) == (meta["input_tokens"], meta["output_tokens"])
+    assert abs(float(shown[2]) - meta["decode_tokens_per_s"]) < 0.1
+    assert TINY_MODEL in reply["meta"]
+
+
+def test_stop_interrupts_the_real_engine_and_the_next_message_works(app: AppPage):
+    open_tiny(app)
+    app.type_and_send("Tell me everything, using your tools")
+    app.wait_busy()
+    started = time.monotonic()
+    app.driver.find_element("id", "stop-button").click()
+    app.wait_idle(timeout=10)
+    assert time.monotonic() - started < 5, "the stop waited for the generation to end"
+    assert "stopped" in app.messages()[-1]["classes"]
+
+    # The next message is answered: the engine is free again.
+    toggle_tools(app)
+    reply = reply_with_text(app, "Hello again")
+    assert not reply["error"] and "stopped" not in reply["classes"]

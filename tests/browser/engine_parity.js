@@ -1,0 +1,95 @@
+// Runs in the page of test_tiny_model.py: the same requests through the real
+// engine (globalThis.bridge, the tiny model) and the scripted one, and what
+// each gave back, reduced to what must agree: shapes, usage keys, finish
+// reasons, error names. Values (text, ids, timings) are left out.
+// The scripted engine gets the tiny model's record too: its context window counts.
+// test_tiny_model.py loads this into the page and calls globalThis.engineParity().
+globalThis.engineParity = async () => {
+  const { Bridge } = await import("/webllm/bridge.js");
+  const { TINY_MODEL_ID, tinyModelAppConfig } = await import("/webllm/testing/tiny-model.js");
+  globalThis.scriptedLoadReports = [];
+  const scripted = new Bridge({
+    workerUrl: "/webllm/testing/scripted-worker.js",
+    appConfig: tinyModelAppConfig(new URL("/models/", location.href)),
+    onProgress: (report) => globalThis.scriptedLoadReports.push(report),
+  });
+  await scripted.load(TINY_MODEL_ID);
+  const engines = { real: globalThis.bridge, scripted };
+
+  /** The type of every value, keys sorted; an array by its first element. */
+  const shape = (value) =>
+    value === null
+      ? "null"
+      : Array.isArray(value)
+        ? value.length ? [shape(value[0])] : []
+        : typeof value === "object"
+          ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, shape(value[key])]))
+          : typeof value;
+
+  const seed = 7_000_007;
+  const ask = (text, fields = {}) => ({ messages: [{ role: "user", content: text }], seed, ...fields });
+  const person = {
+    type: "object",
+    properties: { name: { type: "string" }, age: { type: "integer" } },
+    required: ["name", "age"],
+    additionalProperties: false,
+  };
+  const cases = {
+    complete: { request: ask("Hello", { max_tokens: 60 }) },
+    stream: { request: ask("Hello", { max_tokens: 60 }), stream: true },
+    length: { request: ask("Hello", { max_tokens: 1 }), script: { content: "one two three" } },
+    streamedLength: { request: ask("Hello", { max_tokens: 1 }), stream: true, script: { content: "one two three" } },
+    json: {
+      request: ask("A person", { max_tokens: 60, response_format: { type: "json_object", schema: JSON.stringify(person) } }),
+      script: { content: '{"name":"Ada","age":36}' },
+    },
+    jsonWithoutSchema: { request: ask("Any JSON", { max_tokens: 60, response_format: { type: "json_object" } }) },
+    overflow: { request: ask("word ".repeat(1500), { max_tokens: 4 }) },
+    interrupted: {
+      request: ask("Numbers", {
+        max_tokens: 800,
+        response_format: { type: "json_object", schema: JSON.stringify({ type: "array", minItems: 200, items: { type: "integer" } }) },
+      }),
+      stream: true,
+      interrupt: true,
+      script: { content: `[${Array(200).fill(1).join(", ")}]`, tokens_per_second: 20 },
+    },
+  };
+
+  async function run(name, engine, spec) {
+    if (name === "scripted" && spec.script) await engine.control({ action: "push", replies: [spec.script] });
+    try {
+      if (!spec.stream) {
+        const completion = await engine.complete(spec.request);
+        return { shape: shape(completion), finish: completion.choices[0].finish_reason, usage: Object.keys(completion.usage).sort(), extra: Object.keys(completion.usage.extra).sort() };
+      }
+      const chunks = [];
+      const requestId = `parity-${name}-${Math.random()}`;
+      await engine.stream(spec.request, (chunk) => {
+        chunks.push(chunk);
+        if (spec.interrupt && chunks.length === 2) engine.engine.interruptGenerate();
+      }, { requestId });
+      const usageChunk = chunks.at(-1);
+      const finishChunk = chunks.at(-2);
+      return {
+        first: shape(chunks[0]),
+        finishChunk: shape(finishChunk),
+        usageChunk: shape(usageChunk),
+        finish: finishChunk.choices[0].finish_reason,
+        usage: Object.keys(usageChunk.usage).sort(),
+        extra: Object.keys(usageChunk.usage.extra).sort(),
+        finishOnlyInFinishChunk: chunks.slice(0, -2).every((c) => c.choices[0].finish_reason === null),
+      };
+    } catch (error) {
+      return { error: error.name };
+    }
+  }
+
+  const results = {};
+  for (const [caseName, spec] of Object.entries(cases)) {
+    results[caseName] = {};
+    for (const [name, engine] of Object.entries(engines)) results[caseName][name] = await run(name, engine, spec);
+  }
+  scripted.dispose();
+  return results;
+};

@@ -1,0 +1,263 @@
+"""A real model through the whole stack: Python in Pyodide -> the provider ->
+js/bridge.js -> the production worker -> WebLLM's real MLCEngine generating
+tokens with the tiny model of tests/fixtures/tiny-model on SwiftShader WebGPU.
+
+The model is loaded once for the module (``selenium_tiny_model``). It decodes
+about 7 tokens/s here, so every request is kept to a few dozen tokens. Its
+weights are random: tests assert what the engine and the stack guarantee
+(shapes, usage, finish reasons, errors, grammar), never what the text says.
+"""
+
+from pathlib import Path
+
+import pytest
+from pytest_pyodide import run_in_pyodide
+
+# A generation here takes seconds, not milliseconds; a machine under load is slower still.
+pytestmark = pytest.mark.driver_timeout(180)
+
+
+@run_in_pyodide
+async def test_the_load_reported_progress_to_python(selenium_tiny_model):
+    from pagetools import load_phases, tiny_model_load
+
+    import js
+    from webllm_provider import WebLLMProvider
+
+    assert tiny_model_load["model"] == js.TINY_MODEL_ID
+    reports = tiny_model_load["reports"]
+    assert len(reports) >= 3, "fetching the weights and compiling the shaders report as they go"
+    assert reports[-1]["progress"] == 1
+    assert all(isinstance(r["text"], str) and r["text"] for r in reports)
+    assert load_phases(reports) == ["params", "shaders", "done"], [(r["progress"], r["text"]) for r in reports]
+    assert await WebLLMProvider().default_model() == js.TINY_MODEL_ID, "the loaded model is the default"
+
+
+@run_in_pyodide
+async def test_complete_gives_real_text_usage_and_timings(selenium_tiny_model):
+    from pagetools import ask, seed
+
+    from webllm_provider import WebLLMProvider
+
+    response = await WebLLMProvider().complete(ask("Hello there", seed=seed(11), max_tokens=40))
+    text = response.content[0].text
+    assert isinstance(text, str) and text.strip()
+    assert response.finish_reason == "stop"
+    assert response.usage.input_tokens > 5, "the chat template around 'Hello there'"
+    assert 0 < response.usage.output_tokens < 40
+    for timing in ("prefill_tokens_per_s", "decode_tokens_per_s", "time_to_first_token_s", "e2e_latency_s"):
+        assert response.metadata[timing] > 0, timing
+
+
+@run_in_pyodide
+async def test_streamed_text_equals_the_completed_text_for_the_same_seed(selenium_tiny_model):
+    from pagetools import ask, seed
+
+    from webllm_provider import TextDelta, WebLLMProvider
+
+    provider = WebLLMProvider()
+    request = ask("Tell me something", seed=seed(5), max_tokens=40)
+    completed = await provider.complete(request)
+    events = [event async for event in provider.stream_reply(request)]
+    deltas = [e.text for e in events if isinstance(e, TextDelta)]
+    final = events[-1]
+    assert len(deltas) >= 2, "the text arrived in pieces, through the worker's chunk push"
+    assert "".join(deltas) == final.content[0].text == completed.content[0].text
+    assert final.finish_reason == completed.finish_reason
+    assert final.usage.output_tokens == completed.usage.output_tokens
+    assert final.usage.input_tokens == completed.usage.input_tokens
+    assert final.metadata["decode_tokens_per_s"] > 0 and final.metadata["time_to_first_token_s"] > 0
+
+
+@run_in_pyodide
+async def test_stopping_a_stream_interrupts_the_engine_and_the_next_request_works(selenium_tiny_model):
+    from pagetools import ask, long_reply, now, seed
+
+    from webllm_provider import TextDelta, WebLLMProvider
+
+    provider = WebLLMProvider()
+    stream = provider.stream_reply(long_reply())
+    assert isinstance(await anext(stream), TextDelta)
+    stopped_at = now()
+    await stream.aclose()
+    response = await provider.complete(ask("next", seed=seed(1), max_tokens=8))
+    assert response.usage.output_tokens > 0
+    # The rest of the stopped reply is 400 tokens or more: about a minute here.
+    assert now() - stopped_at < 20_000, "the stopped generation went on and held the queue"
+
+
+@run_in_pyodide
+async def test_a_cancelled_queued_request_leaves_the_running_one_alone(selenium_tiny_model):
+    import asyncio
+
+    from pagetools import ask, long_reply, now, seed
+
+    from webllm_provider import TextDelta, WebLLMProvider
+
+    provider = WebLLMProvider()
+    running = provider.stream_reply(long_reply())
+    assert isinstance(await anext(running), TextDelta)
+    queued = asyncio.ensure_future(provider.complete(ask("never sent", max_tokens=8)))
+    await asyncio.sleep(0.1)
+    cancelled_at = now()
+    queued.cancel()
+    try:
+        await queued
+    except asyncio.CancelledError:
+        pass
+    assert now() - cancelled_at < 2_000, "a queued request is dropped at once"
+    assert isinstance(await anext(running), TextDelta), "the running generation goes on"
+    await running.aclose()
+    assert (await provider.complete(ask("after", seed=seed(2), max_tokens=8))).usage.output_tokens > 0
+
+
+@run_in_pyodide
+async def test_max_tokens_ends_with_length(selenium_tiny_model):
+    from pagetools import ask, seed
+
+    from webllm_provider import WebLLMProvider
+
+    provider = WebLLMProvider()
+    reasons = []
+    for n in range(1, 6):
+        response = await provider.complete(ask("Hello", seed=seed(n), max_tokens=2))
+        # A reply ends on EOS ("stop") or at the limit ("length"), never past it.
+        ended_at_limit = response.usage.output_tokens == 2 and response.finish_reason == "length"
+        assert ended_at_limit or (response.usage.output_tokens <= 2 and response.finish_reason == "stop"), response
+        reasons.append(response.finish_reason)
+    assert "length" in reasons, reasons
+
+
+@run_in_pyodide
+async def test_a_prompt_over_the_context_window_is_a_context_length_error(selenium_tiny_model):
+    from pagetools import ask
+
+    from webllm_provider import ContextLengthError, WebLLMProvider
+
+    provider = WebLLMProvider()
+    try:
+        await provider.complete(ask("word " * 1500, max_tokens=4))
+    except ContextLengthError as error:
+        assert error.webllm_name == "ContextWindowSizeExceededError", error.webllm_name
+        assert "1024" in error.webllm_message
+    else:
+        raise AssertionError("1,500 words do not fit in 1,024 tokens")
+    assert (await provider.complete(ask("still there?", max_tokens=8))).usage.output_tokens > 0
+
+
+@run_in_pyodide
+async def test_a_constrained_tool_loop_always_gets_calls_that_parse_and_fit_the_schemas(selenium_tiny_model):
+    from pagetools import TINY_TOOLS, seed
+
+    from webllm_provider import TextDelta, WebLLMProvider
+
+    provider = WebLLMProvider({"max_tokens": 120})
+    messages = [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": "Note something, then add two numbers."},
+    ]
+    calls = []
+    for step in range(4):
+        request = {"messages": messages, "tools": TINY_TOOLS, "seed": seed(20 + step)}
+        if step == 0:
+            request["tool_choice"] = "required"
+        if step % 2:
+            events = [event async for event in provider.stream_reply(request)]
+            response = events[-1]
+            shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+            assert shown == (response.content[-1].text if not response.tool_calls else ""), "no JSON is shown"
+        else:
+            response = await provider.complete(request)
+        assert response.finish_reason in ("stop", "tool_calls"), response.finish_reason
+        if not response.tool_calls:
+            assert isinstance(response.content[-1].text, str)
+            break
+        for call in response.tool_calls:
+            # Checked here independently of the provider's own schema checker.
+            if call.name == "note":
+                assert list(call.arguments) == ["text"] and isinstance(call.arguments["text"], str)
+            else:
+                assert call.name == "add" and sorted(call.arguments) == ["a", "b"]
+                assert all(type(value) is int for value in call.arguments.values())
+        calls += response.tool_calls
+        messages.append({"role": "assistant", "content": response.content})
+        for call in response.tool_calls:
+            result = call.arguments["a"] + call.arguments["b"] if call.name == "add" else "noted"
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": str(result)})
+    assert calls, "tool_choice required made the first reply call a tool"
+
+
+@run_in_pyodide
+async def test_structured_output_follows_the_json_schema(selenium_tiny_model):
+    import json
+
+    from pagetools import ask, seed
+
+    from webllm_provider import WebLLMProvider
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "age": {"type": "integer"},
+            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+        },
+        "required": ["name", "age", "tags"],
+        "additionalProperties": False,
+    }
+    provider = WebLLMProvider()
+    plain_json = await provider.complete(
+        ask("Any JSON", seed=seed(4), max_tokens=120, response_format={"type": "json"})
+    )
+    assert isinstance(plain_json.metadata["parsed"], dict), "JSON mode without a schema asks for an object"
+    for n in (1, 2, 3):
+        response_format = {"type": "json_schema", "json_schema": schema}
+        response = await provider.complete(
+            ask("A person", seed=seed(n), max_tokens=120, response_format=response_format)
+        )
+        parsed = response.metadata["parsed"]
+        assert json.loads(response.content[0].text) == parsed
+        assert list(parsed) == ["name", "age", "tags"]
+        assert isinstance(parsed["name"], str) and type(parsed["age"]) is int
+        assert len(parsed["tags"]) <= 3 and all(isinstance(tag, str) for tag in parsed["tags"])
+
+
+@run_in_pyodide
+async def test_follow_up_text_turns_prefill_only_their_new_tokens(selenium_tiny_model):
+    from pagetools import prefill_per_turn
+
+    from webllm_provider import WebLLMProvider
+
+    turns = await prefill_per_turn(WebLLMProvider(), turns=3)
+    assert turns[0]["prefilled"] == turns[0]["prompt"]
+    for before, turn in zip(turns, turns[1:], strict=False):
+        # The prompt grew by the new turn and the reply before it, re-tokenized.
+        assert turn["prefilled"] <= turn["prompt"] - before["prompt"] + 4, turns
+
+
+@run_in_pyodide
+async def test_follow_up_tool_turns_prefill_only_their_new_tokens(selenium_tiny_model):
+    from pagetools import TINY_TOOLS, prefill_per_turn
+
+    from webllm_provider import WebLLMProvider
+
+    turns = await prefill_per_turn(WebLLMProvider(), tools=TINY_TOOLS, turns=3)
+    assert turns[0]["prefilled"] == turns[0]["prompt"] > 250, "the tools' instructions and schemas"
+    assert any(turn["calls"] for turn in turns[:-1]), "a tool round is among the follow-ups"
+    for before, turn in zip(turns, turns[1:], strict=False):
+        assert turn["prefilled"] <= turn["prompt"] - before["prompt"] + 4, turns
+
+
+def test_the_scripted_engine_answers_like_the_real_one(selenium_tiny_model):
+    """The same requests through both engines, from the page: chunk and completion
+    shapes, usage keys, finish reasons and error names must agree."""
+    script = (Path(__file__).parent / "engine_parity.js").read_text()
+    results = selenium_tiny_model.run_js(f"{script}\nreturn await globalThis.engineParity();")
+    for case, outcome in results.items():
+        assert outcome["scripted"] == outcome["real"], (case, outcome)
+    scripted, real = selenium_tiny_model.run(
+        "import js, json, pagetools\n"
+        "[pagetools.load_phases(json.loads(js.JSON.stringify(js.scriptedLoadReports))),"
+        " pagetools.load_phases(pagetools.tiny_model_load['reports'])]"
+    )
+    assert scripted == real == ["params", "shaders", "done"]

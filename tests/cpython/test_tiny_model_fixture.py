@@ -1,0 +1,55 @@
+"""The tiny model in tests/fixtures/tiny-model is what its manifest says, and its
+weights are what tools/tiny_model/weights.py makes from its config and tokenizer."""
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ..conftest import ROOT
+
+FIXTURE = ROOT / "tests" / "fixtures" / "tiny-model"
+MODEL = FIXTURE / "tiny-llama-q0f32-MLC"
+NOT_LISTED = {"README.md", "SHA256SUMS"}
+
+
+def manifest() -> dict[str, str]:
+    lines = (FIXTURE / "SHA256SUMS").read_text().splitlines()
+    return {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_file_matches_the_manifest_and_none_is_unlisted():
+    listed = manifest()
+    present = {
+        path.relative_to(FIXTURE).as_posix()
+        for path in FIXTURE.rglob("*")
+        if path.is_file() and path.name not in NOT_LISTED
+    }
+    assert present == set(listed)
+    for name, digest in listed.items():
+        assert sha256(FIXTURE / name) == digest, name
+
+
+def test_the_tensor_cache_describes_the_shard():
+    (shard,) = json.loads((MODEL / "tensor-cache.json").read_text())["records"]
+    data = (MODEL / shard["dataPath"]).read_bytes()
+    assert shard["nbytes"] == len(data)
+    assert shard["md5sum"] == hashlib.md5(data).hexdigest()
+    ends = [record["byteOffset"] + record["nbytes"] for record in shard["records"]]
+    assert ends[-1] == len(data)
+    assert [record["byteOffset"] for record in shard["records"][1:]] == ends[:-1]
+
+
+def test_the_weights_script_rebuilds_the_committed_weights(tmp_path):
+    for name in ("mlc-chat-config.json", "tokenizer.json"):
+        shutil.copy(MODEL / name, tmp_path / name)
+    subprocess.run([sys.executable, ROOT / "tools" / "tiny_model" / "weights.py", tmp_path], check=True)
+    listed = manifest()
+    for name in ("params_shard_0.bin", "tensor-cache.json"):
+        assert sha256(tmp_path / name) == listed[f"{MODEL.name}/{name}"], name
