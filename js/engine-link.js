@@ -31,6 +31,21 @@ export const LINK_KIND = "webllm-bridge/link";
 /** @typedef {"dedicated" | "shared"} Placement */
 
 /**
+ * A dedicated worker's global scope, as far as this project uses it (the
+ * JavaScript is type-checked against the DOM library only).
+ * @typedef {object} WorkerScope
+ * @property {((event: MessageEvent) => void) | null} onmessage
+ * @property {(message: any, transfer?: Transferable[]) => void} postMessage
+ * @property {(type: "message", listener: (event: MessageEvent) => void) => void} addEventListener
+ * @property {(type: "message", listener: (event: MessageEvent) => void) => void} removeEventListener
+ */
+
+/** @returns {WorkerScope} this worker's scope */
+export function workerScope() {
+  return /** @type {WorkerScope} */ (/** @type {unknown} */ (globalThis));
+}
+
+/**
  * @typedef {object} EngineLink
  * @property {Worker | MessagePort} port WebLLM's client, chunk streams and control messages talk to this
  * @property {(onDeath: (message: string) => void) => () => void} watch calls `onDeath` once when the engine is gone; returns a stop function
@@ -88,7 +103,7 @@ export function remoteLink(placement) {
   const released = connectWhenHeld(({ client }) => {
     /** @type {LinkRequest} */
     const request = { kind: LINK_KIND, action: "open", id, client };
-    self.postMessage({ ...request, placement }, [channel.port2]);
+    workerScope().postMessage({ ...request, placement }, [channel.port2]);
   });
   return clientLink(channel.port1, placement, released, {
     // The page forwards the engine worker's uncaught errors, which only it sees.
@@ -97,10 +112,10 @@ export function remoteLink(placement) {
       const listener = ({ data }) => {
         if (data?.kind === LINK_KIND && data.id === id && data.action === "error") onDeath(data.message);
       };
-      self.addEventListener("message", listener);
-      return () => self.removeEventListener("message", listener);
+      workerScope().addEventListener("message", listener);
+      return () => workerScope().removeEventListener("message", listener);
     },
-    close: () => self.postMessage(/** @type {LinkRequest} */ ({ kind: LINK_KIND, action: "close", id })),
+    close: () => workerScope().postMessage(/** @type {LinkRequest} */ ({ kind: LINK_KIND, action: "close", id })),
   });
 }
 

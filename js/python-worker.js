@@ -14,15 +14,15 @@
  *   `{kind: PROGRESS, report}` (every model load's progress).
  */
 import { createBridge } from "./bridge.js";
-import { remoteLink } from "./engine-link.js";
+import { remoteLink, workerScope } from "./engine-link.js";
 import { MESSAGES, callPython, fetchedResources, preparePython } from "./python-calls.js";
 
-const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
+const scope = workerScope();
 
 /** @type {Promise<{pyodide: any, bridge: import("./engine-bridge.js").Bridge}> | null} */
 let booted = null;
 
-scope.addEventListener("message", ({ data }) => {
+scope.addEventListener("message", (/** @type {MessageEvent} */ { data }) => {
   if (data?.kind === MESSAGES.boot) {
     booted ??= boot(data);
     booted.then(

@@ -1,6 +1,6 @@
 import { namedError } from "./errors.js";
 import { STREAM_KIND, serveStream } from "./chunk-stream.js";
-import { CONNECT_KIND, EXIT_KIND, TURN_KIND } from "./engine-link.js";
+import { CONNECT_KIND, EXIT_KIND, TURN_KIND, workerScope } from "./engine-link.js";
 import { LIFELINE_KIND, holdLifeline, whenGone } from "./lifeline.js";
 
 /**
@@ -36,9 +36,9 @@ export const CONTROL_KIND = "scripted";
  */
 export function serveWorker(handler, control) {
   if ("onconnect" in self) return serveShared(handler, control);
-  const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
+  const scope = workerScope();
   const serve = dispatcher(handler, control, null);
-  scope.onmessage = (event) => {
+  scope.onmessage = (/** @type {MessageEvent} */ event) => {
     if (event.data?.kind !== CONNECT_KIND) return serve(event);
     // A Python worker's link: from now on the handler answers there.
     const port = event.ports[0];
@@ -90,9 +90,11 @@ function serveShared(engineHandler, control) {
   engineHandler.postMessage = (message) => {
     for (const { port } of connections) port.postMessage(message);
   };
-  const scope = /** @type {SharedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
-  scope.onconnect = ({ ports: [tabPort] }) => {
-    tabPort.onmessage = ({ data, ports }) => {
+  const scope = /** @type {{onconnect: ((event: MessageEvent) => void) | null, close(): void}} */ (
+    /** @type {unknown} */ (globalThis)
+  );
+  scope.onconnect = (/** @type {MessageEvent} */ { ports: [tabPort] }) => {
+    tabPort.onmessage = (/** @type {MessageEvent} */ { data, ports }) => {
       if (data?.kind === EXIT_KIND) scope.close();
       else if (data?.kind === CONNECT_KIND) connect(ports[0], data.client);
     };
@@ -140,8 +142,18 @@ function clientHandler(base, port) {
   const handler = Object.create(base, {
     streamIdToAsyncGenerator: { value: new Map(), writable: true },
     postMessage: { value: (/** @type {any} */ message) => port.postMessage(message), writable: true },
-    modelId: { get: () => base.modelId, set: (value) => (base.modelId = value) },
-    chatOpts: { get: () => base.chatOpts, set: (value) => (base.chatOpts = value) },
+    modelId: {
+      get: () => base.modelId,
+      set: (value) => {
+        base.modelId = value;
+      },
+    },
+    chatOpts: {
+      get: () => base.chatOpts,
+      set: (value) => {
+        base.chatOpts = value;
+      },
+    },
   });
   return handler;
 }
@@ -159,7 +171,7 @@ function sameModel(handler, { modelId, chatOpts }) {
 }
 
 /** The shared engine's turns: first in, first out, across every client. */
-class TurnQueue {
+export class TurnQueue {
   /** @type {{connection: Connection, port: MessagePort}[]} */
   #waiting = [];
   /** @type {{connection: Connection, port: MessagePort} | null} */

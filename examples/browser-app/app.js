@@ -432,13 +432,14 @@ ui.prompt.addEventListener("input", updateControls);
 
 async function send() {
   const text = ui.prompt.value.trim();
-  if (!text || !canSend()) return;
+  const python = state.session;
+  if (!text || !python || !canSend()) return;
   ui.prompt.value = "";
   autosize();
   state.busy = true;
   updateControls();
   try {
-    await state.session.call("agent.page.send", text);
+    await python.call("agent.page.send", text);
   } catch (error) {
     console.error("The agent turn failed:", error);
   } finally {
