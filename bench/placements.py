@@ -16,13 +16,14 @@ scripted engine (a model load is a scripted delay, --load-ms):
   again), next to Python's own boot (a page with the model loaded at once);
 - the stream: tokens/s Python sees at 200 tokens/s over the engine's own, and
   chunks/s as fast as the engine goes, per Python placement.
-It prints the figures with the goals of issue 12 and writes them as JSON; it
-never fails on a figure.
+It prints the figures with the goals of issue 12 and writes them as JSON, and
+a chart next to it (bench/placements.png); it never fails on a figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import statistics
 import subprocess
@@ -128,13 +129,24 @@ def main() -> int:
                 results[f"reload/{engine}"] = statistics.median(times)
             boot = [load(driver, base, "python=worker&step=ready&loadMs=0")["ready"] for _ in range(runs)]
             results["reload/python_boot"] = statistics.median(boot)
+            chart = draw(driver, results)
     finally:
         driver.quit()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
+    out.with_suffix(".png").write_bytes(base64.b64decode(chart.split(",", 1)[1]))
     print(report(results))
     print(f"wrote {out}")
     return 0
+
+
+def draw(driver, results: dict) -> str:
+    """bench/page/placements-chart.js, in the page (the server still running): a PNG data URL."""
+    return driver.execute_async_script(
+        "const done = arguments[1];"
+        "import('/bench/placements-chart.js').then(({drawPlacements}) => done(drawPlacements(arguments[0])));",
+        results,
+    )
 
 
 def report(r: dict) -> str:

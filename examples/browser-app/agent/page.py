@@ -13,7 +13,17 @@ from webllm_page import emit
 from . import DEFAULT_SYSTEM_PROMPT, Session, create_session, describe_error
 from .tools import MemoryStore
 
-__all__ = ["clear", "configure", "describe_error", "export_json", "open_session", "send", "stop"]
+__all__ = [
+    "clear",
+    "configure",
+    "describe_error",
+    "export_json",
+    "open_session",
+    "send",
+    "session",
+    "settings",
+    "stop",
+]
 
 # The page's one conversation.
 _session: Session | None = None
@@ -52,32 +62,38 @@ def open_session(
     return {"system_prompt": _session.system_prompt, "default_system_prompt": DEFAULT_SYSTEM_PROMPT}
 
 
-def _current() -> Session:
+def session() -> Session:
+    """The open session (the Python object: for Python code in the same realm)."""
     if _session is None:
         raise RuntimeError("open_session() first")
     return _session
 
 
+def settings() -> dict[str, Any]:
+    """The session's ``model``, ``system_prompt`` and ``tools_enabled``."""
+    return {key: getattr(session(), key) for key in SETTINGS}
+
+
 async def send(text: str) -> None:
     """One turn of the agent loop; returns when it has ended (or was stopped)."""
-    await _current().start(text)
+    await session().start(text)
 
 
 def stop() -> bool:
-    return _current().stop()
+    return session().stop()
 
 
 def clear() -> None:
-    _current().clear()
+    session().clear()
 
 
 def export_json() -> str:
-    return _current().export_json()
+    return session().export_json()
 
 
-def configure(settings: dict[str, Any]) -> None:
+def configure(changes: dict[str, Any]) -> None:
     """Sets ``model``, ``system_prompt`` and/or ``tools_enabled``."""
-    session = _current()
+    current = session()
     for key in SETTINGS:
-        if key in settings:
-            setattr(session, key, settings[key])
+        if key in changes:
+            setattr(current, key, changes[key])
