@@ -75,7 +75,12 @@ function bars(ctx, { left, width, title, groups }) {
     }
     ctx.fillText(group.label, left + g * slot + slot * 0.1, top + height + 18);
   }
-  const legend = new Map(groups.flatMap((group) => group.values.map((v) => [v.name, v.color])));
+  // A legend only where a group has several bars (single bars are named below them).
+  const legend = new Map(
+    groups.some((group) => group.values.length > 1)
+      ? groups.flatMap((group) => group.values.map((v) => [v.name, v.color]))
+      : [],
+  );
   const y = top + height + 40;
   for (const [name, color] of legend) {
     ctx.fillStyle = color;
