@@ -25,6 +25,7 @@ export { endSharedEngine } from "./engine-link.js";
 // The models WebLLM takes native `tools` for (an app labels them).
 export { functionCallingModelIds } from "@mlc-ai/web-llm";
 import { namedError } from "./errors.js";
+import { watchLifeline } from "./lifeline.js";
 import { MESSAGES, callPython, fetchedResources, preparePython } from "./python-calls.js";
 
 /**
@@ -124,6 +125,8 @@ function startInWorker(options) {
   worker.addEventListener("error", (event) =>
     fail(namedError("WorkerError", `The Python worker failed: ${event.message || "it could not start"}`)),
   );
+  // A terminated or crashed worker fires no event: its Web Lock says it is gone.
+  const stopWatching = watchLifeline(worker, () => fail(namedError("WorkerError", "The Python worker stopped.")));
 
   /**
    * @param {string} kind
@@ -159,6 +162,7 @@ function startInWorker(options) {
       resources: () => send(MESSAGES.resources, {}),
       dispose: () => {
         fail(namedError("WorkerError", "Python was disposed."));
+        stopWatching();
         stopHosting();
         worker.terminate();
       },

@@ -15,6 +15,7 @@
  */
 import { createBridge } from "./bridge.js";
 import { remoteLink, workerScope } from "./engine-link.js";
+import { LIFELINE_KIND, holdLifeline } from "./lifeline.js";
 import { MESSAGES, callPython, fetchedResources, preparePython } from "./python-calls.js";
 
 const scope = workerScope();
@@ -22,8 +23,10 @@ const scope = workerScope();
 /** @type {Promise<{pyodide: any, bridge: import("./engine-bridge.js").Bridge}> | null} */
 let booted = null;
 
-scope.addEventListener("message", (/** @type {MessageEvent} */ { data }) => {
-  if (data?.kind === MESSAGES.boot) {
+scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) => {
+  if (data?.kind === LIFELINE_KIND) {
+    holdLifeline(data.name, ports[0]); // the page notices this worker's death (python-host.js)
+  } else if (data?.kind === MESSAGES.boot) {
     booted ??= boot(data);
     booted.then(
       () => scope.postMessage({ kind: MESSAGES.result, id: data.id, ok: true, value: null }),

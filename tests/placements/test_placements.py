@@ -104,3 +104,18 @@ def test_python_api_errors_are_typed(python_page):
     assert page.call("cases.failure")["error"].startswith("PythonError")  # a missing argument: Python's own error
     assert page.js("return await globalThis.python.call('nodot');")["error"].startswith("TypeError")
     assert MODEL in page.js("return JSON.stringify(await globalThis.started.bridge.control({action: 'state'}));")
+
+
+def test_a_dying_python_worker_fails_pending_calls_typed(python_page):
+    page = python_page("worker")
+    failure = page.js(
+        """
+        const pending = python.call("cases.busy", 5000);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        python.worker.terminate();
+        return await pending.then(() => "answered", (error) => `${error.name}: ${error.message}`);
+        """
+    )
+    assert failure == "WorkerError: The Python worker stopped."
+    later = page.js("return await python.call('cases.ping').catch((error) => error.name);")
+    assert later == "WorkerError"
