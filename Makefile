@@ -1,17 +1,17 @@
 # webllm-provider: build, test and demo.
 #
-#   make test    install what is missing, build, lint, typecheck, run the JS unit tests and the five
+#   make test    install what is missing, build, lint, typecheck, run the JS unit tests and the six
 #                Python test layers, then a benchmark smoke run
 #   make demo    install what is missing (no test tools), build, serve build/dist on :8000
 #   make gateway the local gateway (python -m webllm_provider.gateway) on 127.0.0.1:8765
-#   make bench   benchmark the bridge in headless Chromium (bench/run.py; make bench-smoke: tiny counts,
+#   make bench   benchmark the bridge in headless Chromium (bench/run.py, bench/placements.py; make bench-smoke: tiny counts,
 #                the last step of make test)
 #   make dist    just build build/dist (Pyodide runtime + wheels + JS bundles + example app)
 #   make clean   remove build outputs;  make distclean  also .venv and node_modules
 #
 # Every step is a file target or stamp, so a second run only redoes what changed.
 # Single layers while developing: make lint | typecheck | test-js | test-cpython | test-node | test-browser
-# | test-app | test-gateway, with extra pytest arguments in PYTEST_ARGS (e.g. make test-browser PYTEST_ARGS=-x).
+# | test-app | test-placements | test-gateway, with extra pytest arguments in PYTEST_ARGS (e.g. make test-browser PYTEST_ARGS=-x).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -29,6 +29,7 @@ CPYTHON_TESTS := tests/cpython
 NODE_TESTS := tests/node --runtime node --dist-dir $(DIST)
 BROWSER_TESTS := tests/browser --runtime chrome --dist-dir $(DIST)
 APP_TESTS := tests/app --dist-dir $(DIST)
+PLACEMENT_TESTS := tests/placements --dist-dir $(DIST)
 GATEWAY_TESTS := tests/gateway
 
 JS_SOURCES := $(shell find js -type f 2>/dev/null)
@@ -36,7 +37,7 @@ PY_SOURCES := $(shell find webllm_provider -type f -not -path '*/__pycache__/*' 
 APP_SOURCES := $(shell find examples/browser-app -type f 2>/dev/null)
 TINY_MODEL := $(shell find tests/fixtures/tiny-model -type f 2>/dev/null)
 
-.PHONY: lint typecheck test-js test test-cpython test-node test-browser test-app test-gateway gateway demo bench bench-smoke dist browsers clean distclean
+.PHONY: lint typecheck test-js test test-cpython test-node test-browser test-app test-placements test-gateway gateway demo bench bench-smoke dist browsers clean distclean
 
 # Each layer runs even if an earlier one failed; the exit status is non-zero if any did.
 test: $(VENV)/.test browsers $(DIST_LOCK)
@@ -48,6 +49,7 @@ test: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PYTEST) $(NODE_TESTS) || status=1; \
 	$(PYTEST) $(BROWSER_TESTS) || status=1; \
 	$(PYTEST) $(APP_TESTS) || status=1; \
+	$(PYTEST) $(PLACEMENT_TESTS) || status=1; \
 	$(PYTEST) $(GATEWAY_TESTS) || status=1; \
 	$(MAKE) --no-print-directory bench-smoke || status=1; \
 	exit $$status
@@ -79,6 +81,9 @@ test-browser: $(VENV)/.test browsers $(DIST_LOCK)
 test-app: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PYTEST) $(APP_TESTS)
 
+test-placements: $(VENV)/.test browsers $(DIST_LOCK)
+	$(PYTEST) $(PLACEMENT_TESTS)
+
 test-gateway: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PYTEST) $(GATEWAY_TESTS)
 
@@ -92,6 +97,7 @@ demo: $(DIST_LOCK)
 bench: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/gateway.py
+	$(PY) bench/placements.py
 
 # The benchmark with tiny counts (under 30 s): make test checks that it runs, not its numbers.
 bench-smoke: $(VENV)/.test browsers $(DIST_LOCK)

@@ -49,6 +49,8 @@ const outputs = [
     "js",
     [
       "js/bridge.js",
+      "js/python-host.js",
+      "js/python-worker.js",
       "js/gateway-page.js",
       "js/webllm-worker.js",
       "js/testing/scripted-worker.js",

@@ -38,7 +38,7 @@ const ACK_EVERY = 4;
  * "Name: message" string if the generation fails; `return()` stops the
  * generation and resolves once the worker has closed it.
  *
- * @param {Worker} worker a worker served by worker-host.js
+ * @param {Worker | MessagePort} worker a worker served by worker-host.js, or a port it serves
  * @param {{modelId?: string[], chatOpts?: object[]}} engine WebLLM's page-side client (its loaded model)
  * @param {object} request a ChatCompletionRequest with `stream: true`
  * @returns {AsyncIterableIterator<any>}
@@ -114,8 +114,10 @@ export function pushedChunks(worker, engine, request) {
  *   WebLLM's `WebWorkerMLCEngineHandler`
  * @param {MessagePort} port
  * @param {{request: any, modelId: any, chatOpts: any, window: number}} message
+ * @param {AbortSignal} [signal] stops the stream as a cancel from the page would
+ *   (a shared engine's client that is gone)
  */
-export async function serveStream(handler, port, { request, modelId, chatOpts, window }) {
+export async function serveStream(handler, port, { request, modelId, chatOpts, window }, signal) {
   let cancelled = false;
   /** chunks posted to the page and not yet credited back */
   let unacked = 0;
@@ -137,6 +139,10 @@ export async function serveStream(handler, port, { request, modelId, chatOpts, w
     }
     wake?.();
   };
+  signal?.addEventListener("abort", () => {
+    cancelled = true;
+    wake?.();
+  });
 
   /** @type {object} */
   let end;

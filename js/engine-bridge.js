@@ -3,7 +3,7 @@ import { modelRecords, requiredFeatures } from "./catalog.js";
 import { pushedChunks } from "./chunk-stream.js";
 import { featureMissing, modelNotFound, namedError, normaliseError } from "./errors.js";
 import { detectGpu } from "./gpu.js";
-import { watchLifeline } from "./lifeline.js";
+import { checkPlacement, pageLink } from "./engine-link.js";
 import { SerialQueue } from "./queue.js";
 import { CONTROL_KIND } from "./worker-host.js";
 
@@ -29,6 +29,11 @@ import { CONTROL_KIND } from "./worker-host.js";
 /**
  * @typedef {object} BridgeOptions
  * @property {string | URL} workerUrl js/webllm-worker.js, or a test worker
+ * @property {import("./engine-link.js").Placement} [engine] "dedicated" (default): a worker of this
+ *   page's own; "shared": one SharedWorker for every tab of the origin, which keeps the model
+ *   loaded across reloads (engine-link.js)
+ * @property {() => import("./engine-link.js").EngineLink} [link] how to reach the engine;
+ *   overrides `engine` (a Python worker's bridge uses engine-link.js's `remoteLink`)
  * @property {(report: InitProgressReport) => void} [onProgress] every load's progress
  * @property {{model_list: any[]}} [appConfig] WebLLM app config; default `prebuiltAppConfig`
  */
@@ -42,7 +47,7 @@ export class Bridge {
   /** @type {BridgeOptions} */
   #options;
   #queue = new SerialQueue();
-  /** @type {{worker: Worker, engine: WebWorkerMLCEngine, stopWatching: () => void} | null} */
+  /** @type {{link: import("./engine-link.js").EngineLink, engine: WebWorkerMLCEngine, stopWatching: () => void} | null} */
   #current = null;
   /** @type {string | null} the model the worker holds now */
   #loaded = null;
@@ -56,12 +61,21 @@ export class Bridge {
 
   /** @param {BridgeOptions} options */
   constructor(options) {
+    checkPlacement(options.engine);
     this.#options = options;
   }
 
-  /** The worker in use, started if there is none; tests terminate it to simulate a crash. */
+  /**
+   * The dedicated worker in use, or the port to the engine, started if there
+   * is none; tests terminate the worker to simulate a crash.
+   */
   get worker() {
-    return this.#start().worker;
+    return this.#start().link.port;
+  }
+
+  /** @returns {import("./engine-link.js").Placement} where the engine runs */
+  get placement() {
+    return checkPlacement(this.#options.engine);
   }
 
   /** WebLLM's page-side client, for calls the bridge does not wrap (they bypass the queue). */
@@ -100,7 +114,7 @@ export class Bridge {
    * @returns {Promise<void>}
    */
   stream(request, onChunk, { requestId } = {}) {
-    return this.#enqueue(requestId, async (job, engine, worker) => {
+    return this.#enqueue(requestId, async (job, engine, port) => {
       await this.#ensureModel(request.model, job);
       if (job.abortRequested) throw aborted(job.id); // the caller has had this answer already
       job.phase = "generating";
@@ -112,7 +126,7 @@ export class Bridge {
       const chunks =
         engine.modelId === undefined
           ? await engine.chat.completions.create(streamed)
-          : pushedChunks(worker, engine, streamed);
+          : pushedChunks(port, engine, streamed);
       let ended = false;
       for await (const chunk of chunks) {
         ended ||= chunk.choices.length === 0 || chunk.choices[0].finish_reason != null;
@@ -180,7 +194,7 @@ export class Bridge {
     } catch (error) {
       return Promise.reject(error);
     }
-    const { worker } = this.#start();
+    const { port } = this.#start().link;
     return new Promise((resolve, reject) => {
       const channel = new MessageChannel();
       this.#controls.add(reject);
@@ -190,7 +204,7 @@ export class Bridge {
         if (data.ok) resolve(data.value);
         else reject(normaliseError(data.error));
       };
-      worker.postMessage({ ...message, kind: CONTROL_KIND }, [channel.port2]);
+      port.postMessage({ ...message, kind: CONTROL_KIND }, [channel.port2]);
     });
   }
 
@@ -207,7 +221,7 @@ export class Bridge {
   /**
    * @template T
    * @param {string | undefined} requestId
-   * @param {(job: import("./queue.js").Job<T>, engine: WebWorkerMLCEngine, worker: Worker) => Promise<T>} task
+   * @param {(job: import("./queue.js").Job<T>, engine: WebWorkerMLCEngine, port: Worker | MessagePort) => Promise<T>} task
    * @returns {Promise<T>}
    */
   #enqueue(requestId, task) {
@@ -220,18 +234,36 @@ export class Bridge {
     if (this.#queue.has(id)) {
       return Promise.reject(namedError("TypeError", `Request id ${id} is already in use.`));
     }
-    return this.#queue.push(id, async (job) => {
+    // A shared engine serves every tab's requests first in, first out: the
+    // place in its queue is taken now, in this bridge's own order.
+    const link = this.#start().link;
+    const turn = link.turn?.() ?? null;
+    let started = false;
+    const result = this.#queue.push(id, async (job) => {
+      started = true;
+      /** @type {(() => void) | null} */
+      let endTurn = null;
       try {
-        const { engine, worker } = this.#start();
-        return await task(job, engine, worker);
+        const current = this.#start();
+        if (current.link !== link) turn?.cancel(); // the engine was replaced meanwhile
+        const place = current.link === link ? turn : (current.link.turn?.() ?? null);
+        if (place) endTurn = await place.granted;
+        return await task(job, current.engine, current.link.port);
       } catch (error) {
         const normalised = normaliseError(error);
         // A lost GPU device leaves WebLLM's engine unusable: drop the worker;
         // the next request starts a fresh one and loads its model again.
         if (normalised.name === "DeviceLostError") this.#recycle();
         throw normalised;
+      } finally {
+        endTurn?.();
       }
     });
+    // Answered before it started (aborted while queued, a dead worker): give the place up.
+    result.catch(() => {
+      if (!started) turn?.cancel();
+    });
+    return result;
   }
 
   /**
@@ -271,27 +303,18 @@ export class Bridge {
   #start() {
     this.#ensureUsable();
     if (this.#current) return this.#current;
-    const worker = new Worker(this.#options.workerUrl, { type: "module" });
-    const engine = new WebWorkerMLCEngine(worker, {
+    const link = this.#options.link?.() ?? pageLink(this.placement, this.#options.workerUrl);
+    const engine = new WebWorkerMLCEngine(link.port, {
       appConfig: this.#options.appConfig,
       initProgressCallback: (/** @type {InitProgressReport} */ report) => {
         this.#options.onProgress?.(report);
         this.#loadProgress?.(report);
       },
     });
-    const died = (/** @type {string} */ message) => {
-      if (this.#current?.worker === worker) this.#fail(namedError("WorkerError", message));
-    };
-    worker.addEventListener("error", (event) => {
-      died(
-        event instanceof ErrorEvent && event.message
-          ? `The worker failed: ${event.message}`
-          : `The worker failed to start (${this.#options.workerUrl}).`,
-      );
+    const stopWatching = link.watch((message) => {
+      if (this.#current?.link === link) this.#fail(namedError("WorkerError", message));
     });
-    worker.addEventListener("messageerror", () => died("A worker message could not be deserialised."));
-    const stopWatching = watchLifeline(worker, () => died("The worker stopped (terminated or crashed)."));
-    this.#current = { worker, engine, stopWatching };
+    this.#current = { link, engine, stopWatching };
     return this.#current;
   }
 
@@ -310,7 +333,7 @@ export class Bridge {
     this.#loaded = null;
     if (current) {
       current.stopWatching();
-      current.worker.terminate();
+      current.link.close();
     }
   }
 

@@ -13,6 +13,13 @@
  * Nothing the model or a tool says is parsed as HTML: replies go through
  * markdown.js, which builds DOM nodes from text, everything else is textContent.
  *
+ * Python runs in a worker of its own (webllm/python-host.js), so the page
+ * stays responsive while Pyodide boots and the agent works; the page renders
+ * the session's events and calls `agent.page` by name. `?python=main` runs it
+ * on the page instead. The model runs in a dedicated worker, or, when chosen
+ * in the settings (or `?engine-host=shared`), in one worker shared by every
+ * tab, which keeps the model loaded across reloads.
+ *
  * Test modes, which also expose `window.app`: `?engine=scripted` runs the test
  * worker (a scripted engine behind WebLLM's real worker handler);
  * `?engine=tiny` runs WebLLM's real engine on the tiny test model that
@@ -30,9 +37,11 @@ const SCRIPTED = params.get("engine") === "scripted";
 const TINY = params.get("engine") === "tiny";
 const TEST_MODE = SCRIPTED || TINY;
 const WORKER_URL = new URL(SCRIPTED ? "webllm/testing/scripted-worker.js" : "webllm/webllm-worker.js", BASE);
-const AGENT_FILES = ["agent/__init__.py", "agent/session.py", "agent/tools.py"];
+const AGENT_FILES = ["agent/__init__.py", "agent/session.py", "agent/tools.py", "agent/page.py"];
 const AGENT_DIR = "/home/pyodide/app"; // put on sys.path; the package is /home/pyodide/app/agent
-const PREFS = { theme: "app:theme", model: "app:model" };
+const PREFS = { theme: "app:theme", model: "app:model", engineHost: "app:engine-host" };
+const PYTHON_PLACEMENT = params.get("python") === "main" ? "main" : "worker";
+const ENGINE_HOST = (params.get("engine-host") ?? localStorage.getItem(PREFS.engineHost)) === "shared" ? "shared" : "dedicated";
 
 /** @type {Record<string, number>} milliseconds since navigation start, for the curious (and the tests) */
 const timings = {};
@@ -65,6 +74,7 @@ const ui = {
   send: /** @type {HTMLButtonElement} */ ($("send-button")),
   stop: /** @type {HTMLButtonElement} */ ($("stop-button")),
   engineLabel: $("engine-label"),
+  sharedEngineToggle: /** @type {HTMLInputElement} */ ($("shared-engine-toggle")),
 };
 
 /**
@@ -74,11 +84,9 @@ const ui = {
  */
 
 const state = {
-  /** @type {any} Pyodide, once booted */
-  pyodide: null,
-  /** @type {any} the Python Session (a PyProxy) */
+  /** @type {import("../../js/python-host.js").PythonHost | null} Python, once booted, with the session open */
   session: null,
-  /** @type {import("../../js/bridge.js").Bridge | null} */
+  /** @type {import("../../js/python-host.js").EngineControls | null} */
   bridge: null,
   /** @type {import("./models.js").GpuInfo | null} */
   gpu: null,
@@ -96,7 +104,7 @@ const state = {
   loadError: null,
   /** @type {import("./store.js").SavedConversation | null} shown before Python could take it */
   saved: null,
-  /** @type {Promise<any> | null} */
+  /** @type {Promise<import("../../js/python-host.js").PythonHost> | null} */
   python: null,
   systemPromptDefault: "",
   /** @type {string} what the GPU check found worth saying */
@@ -105,9 +113,6 @@ const state = {
 
 // ------------------------------------------------------------------ start-up
 
-/** @type {() => void} resolves `downloadProgressing` (WebLLM reported progress > 0) */
-let sawProgress = () => {};
-const downloadProgressing = new Promise((resolve) => (sawProgress = () => resolve(undefined)));
 
 main().catch((error) => {
   console.error(error);
@@ -119,8 +124,11 @@ async function main() {
   setupTheme();
   setupComposer();
   setupSettings();
-  if (SCRIPTED) ui.engineLabel.textContent = "Scripted engine (test mode) · Python agent in Pyodide";
-  if (TINY) ui.engineLabel.textContent = "WebLLM on the tiny test model (test mode) · Python agent in Pyodide";
+  ui.engineLabel.textContent = [
+    SCRIPTED ? "Scripted engine (test mode)" : TINY ? "WebLLM on the tiny test model (test mode)" : "WebLLM in your browser",
+    ENGINE_HOST === "shared" ? "engine shared by all tabs" : "engine in this tab",
+    PYTHON_PLACEMENT === "worker" ? "Python agent in a worker" : "Python agent on the page",
+  ].join(" · ");
 
   // 1. History first: readable while everything else loads.
   const history = loadConversation()
@@ -132,29 +140,45 @@ async function main() {
     })
     .catch((error) => console.warn("Could not read the saved conversation:", error));
 
-  // 2. and 3., in parallel. Both need the main thread for a while (Pyodide to
-  // initialise Python, the bridge to evaluate WebLLM's bundle), and the model
-  // load, which then runs in the worker, takes longest: so the engine goes
-  // first, and Python starts as soon as the load is under way.
+  // 2. and 3., in parallel: Python boots (in its worker, off the main thread)
+  // while the engine worker reads the catalog and loads the model.
   showStatus("Starting Python and the model worker…", { progress: 0 });
-  /** @type {() => void} */
-  let engineStarted = () => {};
-  const engineUnderWay = new Promise((resolve) => (engineStarted = () => resolve(undefined)));
-  state.python = bootPython(engineUnderWay);
-  const engine = startEngine(state.python, engineStarted);
+  // webllm/ is js/ bundled (js/build.mjs); the types come from the source.
+  /** @type {typeof import("../../js/python-host.js")} */
+  const { startPython, functionCallingModelIds } = await import(new URL("webllm/python-host.js", BASE).href);
+  state.functionCalling = new Set(functionCallingModelIds);
+  mark("bridgeImported");
+  const started = startPython({
+    placement: PYTHON_PLACEMENT,
+    engine: ENGINE_HOST,
+    indexURL: BASE.href,
+    workerUrl: WORKER_URL,
+    packages: ["webllm-provider"], // listed in pyodide-lock.json with its sha256: installed offline
+    files: await agentSources(),
+    path: AGENT_DIR,
+    appConfig: TINY ? await tinyModelConfig() : undefined,
+    onEvent: onSessionEvent,
+    onProgress,
+  });
+  state.bridge = started.bridge;
+  state.python = started.ready;
   state.python.catch((error) => {
     showStatus(`Python could not start: ${error.name}: ${error.message}`, { error: true });
   });
+  const engine = startEngineAndLoad();
 
-  const [pyodide] = await Promise.all([state.python, engine, history]);
-  state.pyodide = pyodide;
-  const agent = pyodide.pyimport("agent");
-  state.systemPromptDefault = agent.DEFAULT_SYSTEM_PROMPT;
-  state.session = agent.create_session(onSessionEvent, state.model);
-  agent.destroy();
-  if (state.saved) state.session.restore_json(JSON.stringify(state.saved));
-  ui.systemPrompt.value = state.session.system_prompt;
-  state.session.tools_enabled = ui.toolsToggle.checked;
+  const [python] = await Promise.all([state.python, engine, history]);
+  mark("pythonReady");
+  const panel = await python.call(
+    "agent.page.open_session",
+    state.model,
+    state.saved ? JSON.stringify(state.saved) : null,
+    ui.toolsToggle.checked,
+    localStorageItems(),
+  );
+  state.session = python;
+  state.systemPromptDefault = panel.default_system_prompt;
+  ui.systemPrompt.value = panel.system_prompt;
   mark("sessionReady");
   updateControls();
   if (state.model) showReady();
@@ -164,65 +188,30 @@ async function main() {
   console.info("start-up timings (ms since navigation):", timings);
 }
 
-/**
- * Pyodide, the provider wheel and the agent package.
- * @param {Promise<void>} engineUnderWay resolves when the model load has started
- */
-async function bootPython(engineUnderWay) {
-  const sources = Promise.all(
+/** @returns {Record<string, string>} what the tools may read (they write back through storage:* events) */
+function localStorageItems() {
+  try {
+    return Object.fromEntries(Object.entries(localStorage));
+  } catch {
+    return {}; // storage disabled: the tools keep their data for this visit only
+  }
+}
+
+/** The agent package's files, to be written into Python's file system. */
+async function agentSources() {
+  const entries = await Promise.all(
     AGENT_FILES.map(async (path) => {
       const response = await fetch(new URL(path, BASE));
       if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
       return [path, await response.text()];
     }),
   );
-  const { loadPyodide } = await import(new URL("pyodide.mjs", BASE).href);
-  // Let the worker get going first (never more than 3 s: a slow GPU query must not hold Python back).
-  await Promise.race([engineUnderWay, new Promise((resolve) => setTimeout(resolve, 3000))]);
-  const pyodide = await loadPyodide({ indexURL: BASE.href });
-  mark("pyodideLoaded");
-  // The wheel is in pyodide-lock.json (tools/build_pyodide_dist.py puts it there
-  // with its sha256), so loadPackage installs it from this folder, offline.
-  await pyodide.loadPackage("webllm-provider", { messageCallback: () => {} });
-  mark("providerInstalled");
-  for (const [path, text] of await sources) {
-    const file = `${AGENT_DIR}/${path}`;
-    pyodide.FS.mkdirTree(file.slice(0, file.lastIndexOf("/")));
-    pyodide.FS.writeFile(file, text);
-  }
-  pyodide.runPython(`import sys\nif ${JSON.stringify(AGENT_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(AGENT_DIR)})\nimport agent`);
-  mark("agentImported");
-  return pyodide;
+  return Object.fromEntries(entries);
 }
 
-/**
- * The worker, the catalog and GPU check, the model picker, the first load.
- * @param {Promise<any>} python
- * @param {() => void} started called once the model load is under way (or cannot happen)
- */
-async function startEngine(python, started) {
-  try {
-    await startEngineAndLoad(python, started);
-  } finally {
-    started();
-  }
-}
-
-/**
- * @param {Promise<any>} python
- * @param {() => void} started
- */
-async function startEngineAndLoad(python, started) {
-  // webllm/ is js/ bundled (js/build.mjs); the types come from the source.
-  /** @type {typeof import("../../js/bridge.js")} */
-  const { createBridge, functionCallingModelIds } = await import(new URL("webllm/bridge.js", BASE).href);
-  state.functionCalling = new Set(functionCallingModelIds);
-  mark("bridgeImported");
-  // The worker and the model download start now; Python gets the bridge when
-  // Pyodide is ready, before any Python code runs.
-  const bridge = createBridge({ workerUrl: WORKER_URL, onProgress, appConfig: TINY ? await tinyModelConfig() : undefined });
-  python.then((pyodide) => bridge.attach(pyodide), () => {});
-  state.bridge = bridge;
+/** The catalog and GPU check, the model picker, the first load. */
+async function startEngineAndLoad() {
+  if (!state.bridge) return;
   const { models, gpu } = await state.bridge.models();
   mark("catalogRead");
   state.gpu = gpu;
@@ -253,13 +242,7 @@ async function startEngineAndLoad(python, started) {
     ui.modelNote.textContent = state.gpuNote;
     return;
   }
-  const loading = loadModel(first);
-  // A head start for the engine: until the download is seen to progress, or
-  // fails (offline it fails at once, and the page says so before Python
-  // occupies the main thread), or 2 s pass. It then goes on in the worker.
-  await Promise.race([loading, downloadProgressing, new Promise((resolve) => setTimeout(resolve, 2000))]);
-  started();
-  await loading;
+  await loadModel(first);
 }
 
 
@@ -314,7 +297,7 @@ async function loadModel(modelId) {
   } catch {
     // storage disabled: the choice is simply not remembered
   }
-  if (state.session) state.session.model = modelId;
+  if (state.session) void state.session.call("agent.page.configure", { model: modelId });
   showReady();
   updateControls();
 }
@@ -323,15 +306,12 @@ async function loadModel(modelId) {
 function describeLoadError() {
   const failure = state.loadError;
   if (!failure || !state.python) return;
-  state.python.then((pyodide) => {
-    if (state.loadError !== failure) return;
-    const agent = pyodide.pyimport("agent");
-    const described = agent.describe_error(failure.name, failure.message);
-    const { message } = described.toJs({ dict_converter: Object.fromEntries });
-    described.destroy();
-    agent.destroy();
-    showStatus(`Could not load ${state.wanted}. ${message}`, { error: true, retry: true });
-  }, () => {});
+  state.python
+    .then((python) => python.call("agent.page.describe_error", failure.name, failure.message))
+    .then(({ message }) => {
+      if (state.loadError !== failure) return;
+      showStatus(`Could not load ${state.wanted}. ${message}`, { error: true, retry: true });
+    }, () => {});
 }
 
 function showReady() {
@@ -341,12 +321,13 @@ function showReady() {
     showStatus(`${state.model} is loaded; Python is still starting…`, { progress: 100 });
     return;
   }
-  showStatus(`Ready · ${state.model}${device ? ` · ${device}` : ""}${SCRIPTED ? " · scripted" : ""}${TINY ? " · tiny test model" : ""}`, { ready: true });
+  const host = ENGINE_HOST === "shared" ? " · shared engine" : "";
+  const mode = `${SCRIPTED ? " · scripted" : ""}${TINY ? " · tiny test model" : ""}`;
+  showStatus(`Ready · ${state.model}${device ? ` · ${device}` : ""}${host}${mode}`, { ready: true });
 }
 
 /** @param {{progress: number, text: string}} report WebLLM's InitProgressReport */
 function onProgress(report) {
-  if (report.progress > 0) sawProgress();
   if (!state.loading && !state.busy) return;
   const percent = Math.max(0, Math.min(100, Math.round(report.progress * 100)));
   showStatus(report.text || `Loading ${state.wanted}…`, { progress: percent });
@@ -451,19 +432,17 @@ ui.prompt.addEventListener("input", updateControls);
 
 async function send() {
   const text = ui.prompt.value.trim();
-  if (!text || !canSend()) return;
+  const python = state.session;
+  if (!text || !python || !canSend()) return;
   ui.prompt.value = "";
   autosize();
   state.busy = true;
   updateControls();
-  let task = null;
   try {
-    task = state.session.start(text);
-    await task;
+    await python.call("agent.page.send", text);
   } catch (error) {
     console.error("The agent turn failed:", error);
   } finally {
-    task?.destroy();
     state.busy = false;
     updateControls();
     if (state.model) showReady();
@@ -473,13 +452,18 @@ async function send() {
 }
 
 function stop() {
-  if (state.session?.stop()) ui.stop.disabled = true;
-  setTimeout(() => (ui.stop.disabled = false), 500);
+  state.session?.call("agent.page.stop").then((stopped) => {
+    if (stopped) ui.stop.disabled = true;
+    setTimeout(() => (ui.stop.disabled = false), 500);
+  });
 }
 
 function persist() {
   if (!state.session) return;
-  saveConversation(state.session.export_json()).catch((error) => console.warn("Could not save the conversation:", error));
+  state.session
+    .call("agent.page.export_json")
+    .then(saveConversation)
+    .catch((error) => console.warn("Could not save the conversation:", error));
 }
 
 /**
@@ -551,6 +535,15 @@ function onSessionEvent(name, json) {
       persist();
       break;
     }
+    case "storage:set":
+    case "storage:remove":
+      try {
+        if (name === "storage:set") localStorage.setItem(data.key, data.value);
+        else localStorage.removeItem(data.key);
+      } catch (error) {
+        console.warn("The browser's storage refused a tool's change:", error);
+      }
+      break;
     case "session:error":
       console.warn("The reply failed:", data);
       break;
@@ -774,11 +767,19 @@ function setupSettings() {
   });
   ui.systemPrompt.addEventListener("change", () => {
     if (!state.session) return;
-    state.session.system_prompt = ui.systemPrompt.value;
-    persist();
+    void state.session.call("agent.page.configure", { system_prompt: ui.systemPrompt.value }).then(persist);
   });
   ui.toolsToggle.addEventListener("change", () => {
-    if (state.session) state.session.tools_enabled = ui.toolsToggle.checked;
+    if (state.session) void state.session.call("agent.page.configure", { tools_enabled: ui.toolsToggle.checked });
+  });
+  ui.sharedEngineToggle.checked = ENGINE_HOST === "shared";
+  ui.sharedEngineToggle.addEventListener("change", () => {
+    // Takes effect on the next load of the page: the engine is chosen at start-up.
+    try {
+      localStorage.setItem(PREFS.engineHost, ui.sharedEngineToggle.checked ? "shared" : "dedicated");
+    } catch {
+      // not remembered
+    }
   });
   ui.exportButton.addEventListener("click", exportConversation);
   let armed = 0;
@@ -798,15 +799,17 @@ function setupSettings() {
 
 function clearChat() {
   state.saved = null;
-  state.session?.clear();
+  void state.session?.call("agent.page.clear");
   live = null;
   ui.messages.replaceChildren();
   updateEmpty();
   clearConversation().catch((error) => console.warn("Could not clear the saved conversation:", error));
 }
 
-function exportConversation() {
-  const json = state.session ? state.session.export_json() : JSON.stringify(state.saved ?? { messages: [] });
+async function exportConversation() {
+  const json = state.session
+    ? await state.session.call("agent.page.export_json")
+    : JSON.stringify(state.saved ?? { messages: [] });
   const data = { exported_at: new Date().toISOString(), ...JSON.parse(json) };
   const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
   const a = document.createElement("a");
@@ -843,10 +846,10 @@ function registerServiceWorker() {
     .then(async () => {
       const registration = await navigator.serviceWorker.ready;
       // What this visit loaded before the worker was in control: cache it too.
-      const urls = performance
-        .getEntriesByType("resource")
-        .map((entry) => entry.name)
-        .filter((url) => url.startsWith(location.origin));
+      const fetchedByPython = (await state.session?.resources()) ?? [];
+      const urls = [...performance.getEntriesByType("resource").map((entry) => entry.name), ...fetchedByPython].filter(
+        (url) => url.startsWith(location.origin),
+      );
       urls.push(location.href, WORKER_URL.href, ...AGENT_FILES.map((path) => new URL(path, BASE).href));
       registration.active?.postMessage({ type: "cache", urls });
     })
@@ -858,8 +861,7 @@ function registerServiceWorker() {
 function exposeForTests() {
   /** @type {any} */ (window).app = {
     bridge: state.bridge,
-    pyodide: state.pyodide,
-    session: state.session,
+    python: state.session,
     state,
     timings,
   };

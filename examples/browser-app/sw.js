@@ -24,12 +24,15 @@ const SHELL = [
   "agent/__init__.py",
   "agent/session.py",
   "agent/tools.py",
+  "agent/page.py",
   "pyodide.mjs",
   "pyodide.asm.mjs",
   "pyodide.asm.wasm",
   "python_stdlib.zip",
   "pyodide-lock.json",
   "webllm/bridge.js",
+  "webllm/python-host.js",
+  "webllm/python-worker.js",
   "webllm/webllm-worker.js",
 ];
 

@@ -28,8 +28,12 @@ def open_tiny(app: AppPage) -> None:
 def seed_sampling(app: AppPage, n: int) -> None:
     """Fix the provider's sampling seed (large: WebLLM's generator makes a small seed's first draw ~0)."""
     seed = 1_000_003 * n
-    code = f"import dataclasses\nsession.provider.config = dataclasses.replace(session.provider.config, seed={seed})"
-    app.js("app.pyodide.globals.set('session', app.session); app.pyodide.runPython(arguments[0]);", code)
+    code = (
+        "import dataclasses\nfrom agent import page\nprovider = page.session().provider\n"
+        f"provider.config = dataclasses.replace(provider.config, seed={seed})"
+    )
+    # Python runs in the app's Python worker: the test's code goes there by name, like the page's calls.
+    app.js_async("await app.python.call('builtins.exec', arguments[0], {});", code)
 
 
 def reply_with_text(app: AppPage, prompt: str) -> dict:
@@ -58,13 +62,13 @@ def toggle_tools(app: AppPage) -> None:
 
 def last_reply_meta(app: AppPage) -> dict:
     """The finished reply's metrics as the Python session recorded them."""
-    return json.loads(app.js("return app.session.export_json()"))["messages"][-1]["meta"]
+    return json.loads(app.js_async("return await app.python.call('agent.page.export_json');"))["messages"][-1]["meta"]
 
 
 def test_a_message_streams_a_reply_from_the_real_engine_with_its_own_figures(app: AppPage):
     open_tiny(app)
     toggle_tools(app)  # off: a plain-text reply
-    assert app.js("return app.session.tools_enabled") is False
+    assert app.js_async("return await app.python.call('agent.page.settings');")["tools_enabled"] is False
     reply = reply_with_text(app, "Hello there")
     assert not reply["error"] and "stopped" not in reply["classes"]
     frames = app.js("return window.__frames")

@@ -1,0 +1,322 @@
+/**
+ * Where the WebLLM engine runs, as the bridge that drives it sees it: a port
+ * that speaks WebLLM's worker protocol (plus the bridge's own kinds, see
+ * worker-host.js), a way to notice that the engine died, and, for an engine
+ * shared by several tabs, a first-in first-out turn across all of them.
+ *
+ * Placements (docs/design.md):
+ * - "dedicated": a Web Worker of this page's own (the default: isolation, and
+ *   the engine dies with the tab);
+ * - "shared": a SharedWorker, one per origin, which outlives any one tab, so
+ *   a reload or a second tab finds the model loaded.
+ *
+ * Workers and SharedWorkers can only be started from a page. When the bridge
+ * runs in a Python worker (python-worker.js), that worker makes the
+ * MessageChannel itself and asks the page to hand one end to the engine
+ * (`remoteLink` there, `hostEngineLinks` on the page); after that, the Python
+ * worker and the engine talk directly, never through the page.
+ */
+import { namedError } from "./errors.js";
+import { holdLock, watchLifeline } from "./lifeline.js";
+
+/** `{kind, client}` with a MessagePort: serve WebLLM's protocol on that port; `client` names a lock the client holds while alive. */
+export const CONNECT_KIND = "webllm-bridge/connect";
+/** `{kind}` with a MessagePort: wait for a turn of the shared engine; answered "granted", ended by "release" (or the client's death). */
+export const TURN_KIND = "webllm-bridge/turn";
+/** `{kind}`: a shared engine whose GPU device was lost ends itself; every client then starts a fresh one. */
+export const EXIT_KIND = "webllm-bridge/exit";
+/** Messages between a Python worker and the page about the engine links it asked for. */
+export const LINK_KIND = "webllm-bridge/link";
+
+/** @typedef {"dedicated" | "shared"} Placement */
+
+/**
+ * A dedicated worker's global scope, as far as this project uses it (the
+ * JavaScript is type-checked against the DOM library only).
+ * @typedef {object} WorkerScope
+ * @property {((event: MessageEvent) => void) | null} onmessage
+ * @property {(message: any, transfer?: Transferable[]) => void} postMessage
+ * @property {(type: "message", listener: (event: MessageEvent) => void) => void} addEventListener
+ * @property {(type: "message", listener: (event: MessageEvent) => void) => void} removeEventListener
+ */
+
+/** @returns {WorkerScope} this worker's scope */
+export function workerScope() {
+  return /** @type {WorkerScope} */ (/** @type {unknown} */ (globalThis));
+}
+
+/**
+ * @typedef {object} EngineLink
+ * @property {Worker | MessagePort} port WebLLM's client, chunk streams and control messages talk to this
+ * @property {(onDeath: (message: string) => void) => () => void} watch calls `onDeath` once when the engine is gone; returns a stop function
+ * @property {(() => Turn) | null} turn a shared engine's FIFO across tabs: a place in it, taken now
+ * @property {() => void} close ends a dedicated engine; asks a shared one to end itself (its device was lost)
+ */
+
+/**
+ * @typedef {object} Turn
+ * @property {Promise<() => void>} granted resolves, in order, with the function that ends the turn;
+ *   rejects if the link is closed first
+ * @property {() => void} cancel gives the place up (a turn granted later ends at once)
+ */
+
+/**
+ * @typedef {object} LinkRequest what a Python worker sends the page to get an engine
+ * @property {typeof LINK_KIND} kind
+ * @property {"open" | "close"} action
+ * @property {string} id
+ * @property {string} [client] the lock the Python worker holds while alive
+ */
+
+/**
+ * The page's own link (main-thread Python, or a JavaScript app).
+ * @param {Placement} placement
+ * @param {string | URL} url the engine worker's script (js/webllm-worker.js serves both placements)
+ * @returns {EngineLink}
+ */
+export function pageLink(placement, url) {
+  if (placement === "dedicated") {
+    // The worker itself is the port: tests and benchmarks may terminate it or post to it.
+    const worker = new Worker(url, { type: "module" });
+    return {
+      port: worker,
+      watch: (onDeath) => watchEngine(startedEngine(worker, url), worker, onDeath),
+      turn: null,
+      close: () => worker.terminate(),
+    };
+  }
+  const channel = new MessageChannel();
+  const engine = startEngine(placement, url);
+  const released = connectWhenHeld((message) => engine.connect(message, channel.port2));
+  return clientLink(channel.port1, placement, released, { watch: engine.watchErrors, close: engine.close });
+}
+
+/**
+ * A Python worker's link: the page starts (or joins) the engine and hands it
+ * the other end of this link's channel.
+ * @param {Placement} placement
+ * @returns {EngineLink}
+ */
+export function remoteLink(placement) {
+  const channel = new MessageChannel();
+  const id = crypto.randomUUID();
+  const released = connectWhenHeld(({ client }) => {
+    /** @type {LinkRequest} */
+    const request = { kind: LINK_KIND, action: "open", id, client };
+    workerScope().postMessage({ ...request, placement }, [channel.port2]);
+  });
+  return clientLink(channel.port1, placement, released, {
+    // The page forwards the engine worker's uncaught errors, which only it sees.
+    watch: (onDeath) => {
+      /** @param {MessageEvent} event */
+      const listener = ({ data }) => {
+        if (data?.kind === LINK_KIND && data.id === id && data.action === "error") onDeath(data.message);
+      };
+      workerScope().addEventListener("message", listener);
+      return () => workerScope().removeEventListener("message", listener);
+    },
+    close: () => workerScope().postMessage(/** @type {LinkRequest} */ ({ kind: LINK_KIND, action: "close", id })),
+  });
+}
+
+/**
+ * Page side of `remoteLink`: starts engines for a Python worker's requests.
+ * @param {Worker} pythonWorker
+ * @param {string | URL} url the engine worker's script
+ * @returns {() => void} ends every engine started for it (dedicated ones) and stops listening
+ */
+export function hostEngineLinks(pythonWorker, url) {
+  /** @type {Map<string, ReturnType<typeof startEngine>>} */
+  const engines = new Map();
+  /** @param {MessageEvent} event */
+  const listener = ({ data, ports }) => {
+    if (data?.kind !== LINK_KIND) return;
+    if (data.action === "open") {
+      const engine = startEngine(data.placement, url);
+      engine.connect({ kind: CONNECT_KIND, client: data.client }, ports[0]);
+      engines.set(data.id, engine);
+      engine.watchErrors((message) => pythonWorker.postMessage({ kind: LINK_KIND, action: "error", id: data.id, message }));
+    } else if (data.action === "close") {
+      engines.get(data.id)?.close();
+      engines.delete(data.id);
+    }
+  };
+  pythonWorker.addEventListener("message", listener);
+  return () => {
+    pythonWorker.removeEventListener("message", listener);
+    for (const engine of engines.values()) engine.terminate();
+    engines.clear();
+  };
+}
+
+/**
+ * Ends the origin's shared engine (its model is unloaded; every tab using it
+ * sees a WorkerError and starts a fresh one on its next request). Page only.
+ * @param {string | URL} url the engine worker's script
+ */
+export function endSharedEngine(url) {
+  const shared = new SharedWorker(url, SHARED_OPTIONS);
+  shared.port.postMessage({ kind: EXIT_KIND });
+  shared.port.close();
+}
+
+/**
+ * One shared engine per origin and script (the name). `extendedLifetime`
+ * (Chromium) keeps it running for a while after its last tab went away, so a
+ * reload of the only tab finds it still there.
+ */
+const SHARED_OPTIONS = /** @type {WorkerOptions} */ ({ type: "module", name: "webllm-provider engine", extendedLifetime: true });
+
+/**
+ * Starts a dedicated engine worker, or joins the origin's shared one;
+ * `connect` hands it a port (CONNECT_KIND).
+ * @param {Placement} placement
+ * @param {string | URL} url
+ */
+function startEngine(placement, url) {
+  if (placement === "shared") {
+    const shared = new SharedWorker(url, SHARED_OPTIONS);
+    return {
+      /** @param {{kind: string, client: string}} message @param {MessagePort} port */
+      connect: (message, port) => shared.port.postMessage(message, [port]),
+      /** @param {(message: string) => void} onError */
+      watchErrors: (onError) => {
+        const listener = () => onError(`The shared engine worker failed to start (${url}).`);
+        shared.addEventListener("error", listener);
+        return () => shared.removeEventListener("error", listener);
+      },
+      close: () => shared.port.postMessage({ kind: EXIT_KIND }),
+      terminate: () => shared.port.close(), // a shared engine outlives the tab
+    };
+  }
+  const worker = new Worker(url, { type: "module" });
+  return {
+    /** @param {{kind: string, client: string}} message @param {MessagePort} port */
+    connect: (message, port) => worker.postMessage(message, [port]),
+    watchErrors: startedEngine(worker, url),
+    close: () => worker.terminate(),
+    terminate: () => worker.terminate(),
+  };
+}
+
+/**
+ * A dedicated worker's `error` and `messageerror` events, which only the page sees.
+ * @param {Worker} worker
+ * @param {string | URL} url
+ * @returns {(onError: (message: string) => void) => () => void}
+ */
+function startedEngine(worker, url) {
+  return (onError) => {
+    /** @param {Event} event */
+    const failed = (event) =>
+      onError(
+        event instanceof ErrorEvent && event.message
+          ? `The worker failed: ${event.message}`
+          : `The worker failed to start (${url}).`,
+      );
+    const undecodable = () => onError("A worker message could not be deserialised.");
+    worker.addEventListener("error", failed);
+    worker.addEventListener("messageerror", undecodable);
+    return () => {
+      worker.removeEventListener("error", failed);
+      worker.removeEventListener("messageerror", undecodable);
+    };
+  };
+}
+
+/**
+ * @param {(onError: (message: string) => void) => () => void} errors
+ * @param {{postMessage(message: any, transfer: Transferable[]): void}} port
+ * @param {(message: string) => void} onDeath
+ */
+function watchEngine(errors, port, onDeath) {
+  let dead = false;
+  const once = (/** @type {string} */ message) => {
+    if (!dead) onDeath(message);
+    dead = true;
+  };
+  const stopErrors = errors(once);
+  const stopLifeline = watchLifeline(port, () => once("The worker stopped (terminated or crashed)."));
+  return () => {
+    dead = true;
+    stopErrors();
+    stopLifeline();
+  };
+}
+
+/**
+ * Takes a lock named after this client (so an engine can tell when the client
+ * is gone), then connects.
+ * @param {(message: {kind: string, client: string}) => void} connect
+ * @returns {Promise<() => void>} the lock's release
+ */
+function connectWhenHeld(connect) {
+  const client = `webllm-bridge/client/${crypto.randomUUID()}`;
+  return holdLock(client).then((release) => {
+    connect({ kind: CONNECT_KIND, client });
+    return release;
+  });
+}
+
+/**
+ * @param {MessagePort} port
+ * @param {Placement} placement
+ * @param {Promise<() => void>} released the client lock's release
+ * @param {{watch: (onError: (message: string) => void) => () => void, close: () => void}} engine
+ * @returns {EngineLink}
+ */
+function clientLink(port, placement, released, engine) {
+  let closed = false;
+  /** @type {Set<(error: Error) => void>} turns not granted yet */
+  const waiting = new Set();
+  return {
+    port,
+    watch: (onDeath) => watchEngine(engine.watch, port, onDeath),
+    turn: placement === "shared" ? () => requestTurn(port, waiting) : null,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      for (const reject of waiting) reject(namedError("WorkerError", "The engine link was closed."));
+      waiting.clear();
+      engine.close();
+      port.close();
+      void released.then((release) => release());
+    },
+  };
+}
+
+/**
+ * @param {MessagePort} port
+ * @param {Set<(error: Error) => void>} waiting
+ * @returns {Turn}
+ */
+function requestTurn(port, waiting) {
+  const channel = new MessageChannel();
+  const end = () => {
+    channel.port1.postMessage("release");
+    channel.port1.close();
+  };
+  let cancelled = false;
+  /** @type {Promise<() => void>} */
+  const granted = new Promise((resolve, reject) => {
+    waiting.add(reject);
+    channel.port1.onmessage = () => {
+      waiting.delete(reject);
+      if (cancelled) end();
+      else resolve(end);
+    };
+    port.postMessage({ kind: TURN_KIND }, [channel.port2]);
+  });
+  granted.catch(() => {}); // a closed link: the caller has its WorkerError already
+  return { granted, cancel: () => void (cancelled = true) };
+}
+
+/**
+ * @param {unknown} placement
+ * @returns {Placement}
+ */
+export function checkPlacement(placement) {
+  if (placement === undefined || placement === "dedicated") return "dedicated";
+  if (placement === "shared") return "shared";
+  throw namedError("TypeError", `Unknown engine placement ${JSON.stringify(placement)}: "dedicated" or "shared".`);
+}

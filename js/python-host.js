@@ -1,0 +1,173 @@
+/**
+ * Python for a page, in either placement, behind one interface:
+ * - "worker" (the default): Pyodide, the provider and the app's agent run in
+ *   a dedicated worker (python-worker.js), which talks to the WebLLM engine
+ *   directly; the main thread only renders. Nothing Python does, Pyodide's
+ *   boot included, blocks the page.
+ * - "main": Pyodide on the page itself (simple pages, pytest-pyodide).
+ * The Python code is the same in both: it imports `webllm_bridge` (the
+ * provider finds it) and emits events with `webllm_page.emit(name, json)`.
+ *
+ * @example
+ * const python = await startPython({
+ *   indexURL: new URL("./", location.href).href,
+ *   workerUrl: new URL("./webllm/webllm-worker.js", location.href),
+ *   packages: ["webllm-provider"], files: {"agent.py": source},
+ *   onEvent: (name, json) => render(name, JSON.parse(json)),
+ * });
+ * await python.bridge.load("Qwen2.5-1.5B-Instruct-q4f32_1-MLC");
+ * await python.call("agent.start", "Hello");
+ */
+import { createBridge } from "./bridge.js";
+import { checkPlacement, hostEngineLinks } from "./engine-link.js";
+
+export { endSharedEngine } from "./engine-link.js";
+// The models WebLLM takes native `tools` for (an app labels them).
+export { functionCallingModelIds } from "@mlc-ai/web-llm";
+import { namedError } from "./errors.js";
+import { watchLifeline } from "./lifeline.js";
+import { MESSAGES, callPython, fetchedResources, preparePython } from "./python-calls.js";
+
+/**
+ * @typedef {object} PythonOptions
+ * @property {"worker" | "main"} [placement] where Python runs (default "worker")
+ * @property {string | URL} workerUrl the WebLLM engine's worker script
+ * @property {string | URL} [pythonWorkerUrl] python-worker.js (default: next to this module)
+ * @property {(name: string, json: string) => void} [onEvent] what Python emits
+ * @property {(report: import("@mlc-ai/web-llm").InitProgressReport) => void} [onProgress] every load's progress
+ */
+
+/**
+ * @typedef {object} EngineControls the bridge's calls a page makes (queued like Python's)
+ * @property {() => Promise<any>} models
+ * @property {(modelId: string) => Promise<void>} load
+ * @property {(message: {action: string, [key: string]: unknown}) => Promise<unknown>} control
+ * @property {(requestId: string) => void} abort
+ * @property {import("./engine-link.js").Placement} placement
+ */
+
+/**
+ * @typedef {object} PythonHost
+ * @property {"worker" | "main"} placement
+ * @property {(target: string, ...args: unknown[]) => Promise<any>} call `module.function(*args)`, awaited, as JSON-able values
+ * @property {EngineControls} bridge
+ * @property {Worker | null} worker the Python worker ("worker" placement)
+ * @property {() => Promise<string[]>} resources the URLs Python's realm fetched (Pyodide, wheels), to cache for offline use
+ * @property {() => void} dispose
+ */
+
+/**
+ * Starts Python and the engine; resolves when Python has booted and the
+ * packages and files are in place. The engine starts at once, so a model
+ * load may begin (`bridge.load`) before this resolves.
+ * @param {PythonOptions & import("./python-calls.js").BootOptions} options
+ * @returns {{ready: Promise<PythonHost>, bridge: EngineControls}}
+ */
+export function startPython(options) {
+  const placement = options.placement ?? "worker";
+  checkPlacement(options.engine);
+  if (placement === "main") return startOnPage(options);
+  if (placement === "worker") return startInWorker(options);
+  throw namedError("TypeError", `Unknown Python placement ${JSON.stringify(placement)}: "worker" or "main".`);
+}
+
+/** @param {PythonOptions & import("./python-calls.js").BootOptions} options */
+function startOnPage(options) {
+  const bridge = createBridge({
+    workerUrl: options.workerUrl,
+    engine: options.engine,
+    appConfig: options.appConfig,
+    onProgress: options.onProgress,
+  });
+  const ready = (async () => {
+    const { loadPyodide } = await import(new URL("pyodide.mjs", options.indexURL).href);
+    const pyodide = await loadPyodide({ indexURL: options.indexURL });
+    bridge.attach(pyodide);
+    await preparePython(pyodide, options, (name, json) => options.onEvent?.(name, json));
+    /** @type {PythonHost} */
+    const host = {
+      placement: "main",
+      call: (target, ...args) => callPython(pyodide, target, args),
+      bridge,
+      worker: null,
+      resources: async () => fetchedResources(),
+      dispose: () => bridge.dispose(),
+    };
+    return host;
+  })();
+  return { ready, bridge };
+}
+
+/** @param {PythonOptions & import("./python-calls.js").BootOptions} options */
+function startInWorker(options) {
+  const worker = new Worker(options.pythonWorkerUrl ?? new URL("./python-worker.js", import.meta.url), {
+    type: "module",
+  });
+  const stopHosting = hostEngineLinks(worker, options.workerUrl);
+  /** @type {Map<string, {resolve: (value: any) => void, reject: (error: Error) => void}>} */
+  const pending = new Map();
+  let dead = /** @type {Error | null} */ (null);
+  const fail = (/** @type {Error} */ error) => {
+    dead ??= error;
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+  };
+  worker.addEventListener("message", ({ data }) => {
+    if (data?.kind === MESSAGES.event) options.onEvent?.(data.name, data.json);
+    else if (data?.kind === MESSAGES.progress) options.onProgress?.(data.report);
+    else if (data?.kind === MESSAGES.result) {
+      const call = pending.get(data.id);
+      pending.delete(data.id);
+      if (data.ok) call?.resolve(data.value);
+      else call?.reject(namedError(data.error.name, data.error.message));
+    }
+  });
+  worker.addEventListener("error", (event) =>
+    fail(namedError("WorkerError", `The Python worker failed: ${event.message || "it could not start"}`)),
+  );
+  // A terminated or crashed worker fires no event: its Web Lock says it is gone.
+  const stopWatching = watchLifeline(worker, () => fail(namedError("WorkerError", "The Python worker stopped.")));
+
+  /**
+   * @param {string} kind
+   * @param {object} fields
+   * @returns {Promise<any>}
+   */
+  const send = (kind, fields) => {
+    if (dead) return Promise.reject(dead);
+    const id = crypto.randomUUID();
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...fields, kind, id });
+    });
+  };
+  /** @param {string} method @param {unknown[]} args */
+  const bridgeCall = (method, args) => send(MESSAGES.bridge, { method, args });
+  /** @type {EngineControls} */
+  const bridge = {
+    models: () => bridgeCall("models", []),
+    load: (modelId) => bridgeCall("load", [modelId]),
+    control: (message) => bridgeCall("control", [message]),
+    abort: (requestId) => void bridgeCall("abort", [requestId]),
+    placement: checkPlacement(options.engine),
+  };
+  const { indexURL, packages, files, path, engine, appConfig } = options;
+  const ready = send(MESSAGES.boot, { indexURL, packages, files, path, engine, appConfig }).then(() => {
+    /** @type {PythonHost} */
+    const host = {
+      placement: "worker",
+      call: (target, ...args) => send(MESSAGES.call, { target, args }),
+      bridge,
+      worker,
+      resources: () => send(MESSAGES.resources, {}),
+      dispose: () => {
+        fail(namedError("WorkerError", "Python was disposed."));
+        stopWatching();
+        stopHosting();
+        worker.terminate();
+      },
+    };
+    return host;
+  });
+  return { ready, bridge };
+}

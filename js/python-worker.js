@@ -1,0 +1,88 @@
+/**
+ * A dedicated worker for Python: Pyodide, the provider and the app's agent
+ * run here, off the page's main thread. Its bridge talks to the WebLLM engine
+ * directly, over a MessageChannel the page hands the engine once
+ * (engine-link.js); the page only renders what Python emits and sends calls.
+ * Start it through python-host.js (`startPython({placement: "worker"})`).
+ *
+ * Page -> worker: `{kind: BOOT, ...BootOptions}` once, then
+ *   `{kind: CALL, id, target: "module.function", args}` and
+ *   `{kind: BRIDGE, id, method: "models" | "load" | "control" | "abort", args}` and
+ *   `{kind: RESOURCES, id}` (the URLs the worker fetched).
+ * Worker -> page: `{kind: RESULT, id, ok, value | error: {name, message}}`,
+ *   `{kind: EVENT, name, json}` (Python's `webllm_page.emit`) and
+ *   `{kind: PROGRESS, report}` (every model load's progress).
+ */
+import { createBridge } from "./bridge.js";
+import { remoteLink, workerScope } from "./engine-link.js";
+import { LIFELINE_KIND, holdLifeline } from "./lifeline.js";
+import { MESSAGES, callPython, fetchedResources, preparePython } from "./python-calls.js";
+
+const scope = workerScope();
+
+/** @type {Promise<{pyodide: any, bridge: import("./engine-bridge.js").Bridge}> | null} */
+let booted = null;
+
+scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) => {
+  if (data?.kind === LIFELINE_KIND) {
+    holdLifeline(data.name, ports[0]); // the page notices this worker's death (python-host.js)
+  } else if (data?.kind === MESSAGES.boot) {
+    booted ??= boot(data);
+    booted.then(
+      () => scope.postMessage({ kind: MESSAGES.result, id: data.id, ok: true, value: null }),
+      (error) => answer(data.id, Promise.reject(error)),
+    );
+  } else if (data?.kind === MESSAGES.call) {
+    answer(data.id, ready().then(({ pyodide }) => callPython(pyodide, data.target, data.args)));
+  } else if (data?.kind === MESSAGES.resources) {
+    answer(data.id, Promise.resolve(fetchedResources()));
+  } else if (data?.kind === MESSAGES.bridge) {
+    answer(
+      data.id,
+      ready().then(({ bridge }) => {
+        const method = /** @type {"models" | "load" | "control" | "abort"} */ (data.method);
+        if (!["models", "load", "control", "abort"].includes(method)) throw new TypeError(`No bridge method ${method}`);
+        return /** @type {(...args: any[]) => unknown} */ (bridge[method]).apply(bridge, data.args);
+      }),
+    );
+  }
+});
+
+function ready() {
+  if (!booted) return Promise.reject(new TypeError("Python has not been booted (send the boot message first)."));
+  return booted;
+}
+
+/**
+ * @param {import("./python-calls.js").BootOptions} options
+ */
+async function boot(options) {
+  const bridge = createBridge({
+    workerUrl: "",
+    appConfig: options.appConfig,
+    link: () => remoteLink(options.engine ?? "dedicated"),
+    onProgress: (report) => scope.postMessage({ kind: MESSAGES.progress, report }),
+  });
+  const { loadPyodide } = await import(new URL("pyodide.mjs", options.indexURL).href);
+  const pyodide = await loadPyodide({ indexURL: options.indexURL });
+  bridge.attach(pyodide);
+  await preparePython(pyodide, options, (name, json) => scope.postMessage({ kind: MESSAGES.event, name, json }));
+  return { pyodide, bridge };
+}
+
+/**
+ * @param {string} id
+ * @param {Promise<unknown>} result
+ */
+function answer(id, result) {
+  result.then(
+    (value) => scope.postMessage({ kind: MESSAGES.result, id, ok: true, value: value ?? null }),
+    (/** @type {any} */ error) =>
+      scope.postMessage({
+        kind: MESSAGES.result,
+        id,
+        ok: false,
+        error: { name: error?.name ?? "Error", message: error?.message ?? String(error) },
+      }),
+  );
+}

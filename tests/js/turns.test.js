@@ -1,0 +1,74 @@
+// js/worker-host.js's TurnQueue: a shared engine's turns across clients, first
+// in first out, over real MessagePorts; a client that is gone gives its turn up.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { TurnQueue } from "../../js/worker-host.js";
+
+/**
+ * A shared engine's client, as far as the queue looks at it.
+ * @param {string} name
+ * @returns {import("../../js/worker-host.js").Connection}
+ */
+const client = (name) => /** @type {any} */ ({ name });
+
+/** Lets messages and settled promises run their callbacks. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+/**
+ * Asks `queue` for a turn as a client does (engine-link.js): the engine's end
+ * of a channel goes to the queue; `log` records when the client is granted.
+ * @param {TurnQueue} queue
+ * @param {import("../../js/worker-host.js").Connection} connection
+ * @param {string} name
+ * @param {string[]} log
+ */
+function ask(queue, connection, name, log) {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => log.push(name);
+  queue.request(connection, channel.port2);
+  return {
+    end: () => {
+      channel.port1.postMessage("release");
+      channel.port1.close();
+    },
+    close: () => channel.port1.close(),
+  };
+}
+
+test("turns are granted one at a time, in the order asked, across clients", async () => {
+  const queue = new TurnQueue();
+  const [a, b] = [client("a"), client("b")];
+  /** @type {string[]} */
+  const log = [];
+  const turns = [ask(queue, a, "a1", log), ask(queue, b, "b1", log), ask(queue, a, "a2", log)];
+  await settle();
+  assert.deepEqual(log, ["a1"]);
+  for (const [i, turn] of turns.entries()) {
+    turn.end();
+    await settle();
+    assert.deepEqual(log, ["a1", "b1", "a2"].slice(0, Math.min(3, i + 2)));
+  }
+  for (const turn of turns) turn.close();
+});
+
+test("a client that is gone loses its waiting turns and frees the current one", async () => {
+  const queue = new TurnQueue();
+  const [gone, staying] = [client("gone"), client("staying")];
+  /** @type {string[]} */
+  const log = [];
+  const turns = [
+    ask(queue, gone, "gone1", log),
+    ask(queue, staying, "staying1", log),
+    ask(queue, gone, "gone2", log),
+    ask(queue, staying, "staying2", log),
+  ];
+  await settle();
+  assert.deepEqual(log, ["gone1"]);
+  queue.forget(gone);
+  await settle();
+  assert.deepEqual(log, ["gone1", "staying1"]);
+  turns[1].end();
+  await settle();
+  assert.deepEqual(log, ["gone1", "staying1", "staying2"], "gone2 was dropped");
+  for (const turn of turns) turn.close();
+});
