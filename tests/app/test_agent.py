@@ -11,7 +11,7 @@ import pytest
 from agent.session import Coordinator, Hooks, Session, describe_error
 from agent.tools import STORAGE_PREFIX, TODO_KEY, MemoryStore, Toolbox, ToolError, default_toolbox, evaluate
 
-from tests.cpython.fakes import FakeBridge, webllm_error
+from tests.cpython.fakes import FakeBridge, chunks, webllm_error
 from webllm_provider import WebLLMProvider
 
 MODEL = "Qwen2.5-0.5B-Instruct-q4f32_1-MLC"
@@ -230,6 +230,26 @@ async def test_stop_keeps_the_partial_reply():
     await session.start("Go on")
     assert session.messages[-1]["content"] == "Next."
     assert "w0 w1" in json.dumps(bridge.requests[-1]["messages"])  # the partial stays in context
+
+
+async def test_a_reply_stopped_after_a_retry_keeps_only_the_retried_text():
+    lost = chunks(answer("lost words here"))[:6] + [webllm_error("DeviceLostError", "lost")]
+    words = " ".join(f"w{i}" for i in range(100))
+    session, _, events = make_session([lost, answer(words)], chunk_delay=0.01)
+    retried_delta = asyncio.Event()
+    session.hooks.register(
+        lambda name, payload: (
+            name == "llm:stream_block_delta" and payload["text"].startswith(" w3") and retried_delta.set()
+        )
+    )
+    task = session.start("Long")
+    await asyncio.wait_for(retried_delta.wait(), 10)
+    assert [n for n, _ in events].count("provider:retry") == 1
+    session.stop()
+    await task
+    stopped = session.messages[-1]
+    assert stopped["meta"]["stopped"] is True
+    assert stopped["content"].startswith("w0 w1") and "lost" not in stopped["content"]
 
 
 async def test_errors_end_the_turn_without_raising():

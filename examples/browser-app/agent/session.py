@@ -129,13 +129,18 @@ class Session:
         # "meta" (metrics, stopped, error) that never reaches the model.
         self.messages: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
-        # The streamed text of the reply being generated, so a stopped one keeps it.
+        # The streamed text of the reply being generated, so a stopped or failed
+        # one keeps it: by block type, for the stream (request_id) heard last.
         self._streamed: dict[str, list[str]] | None = None
+        self._stream_id: str | None = None
         self._first_token: float | None = None
         hooks.register(self._on_stream)
 
     def _on_stream(self, event: str, payload: dict[str, Any]) -> None:
         if event == STREAM_BLOCK_DELTA and self._streamed is not None:
+            if payload["request_id"] != self._stream_id:
+                # A retry streams the reply afresh: its text replaces the failed attempt's.
+                self._stream_id, self._streamed = payload["request_id"], {}
             self._streamed.setdefault(payload["block_type"], []).append(payload["text"])
             if self._first_token is None:
                 self._first_token = time.perf_counter()
@@ -243,7 +248,7 @@ class Session:
             await self.hooks.emit("assistant:end", {"message": message})
             raise
         except LLMError as exc:
-            message["content"] = getattr(exc, "partial_text", "") or self._partial(TEXT)
+            message["content"] = self._partial(TEXT)
             meta["error"] = error_payload(exc, message["id"])
             self._keep(message)
             await self.hooks.emit("session:error", meta["error"])
