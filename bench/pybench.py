@@ -13,7 +13,7 @@ from contextlib import aclosing
 from typing import Any
 
 import bench_js  # type: ignore[import-not-found]  # registered by bench.js
-import webllm_bridge  # type: ignore[import-not-found]  # registered by js/bridge.js
+import webllm_bridge  # type: ignore[import-not-found]  # registered by js/pyodide-binding.js
 
 from js import performance  # type: ignore[import-not-found]
 from webllm_provider import ChatRequest, Message, TextDelta, WebLLMProvider

@@ -48,7 +48,7 @@ const outputs = [
   ...(await bundle(
     "js",
     [
-      "js/bridge.js",
+      "js/pyodide-binding.js",
       "js/python-host.js",
       "js/python-worker.js",
       "js/gateway-page.js",

@@ -17,7 +17,7 @@ import { ModelType, prebuiltAppConfig } from "@mlc-ai/web-llm";
  * @property {number} model_type WebLLM's `ModelType`: 0 LLM, 1 embedding, 2 VLM
  *
  * Which models take native `tools` is not a record field: it is WebLLM's
- * `functionCallingModelIds` (re-exported by bridge.js), so a bridge that hands
+ * `functionCallingModelIds` (re-exported by pyodide-binding.js), so a bridge that hands
  * Python WebLLM's records as they are loses nothing.
  */
 

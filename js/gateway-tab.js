@@ -1,13 +1,13 @@
 /**
  * A browser tab as the gateway's engine (webllm_provider.gateway): connects
  * back to the gateway over a WebSocket and runs each request it is given on
- * the project's own Bridge (engine-bridge.js), with the same queue, abort,
+ * the project's own WorkerClient (worker-client.js), with the same queue, abort,
  * load progress and typed errors as in-page use. Reconnects by itself when
  * the gateway goes away, until the gateway closes the session.
  * Messages are described in docs/gateway.md, "Tab protocol".
  */
 
-import { Bridge } from "./engine-bridge.js";
+import { WorkerClient } from "./worker-client.js";
 import { normaliseError } from "./errors.js";
 
 /** The subprotocol the gateway accepts; the token travels as a second one. */
@@ -31,7 +31,7 @@ const RETRY_MAX_MS = 5000;
 export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} }) {
   /** @type {string | null} the job running now: the gateway sends one at a time */
   let current = null;
-  const bridge = new Bridge({
+  const bridge = new WorkerClient({
     workerUrl,
     // Every load reports progress, whether a load job or a request naming another model asked for it.
     onProgress: (report) => {

@@ -18,7 +18,7 @@
  * await python.bridge.load("Qwen2.5-1.5B-Instruct-q4f32_1-MLC");
  * await python.call("agent.start", "Hello");
  */
-import { createBridge } from "./bridge.js";
+import { createBinding } from "./pyodide-binding.js";
 import { checkPlacement, hostEngineLinks } from "./engine-link.js";
 
 export { endSharedEngine } from "./engine-link.js";
@@ -73,7 +73,7 @@ export function startPython(options) {
 
 /** @param {PythonOptions & import("./python-calls.js").BootOptions} options */
 function startOnPage(options) {
-  const bridge = createBridge({
+  const bridge = createBinding({
     workerUrl: options.workerUrl,
     engine: options.engine,
     appConfig: options.appConfig,

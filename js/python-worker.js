@@ -13,14 +13,14 @@
  *   `{kind: EVENT, name, json}` (Python's `webllm_page.emit`) and
  *   `{kind: PROGRESS, report}` (every model load's progress).
  */
-import { createBridge } from "./bridge.js";
+import { createBinding } from "./pyodide-binding.js";
 import { remoteLink, workerScope } from "./engine-link.js";
 import { LIFELINE_KIND, holdLifeline } from "./lifeline.js";
 import { MESSAGES, callPython, fetchedResources, preparePython } from "./python-calls.js";
 
 const scope = workerScope();
 
-/** @type {Promise<{pyodide: any, bridge: import("./engine-bridge.js").Bridge}> | null} */
+/** @type {Promise<{pyodide: any, bridge: import("./worker-client.js").WorkerClient}> | null} */
 let booted = null;
 
 scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) => {
@@ -57,7 +57,7 @@ function ready() {
  * @param {import("./python-calls.js").BootOptions} options
  */
 async function boot(options) {
-  const bridge = createBridge({
+  const bridge = createBinding({
     workerUrl: "",
     appConfig: options.appConfig,
     link: () => remoteLink(options.engine ?? "dedicated"),

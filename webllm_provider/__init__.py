@@ -1,7 +1,7 @@
 """webllm-provider: an Amplifier provider that runs WebLLM in the browser.
 
 Pure Python; inside Pyodide it drives a WebLLM engine in a Web Worker through
-``js/bridge.js``. On CPython it returns amplifier-core's own types; in Pyodide,
+``js/pyodide-binding.js``. On CPython it returns amplifier-core's own types; in Pyodide,
 where amplifier-core cannot install, look-alikes with the same fields.
 """
 
@@ -23,7 +23,7 @@ from ._compat import (
     ToolCall,
     ToolSpec,
 )
-from .bridge import Bridge, BridgeError
+from .contract import Bridge, BridgeError
 from .deltas import TextDelta, ThinkingDelta
 from .errors import StructuredOutputError
 from .mount import mount

@@ -21,7 +21,7 @@ from ._compat import (
     NotFoundError,
     ProviderUnavailableError,
 )
-from .bridge import BridgeError
+from .contract import BridgeError
 
 PROVIDER = "webllm"
 

@@ -14,7 +14,7 @@ onto that faithfully:
   constrained reply this process received is written back exactly as the
   model wrote it (``replay``), so that WebLLM can reuse its KV cache:
   ``NATIVE`` for WebLLM's function-calling models (the call list as JSON, tool
-  results as ``role: tool`` messages), ``TRANSCRIPT`` for every other model
+  results as ``role: tool`` messages), ``CONSTRAINED`` for every other model
   (calls as the constrained JSON the model emits, results as user turns,
   because most chat templates in WebLLM have no tool role).
 
@@ -34,12 +34,12 @@ from ._compat import InvalidRequestError
 logger = logging.getLogger(__name__)
 
 NATIVE = "native"
-TRANSCRIPT = "transcript"
+CONSTRAINED = "constrained"
 _SYSTEM_ROLES = ("system", "developer")
 
 
 def to_openai_messages(
-    messages: list[Any], style: str = TRANSCRIPT, *, answers_as_json: bool = False
+    messages: list[Any], style: str = CONSTRAINED, *, answers_as_json: bool = False
 ) -> list[dict[str, Any]]:
     """Convert; ``answers_as_json`` writes past plain answers as ``{"answer": ...}``."""
     converter = _Converter(style, answers_as_json)

@@ -25,15 +25,15 @@ from ._compat import (
     ToolCall,
     default_bridge,
 )
-from .bridge import Bridge, ProgressCallback
 from .catalog import VLM, choose_default_model, closest, index, is_chat_model, model_info, native_tools
 from .config import ProviderConfig, check_sampling
+from .contract import Bridge, ProgressCallback
 from .deltas import Piece, TextDelta, ThinkingDelta, ThinkingSplitter
 from .errors import PROVIDER, from_exception
 from .events import LLM_REQUEST, LLM_RESPONSE, PROVIDER_RETRY
 from .hook_stream import HookStream
-from .request import build_request, setting
-from .response import Expected, Reply, to_chat_response
+from .request import Expected, build_request, setting
+from .response import Reply, to_chat_response
 from .streaming import StreamAssembler
 from .tool_calling import AUTO, plan_tools, visible_text
 
@@ -120,8 +120,8 @@ _CONFIG_FIELDS = (
 class WebLLMProvider:
     """A local, private LLM provider: WebLLM on the user's GPU, in a Web Worker.
 
-    ``bridge`` is anything with the contract in ``webllm_provider.bridge``; in
-    Pyodide it defaults to the one ``js/bridge.js`` installs.
+    ``bridge`` is anything with the contract in ``webllm_provider.contract``; in
+    Pyodide it defaults to the one ``js/pyodide-binding.js`` installs.
     """
 
     name = PROVIDER
@@ -148,7 +148,7 @@ class WebLLMProvider:
         if self._bridge is None:
             raise ConfigurationError(
                 "No WebLLM bridge. In the browser, install it first: "
-                "`await installBridge(pyodide, {workerUrl})` from js/bridge.js. "
+                "`await installBinding(pyodide, {workerUrl})` from js/pyodide-binding.js. "
                 "Elsewhere, pass WebLLMProvider(bridge=...).",
                 provider=PROVIDER,
             )

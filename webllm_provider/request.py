@@ -11,7 +11,6 @@ from ._compat import InvalidRequestError
 from .catalog import switches_thinking
 from .config import ProviderConfig, check_sampling
 from .messages import to_openai_messages
-from .response import Expected
 from .schema import SchemaError, check_schema
 from .tool_calling import ToolPlan, apply
 
@@ -29,6 +28,15 @@ _SAMPLING = {
     "presence_penalty": ("presence_penalty",),
     "repetition_penalty": ("repetition_penalty",),
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class Expected:
+    """What the request asked the reply to be."""
+
+    plan: ToolPlan
+    json_mode: bool = False
+    json_schema: dict[str, Any] | None = None
 
 
 def setting(names: tuple[str, ...], request: Any, overrides: dict[str, Any] | None, default: Any = None) -> Any:

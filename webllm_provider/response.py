@@ -10,7 +10,8 @@ from . import schema
 from ._compat import ChatResponse, Degradation, TextBlock, ThinkingBlock, ToolCallBlock, Usage
 from .deltas import split_thinking
 from .errors import StructuredOutputError
-from .tool_calling import ToolPlan, read_output
+from .request import Expected
+from .tool_calling import read_output
 
 # usage.extra keys WebLLM reports, kept in ChatResponse.metadata as they are
 # (the grammar ones only when the reply was grammar-constrained).
@@ -103,15 +104,6 @@ class Reply:
             model=optional(completion.get("model"), str, "model"),
             response_id=optional(completion.get("id"), str, "id"),
         )
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What the request asked the reply to be."""
-
-    plan: ToolPlan
-    json_mode: bool = False
-    json_schema: dict[str, Any] | None = None
 
 
 def to_chat_response(reply: Reply, expected: Expected) -> ChatResponse:

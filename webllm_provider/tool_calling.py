@@ -26,7 +26,7 @@ from typing import Any
 from . import _access, replay, schema
 from ._compat import InvalidRequestError, InvalidToolCallError, ToolCall
 from .answer_stream import AnswerStream
-from .messages import NATIVE, TRANSCRIPT
+from .messages import CONSTRAINED, NATIVE
 
 AUTO, NONE, REQUIRED, NAMED = "auto", "none", "required", "named"
 _ANY_OBJECT: dict[str, Any] = {"type": "object"}
@@ -34,7 +34,7 @@ _ANY_OBJECT: dict[str, Any] = {"type": "object"}
 
 @dataclass(frozen=True)
 class ToolPlan:
-    path: str  # messages.NATIVE or messages.TRANSCRIPT
+    path: str  # messages.NATIVE or messages.CONSTRAINED
     tools: dict[str, dict[str, Any]]  # name -> {"name", "description", "parameters"}
     choice: str = AUTO
     named: str | None = None
@@ -50,7 +50,7 @@ class ToolPlan:
 
     @property
     def constrained(self) -> bool:
-        return self.active and self.path == TRANSCRIPT
+        return self.active and self.path == CONSTRAINED
 
     def offered(self) -> list[dict[str, Any]]:
         return [self.tools[self.named]] if self.named else list(self.tools.values())
@@ -78,7 +78,7 @@ def plan_tools(request: Any, *, native_model: bool, tool_mode: str = "auto") -> 
         tools[name] = {"name": name, "description": _access.get(spec, "description", ""), "parameters": parameters}
     choice, named = _choice(_access.get(request, "tool_choice"), tools)
     native = tool_mode == "native" or (tool_mode == "auto" and native_model)
-    return ToolPlan(NATIVE if native else TRANSCRIPT, tools, choice, named)
+    return ToolPlan(NATIVE if native else CONSTRAINED, tools, choice, named)
 
 
 def _choice(tool_choice: Any, tools: dict[str, Any]) -> tuple[str, str | None]:

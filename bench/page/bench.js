@@ -1,6 +1,6 @@
 /**
  * The benchmark harness (bench/index.html). Boots Pyodide with the provider,
- * installs the real bridge (js/bridge.js) with the benchmark worker (the
+ * installs the real bridge (js/pyodide-binding.js) with the benchmark worker (the
  * scripted engine behind WebLLM's real worker handler, stamping what it
  * produces), runs every measurement side by side and leaves the results in
  * `window.__bench` for bench/run.py.
@@ -12,7 +12,7 @@
  * ?smoke: tiny counts (checks that everything runs; numbers mean nothing).
  */
 import { loadPyodide } from "/pyodide.mjs";
-import { installBridge } from "/webllm/bridge.js";
+import { installBinding } from "/webllm/pyodide-binding.js";
 import { drawChart } from "./chart.js";
 import { WebLLMWorkerManager } from "./guide-manager.js";
 import { percentile, summary } from "./stats.js";
@@ -84,7 +84,7 @@ async function setUp() {
   const t0 = performance.now();
   pyodide = await loadPyodide({ indexURL: "/" });
   await pyodide.loadPackage("webllm-provider");
-  bridge = await installBridge(pyodide, { workerUrl: "/bench/bench-worker.js", model: MODEL });
+  bridge = await installBinding(pyodide, { workerUrl: "/bench/bench-worker.js", model: MODEL });
   guide = new WebLLMWorkerManager("/bench/guide-worker.js");
   await guide.init(MODEL);
   pyodide.registerJsModule("bench_js", {

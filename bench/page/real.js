@@ -15,7 +15,7 @@
  * bench/run.py. ?smoke: one of each.
  */
 import { loadPyodide } from "/pyodide.mjs";
-import { installBridge } from "/webllm/bridge.js";
+import { installBinding } from "/webllm/pyodide-binding.js";
 import { TINY_MODEL_ID, tinyModelAppConfig } from "/webllm/testing/tiny-model.js";
 import { drawRealChart } from "./real-chart.js";
 
@@ -81,7 +81,7 @@ async function main() {
     pyodide.FS.writeFile(`/home/pyodide/${name}`, await (await fetch(`/bench/${name}`)).text());
   }
   const started = performance.now();
-  const bridge = await installBridge(pyodide, {
+  const bridge = await installBinding(pyodide, {
     workerUrl: "/webllm/webllm-worker.js",
     appConfig: tinyModelAppConfig(new URL("/models/", location.href)),
     model: TINY_MODEL_ID,

@@ -10,7 +10,7 @@
  *
  * serial:   Pyodide, then the wheel, then the bridge module, then the worker.
  * parallel: the bridge module, then Pyodide and the wheel on the main thread
- *           while the worker boots on its own: createBridge() starts the
+ *           while the worker boots on its own: createBinding() starts the
  *           worker, attach(pyodide) registers it once Pyodide is ready (as
  *           examples/browser-app/app.js does).
  * parallel-unpack: parallel, but the wheel is fetched while Pyodide boots and
@@ -42,7 +42,7 @@ async function python(wheel) {
 }
 
 async function bridgeModule() {
-  const module = await import("/webllm/bridge.js");
+  const module = await import("/webllm/pyodide-binding.js");
   mark("bridge_module");
   return module;
 }
@@ -69,8 +69,8 @@ async function main() {
   let bridge;
   if (mode === "serial") {
     pyodide = await python();
-    const { installBridge } = await bridgeModule();
-    bridge = await installBridge(pyodide, { workerUrl: WORKER });
+    const { installBinding } = await bridgeModule();
+    bridge = await installBinding(pyodide, { workerUrl: WORKER });
     await workerReady(bridge);
     await providerReady(pyodide);
   } else if (mode === "parallel" || mode === "parallel-unpack") {
@@ -78,9 +78,9 @@ async function main() {
     // Pyodide's long main-thread tasks), then Pyodide, with the worker booting
     // on its own thread meanwhile.
     const wheel = mode === "parallel-unpack" ? fetch(`/${params.get("wheel")}`).then((r) => r.arrayBuffer()) : undefined;
-    const { createBridge } = await bridgeModule();
+    const { createBinding } = await bridgeModule();
     const pythonReady = python(wheel);
-    bridge = createBridge({ workerUrl: WORKER });
+    bridge = createBinding({ workerUrl: WORKER });
     const attached = pythonReady.then((py) => bridge.attach(py) && py);
     [pyodide] = await Promise.all([attached, workerReady(bridge)]);
     await providerReady(pyodide);

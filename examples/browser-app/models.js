@@ -23,7 +23,7 @@ const PREFERRED = [
 const PREFERRED_ON_CPU = ["Qwen2.5-0.5B-Instruct-q4f32_1-MLC", "SmolLM2-360M-Instruct-q4f32_1-MLC"];
 
 /**
- * @typedef {import("../../js/bridge.js").Bridge} Bridge
+ * @typedef {import("../../js/pyodide-binding.js").WorkerClient} WorkerClient
  * @typedef {{model_id: string, vram_required_MB: number | null, low_resource_required: boolean,
  *   required_features: string[], buffer_size_required_bytes: number | null,
  *   context_window_size: number | null, model_type: number}} ModelRecord

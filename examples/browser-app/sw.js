@@ -30,7 +30,7 @@ const SHELL = [
   "pyodide.asm.wasm",
   "python_stdlib.zip",
   "pyodide-lock.json",
-  "webllm/bridge.js",
+  "webllm/pyodide-binding.js",
   "webllm/python-host.js",
   "webllm/python-worker.js",
   "webllm/webllm-worker.js",

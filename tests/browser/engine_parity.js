@@ -5,10 +5,10 @@
 // The scripted engine gets the tiny model's record too: its context window counts.
 // test_tiny_model.py loads this into the page and calls globalThis.engineParity().
 globalThis.engineParity = async () => {
-  const { Bridge } = await import("/webllm/bridge.js");
+  const { WorkerClient } = await import("/webllm/pyodide-binding.js");
   const { TINY_MODEL_ID, tinyModelAppConfig } = await import("/webllm/testing/tiny-model.js");
   globalThis.scriptedLoadReports = [];
-  const scripted = new Bridge({
+  const scripted = new WorkerClient({
     workerUrl: "/webllm/testing/scripted-worker.js",
     appConfig: tinyModelAppConfig(new URL("/models/", location.href)),
     onProgress: (report) => globalThis.scriptedLoadReports.push(report),

@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from webllm_provider import BridgeError
-from webllm_provider.messages import TRANSCRIPT
-from webllm_provider.response import Expected, Reply, to_chat_response
+from webllm_provider.messages import CONSTRAINED
+from webllm_provider.request import Expected
+from webllm_provider.response import Reply, to_chat_response
 from webllm_provider.tool_calling import ToolPlan
 
 MODEL = "Qwen2.5-1.5B-Instruct-q4f32_1-MLC"
@@ -136,7 +137,7 @@ def webllm_error(name: str, message: str) -> BridgeError:
     return BridgeError(name, message)
 
 
-NO_TOOLS = Expected(ToolPlan(TRANSCRIPT, {}))
+NO_TOOLS = Expected(ToolPlan(CONSTRAINED, {}))
 
 
 def to_response(raw: dict[str, Any], expected: Expected = NO_TOOLS):

@@ -13,7 +13,7 @@ from amplifier_core.message_models import (
 )
 
 from webllm_provider import InvalidRequestError
-from webllm_provider.messages import NATIVE, TRANSCRIPT, to_openai_messages
+from webllm_provider.messages import CONSTRAINED, NATIVE, to_openai_messages
 
 
 def convert_as(style: str, *messages: Message) -> list[dict]:
@@ -21,7 +21,7 @@ def convert_as(style: str, *messages: Message) -> list[dict]:
 
 
 def convert(*messages: Message) -> list[dict]:
-    return convert_as(TRANSCRIPT, *messages)
+    return convert_as(CONSTRAINED, *messages)
 
 
 def test_plain_strings_for_each_role():
@@ -110,7 +110,7 @@ def test_native_style_shows_calls_as_webllm_writes_them_and_results_as_tool_mess
 
 
 def test_transcript_style_shows_calls_as_constrained_json_and_results_as_user_turns():
-    out = to_openai_messages(ChatRequest(messages=CALL_TURN).messages, TRANSCRIPT)
+    out = to_openai_messages(ChatRequest(messages=CALL_TURN).messages, CONSTRAINED)
     assert out[1] == {
         "role": "assistant",
         "content": "<think>\nI should use the calculator.\n</think>\n"
@@ -125,8 +125,8 @@ def test_transcript_style_can_write_past_answers_as_json():
         Message(role="assistant", content="Hello"),
         Message(role="user", content="?"),
     ]
-    assert to_openai_messages(messages, TRANSCRIPT, answers_as_json=True)[1]["content"] == '{"answer": "Hello"}'
-    assert to_openai_messages(messages, TRANSCRIPT)[1]["content"] == "Hello"
+    assert to_openai_messages(messages, CONSTRAINED, answers_as_json=True)[1]["content"] == '{"answer": "Hello"}'
+    assert to_openai_messages(messages, CONSTRAINED)[1]["content"] == "Hello"
 
 
 def test_openai_style_tool_calls_on_an_assistant_dict_are_kept():
@@ -148,7 +148,7 @@ def test_openai_style_tool_calls_on_an_assistant_dict_are_kept():
     assert '"city": "Oslo"' in out[1]["content"]
 
 
-@pytest.mark.parametrize("style", [NATIVE, TRANSCRIPT])
+@pytest.mark.parametrize("style", [NATIVE, CONSTRAINED])
 def test_tool_result_blocks_in_user_and_tool_messages_are_all_kept(style):
     out = convert_as(
         style,
@@ -181,7 +181,7 @@ def test_tool_result_blocks_in_user_and_tool_messages_are_all_kept(style):
 
 def test_consecutive_tool_results_merge_into_one_user_turn_in_transcript_style():
     out = convert_as(
-        TRANSCRIPT,
+        CONSTRAINED,
         Message(role="user", content="both"),
         Message(
             role="assistant",

@@ -161,14 +161,14 @@ async def test_download_failure_says_what_to_do():
 
 async def test_without_a_bridge_complete_explains_and_list_models_is_empty():
     provider = WebLLMProvider()
-    with pytest.raises(ConfigurationError, match="installBridge"):
+    with pytest.raises(ConfigurationError, match="installBinding"):
         await provider.complete(REQUEST)
     assert await provider.list_models() == []
 
 
 def test_parse_tool_calls_reads_the_response():
     from webllm_provider.messages import NATIVE
-    from webllm_provider.response import Expected
+    from webllm_provider.request import Expected
     from webllm_provider.tool_calling import ToolPlan
 
     from .fakes import completion, to_response

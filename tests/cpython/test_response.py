@@ -6,7 +6,7 @@ from amplifier_core.message_models import ChatResponse, TextBlock, ThinkingBlock
 from webllm_provider import InvalidToolCallError
 from webllm_provider.deltas import split_thinking
 from webllm_provider.messages import NATIVE
-from webllm_provider.response import Expected
+from webllm_provider.request import Expected
 from webllm_provider.tool_calling import ToolPlan
 
 from .fakes import TIMINGS, completion, to_response

@@ -8,8 +8,9 @@ from amplifier_core import llm_errors, message_models, models
 
 import webllm_provider._compat as compat
 from webllm_provider._compat import _lite_errors, _lite_models
-from webllm_provider.messages import NATIVE, TRANSCRIPT
-from webllm_provider.response import Expected, Reply
+from webllm_provider.messages import CONSTRAINED, NATIVE
+from webllm_provider.request import Expected
+from webllm_provider.response import Reply
 from webllm_provider.tool_calling import ToolPlan
 
 from .fakes import completion
@@ -69,7 +70,7 @@ def test_on_cpython_with_amplifier_core_the_provider_returns_its_types():
     assert compat.ProviderUnavailableError is llm_errors.ProviderUnavailableError
 
 
-@pytest.mark.parametrize("path", [NATIVE, TRANSCRIPT])
+@pytest.mark.parametrize("path", [NATIVE, CONSTRAINED])
 async def test_every_field_the_provider_sets_round_trips_through_the_lite_types(path):
     """Build a response with the lite types the way Pyodide would, and compare dumps."""
     from webllm_provider import response as response_module
@@ -101,7 +102,7 @@ async def test_every_field_the_provider_sets_round_trips_through_the_lite_types(
         tool_calling.ToolCall = saved_call
     assert isinstance(lite_response, _lite_models.ChatResponse)
     lite_dump = lite_response.model_dump()
-    assert (core_dump["degradation"] is not None) is (path == TRANSCRIPT)
+    assert (core_dump["degradation"] is not None) is (path == CONSTRAINED)
     for usage_only in ("cost_usd",):
         core_dump["usage"].pop(usage_only)
     assert lite_dump == core_dump

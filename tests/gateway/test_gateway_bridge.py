@@ -5,7 +5,7 @@ import json
 import pytest
 
 from webllm_provider import InvalidRequestError, NotFoundError, ProviderUnavailableError, WebLLMProvider
-from webllm_provider.bridge import Bridge
+from webllm_provider.contract import Bridge
 from webllm_provider.gateway import GatewayBridge
 
 from .conftest import HERMES, MODEL, ask, load, wait_until

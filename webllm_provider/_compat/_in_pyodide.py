@@ -1,4 +1,4 @@
-"""Pyodide: the bridge is the JavaScript module that js/bridge.js registers.
+"""Pyodide: the bridge is the JavaScript module that js/pyodide-binding.js registers.
 
 Everything crosses as JSON strings, so no JavaScript proxy outlives a call.
 Stream chunks are pushed by JavaScript into an asyncio queue: Python awaits
@@ -17,7 +17,7 @@ from pyodide.ffi import JsException, create_proxy
 
 import js
 
-from ..bridge import Bridge, BridgeError, ProgressCallback, completion_as_chunks
+from ..contract import Bridge, BridgeError, ProgressCallback, completion_as_chunks
 
 _request_ids = itertools.count(1)
 _END = object()
@@ -60,7 +60,7 @@ def _next_id() -> str:
 
 
 class PyodideBridge:
-    """The full bridge registered by js/bridge.js as the module ``webllm_bridge``."""
+    """The full bridge registered by js/pyodide-binding.js as the module ``webllm_bridge``."""
 
     def __init__(self, js: Any) -> None:
         self._js = js
@@ -143,7 +143,7 @@ class CompleteOnlyBridge:
 
 def default_bridge() -> Bridge | None:
     try:
-        import webllm_bridge  # type: ignore[import-not-found]  # registered by js/bridge.js
+        import webllm_bridge  # type: ignore[import-not-found]  # registered by js/pyodide-binding.js
     except ImportError:
         pass
     else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from ..bridge import Bridge
+from ..contract import Bridge
 
 GATEWAY_URL = "WEBLLM_GATEWAY_URL"
 GATEWAY_TOKEN = "WEBLLM_GATEWAY_TOKEN"  # also what `python -m webllm_provider.gateway` serves with

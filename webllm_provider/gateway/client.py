@@ -1,4 +1,4 @@
-"""``GatewayBridge``: the provider's bridge contract (``webllm_provider.bridge``)
+"""``GatewayBridge``: the provider's bridge contract (``webllm_provider.contract``)
 over a gateway, so ``WebLLMProvider(bridge=GatewayBridge(url, token))`` runs on
 CPython with the model in a browser tab.
 
@@ -19,7 +19,7 @@ import httpx
 from httpx_sse import aconnect_sse
 
 from .. import ConfigurationError, InvalidRequestError, LLMError, ProviderUnavailableError
-from ..bridge import BridgeError, ProgressCallback
+from ..contract import BridgeError, ProgressCallback
 
 _REFUSALS: dict[int, type[LLMError]] = {
     400: InvalidRequestError,

@@ -16,7 +16,7 @@ from typing import Any
 from starlette.requests import Request
 
 from .. import InvalidRequestError, LLMError
-from ..bridge import BridgeError, completion_as_chunks
+from ..contract import BridgeError, completion_as_chunks
 from .errors import error_body, gateway_body, status_of, tab_failure
 from .metrics import Record
 from .state import Gateway

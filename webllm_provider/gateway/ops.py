@@ -14,9 +14,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import ConfigurationError, NotFoundError
-from ..bridge import BridgeError
 from ..catalog import choose_default_model, fits
 from ..config import ProviderConfig
+from ..contract import BridgeError
 from . import completions
 from .completions import Completion, Refused
 from .errors import gateway_error, invalid, tab_failure, typed_response

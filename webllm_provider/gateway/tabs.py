@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..bridge import BridgeError
+from ..contract import BridgeError
 
 _ids = itertools.count(1)
 # Ids are unique across restarts: a tab may still hold requests of the gateway it was connected to before.

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from ..catalog import native_tools
-from ..messages import TRANSCRIPT, to_openai_messages
+from ..messages import CONSTRAINED, to_openai_messages
 from ..tool_calling import ToolPlan, apply, plan_tools, read_output
 
 
@@ -31,7 +31,7 @@ def constrain(chat: dict[str, Any], plan: ToolPlan) -> dict[str, Any]:
     body = {
         key: value for key, value in chat.items() if key not in ("tools", "tool_choice", "stream", "stream_options")
     }
-    body["messages"] = to_openai_messages(chat["messages"], TRANSCRIPT, answers_as_json=plan.constrained)
+    body["messages"] = to_openai_messages(chat["messages"], CONSTRAINED, answers_as_json=plan.constrained)
     apply(plan, body, None)
     return body
 

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 from webllm_provider import LLMError
-from webllm_provider.bridge import BridgeError
+from webllm_provider.contract import BridgeError
 from webllm_provider.errors import from_bridge
 from webllm_provider.events import STREAM_BLOCK_DELTA, TEXT, THINKING
 

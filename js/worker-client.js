@@ -11,7 +11,7 @@ import { CONTROL_KIND } from "./worker-host.js";
  * The page side of the engine: one worker running WebLLM, driven through
  * WebLLM's own client, with the request ids, queue, aborts and failure
  * handling that Python (and JavaScript apps) need on top. Objects in,
- * objects out; bridge.js adds the JSON-string layer Pyodide uses.
+ * objects out; pyodide-binding.js adds the JSON-string layer Pyodide uses.
  *
  * A worker that dies or throws rejects everything pending with `WorkerError`;
  * the next call starts a fresh worker and loads the model it needs again. A
@@ -27,7 +27,7 @@ import { CONTROL_KIND } from "./worker-host.js";
  */
 
 /**
- * @typedef {object} BridgeOptions
+ * @typedef {object} ClientOptions
  * @property {string | URL} workerUrl js/webllm-worker.js, or a test worker
  * @property {import("./engine-link.js").Placement} [engine] "dedicated" (default): a worker of this
  *   page's own; "shared": one SharedWorker for every tab of the origin, which keeps the model
@@ -43,8 +43,8 @@ import { CONTROL_KIND } from "./worker-host.js";
  * @property {string} [requestId] the id `abort()` takes; generated when absent
  */
 
-export class Bridge {
-  /** @type {BridgeOptions} */
+export class WorkerClient {
+  /** @type {ClientOptions} */
   #options;
   #queue = new SerialQueue();
   /** @type {{link: import("./engine-link.js").EngineLink, engine: WebWorkerMLCEngine, stopWatching: () => void} | null} */
@@ -59,7 +59,7 @@ export class Bridge {
   #controls = new Set();
   #disposed = false;
 
-  /** @param {BridgeOptions} options */
+  /** @param {ClientOptions} options */
   constructor(options) {
     checkPlacement(options.engine);
     this.#options = options;

@@ -4,8 +4,8 @@
  * into Python is a JSON string, so no JavaScript proxy outlives a call.
  *
  * @example
- * import { installBridge } from "./bridge.js";
- * const bridge = await installBridge(pyodide, {
+ * import { installBinding } from "./pyodide-binding.js";
+ * const bridge = await installBinding(pyodide, {
  *   workerUrl: new URL("./webllm-worker.js", import.meta.url),
  *   model: "Qwen2.5-0.5B-Instruct-q4f32_1-MLC",
  *   onProgress: (report) => console.log(report.text),
@@ -14,10 +14,10 @@
  * // JavaScript: await bridge.complete(request)
  */
 
-import { Bridge } from "./engine-bridge.js";
+import { WorkerClient } from "./worker-client.js";
 import { namedError } from "./errors.js";
 
-export { Bridge } from "./engine-bridge.js";
+export { WorkerClient } from "./worker-client.js";
 export { detectGpu } from "./gpu.js";
 // The models WebLLM takes native `tools` for (the app labels them; Python keeps the same list, tested equal).
 export { functionCallingModelIds } from "@mlc-ai/web-llm";
@@ -35,7 +35,7 @@ const GLOBAL_NAMES = {
 };
 
 /**
- * @typedef {import("./engine-bridge.js").BridgeOptions & {model?: string}} InstallOptions
+ * @typedef {import("./worker-client.js").ClientOptions & {model?: string}} InstallOptions
  *   `model`: loaded before the promise resolves; if that fails, the bridge is
  *   disposed and the promise rejects (install without `model` and call
  *   `bridge.load()` to keep the bridge after a failed load)
@@ -44,10 +44,10 @@ const GLOBAL_NAMES = {
 /**
  * @param {any} pyodide the object `loadPyodide()` resolved with
  * @param {InstallOptions} options
- * @returns {Promise<Bridge>}
+ * @returns {Promise<WorkerClient>}
  */
-export async function installBridge(pyodide, options) {
-  const bridge = createBridge(options).attach(pyodide);
+export async function installBinding(pyodide, options) {
+  const bridge = createBinding(options).attach(pyodide);
   if (options.model) {
     try {
       await bridge.load(options.model);
@@ -63,21 +63,21 @@ export async function installBridge(pyodide, options) {
  * A bridge not yet registered in Pyodide: for a page that starts the worker
  * (and the model download) while Pyodide is still booting. Call
  * `attach(pyodide)` once it is ready, before Python uses the bridge.
- * @param {import("./engine-bridge.js").BridgeOptions} options
- * @returns {PyodideBridge}
+ * @param {import("./worker-client.js").ClientOptions} options
+ * @returns {PyodideBinding}
  */
-export function createBridge(options) {
-  return new PyodideBridge(options);
+export function createBinding(options) {
+  return new PyodideBinding(options);
 }
 
-/** @type {WeakMap<object, PyodideBridge>} Pyodide has one `webllm_bridge`, so one bridge each. */
+/** @type {WeakMap<object, PyodideBinding>} Pyodide has one `webllm_bridge`, so one bridge each. */
 const installed = new WeakMap();
 
 /**
- * A Bridge that registers its functions in Pyodide, and removes them on
+ * A WorkerClient that registers its functions in Pyodide, and removes them on
  * dispose(). Installing a second one into the same Pyodide disposes the first.
  */
-class PyodideBridge extends Bridge {
+class PyodideBinding extends WorkerClient {
   /** @type {any} */
   #pyodide = null;
   #functions = pythonFunctions(this);
@@ -122,10 +122,10 @@ class PyodideBridge extends Bridge {
 }
 
 /**
- * The JSON-string layer over the Bridge. Async (but abort), so that even a
+ * The JSON-string layer over the WorkerClient. Async (but abort), so that even a
  * malformed request reaches Python as a rejected awaitable, not a synchronous
  * exception.
- * @param {Bridge} bridge
+ * @param {WorkerClient} bridge
  */
 function pythonFunctions(bridge) {
   return {
