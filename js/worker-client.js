@@ -4,6 +4,7 @@ import { pushedChunks } from "./chunk-stream.js";
 import { featureMissing, modelNotFound, namedError, normaliseError } from "./errors.js";
 import { detectGpu } from "./gpu.js";
 import { checkPlacement, pageLink } from "./engine-link.js";
+import { ERROR_NAMES, STREAMED } from "./protocol.js";
 import { SerialQueue } from "./queue.js";
 import { CONTROL_KIND } from "./worker-host.js";
 
@@ -119,7 +120,7 @@ export class WorkerClient {
       if (job.abortRequested) throw aborted(job.id); // the caller has had this answer already
       job.phase = "generating";
       /** @type {import("@mlc-ai/web-llm").ChatCompletionRequestStreaming} */
-      const streamed = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
+      const streamed = { ...request, ...STREAMED };
       // The worker pushes the chunks (chunk-stream.js) rather than WebLLM's
       // client fetching each one; with no model loaded, WebLLM's client gives
       // its own WorkerEngineModelNotLoadedError.
@@ -215,7 +216,7 @@ export class WorkerClient {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#fail(namedError("WorkerError", "The bridge was disposed."));
+    this.#fail(namedError(ERROR_NAMES.worker, "The bridge was disposed."));
   }
 
   /**
@@ -253,7 +254,7 @@ export class WorkerClient {
         const normalised = normaliseError(error);
         // A lost GPU device leaves WebLLM's engine unusable: drop the worker;
         // the next request starts a fresh one and loads its model again.
-        if (normalised.name === "DeviceLostError") this.#recycle();
+        if (normalised.name === ERROR_NAMES.deviceLost) this.#recycle();
         throw normalised;
       } finally {
         endTurn?.();
@@ -312,7 +313,7 @@ export class WorkerClient {
       },
     });
     const stopWatching = link.watch((message) => {
-      if (this.#current?.link === link) this.#fail(namedError("WorkerError", message));
+      if (this.#current?.link === link) this.#fail(namedError(ERROR_NAMES.worker, message));
     });
     this.#current = { link, engine, stopWatching };
     return this.#current;
@@ -338,11 +339,11 @@ export class WorkerClient {
   }
 
   #ensureUsable() {
-    if (this.#disposed) throw namedError("WorkerError", "The bridge was disposed.");
+    if (this.#disposed) throw namedError(ERROR_NAMES.worker, "The bridge was disposed.");
   }
 }
 
 /** @param {string} requestId */
 function aborted(requestId) {
-  return namedError("AbortError", `Request ${requestId} was aborted.`);
+  return namedError(ERROR_NAMES.abort, `Request ${requestId} was aborted.`);
 }

@@ -71,7 +71,6 @@ class _Call:
             self.request,
             self.provider.config,
             model=self.model,
-            stream=self.stream,
             plan=self.expected.plan.without_tools(),
             overrides=self.kwargs,
         )
@@ -352,7 +351,6 @@ class WebLLMProvider:
             request,
             self.config,
             model=model,
-            stream=stream,
             plan=plan,
             overrides=kwargs,
             vision=None if record is None else record.get("model_type") == VLM,

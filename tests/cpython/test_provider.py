@@ -9,6 +9,7 @@ from webllm_provider import (
     ConfigurationError,
     ContextLengthError,
     InvalidRequestError,
+    LLMError,
     NetworkError,
     NotFoundError,
     ProviderUnavailableError,
@@ -134,7 +135,6 @@ async def test_load_model_reports_progress_and_becomes_the_default(provider, bri
         ("ContextWindowSizeExceededError", "Prompt tokens exceed context window size", ContextLengthError, False),
         ("DeviceLostError", "The WebGPU device was lost", ProviderUnavailableError, True),
         ("WebGPUNotAvailableError", "WebGPU is not supported", ProviderUnavailableError, False),
-        ("TypeError", "Failed to fetch", NetworkError, True),
         ("AbortError", "stopped", AbortError, False),
         ("UnsupportedModelIdError", "X is not supported for ChatCompletionRequest.tools", InvalidRequestError, False),
         ("WorkerError", "worker terminated", ProviderUnavailableError, True),
@@ -151,6 +151,36 @@ async def test_bridge_errors_become_typed_errors(name, message, error_type, retr
     assert error.provider == "webllm" and error.model == "m"
     assert error.webllm_name == name and error.webllm_message == message
     assert f"[WebLLM {name}: {message}]" in str(error)
+
+
+@pytest.mark.parametrize(
+    "name, message, error_type, webllm_name",
+    [
+        ("TypeError", "Failed to fetch", NetworkError, "NetworkError"),  # Chromium's fetch()
+        ("TypeError", "NetworkError when attempting to fetch resource.", NetworkError, "NetworkError"),  # Firefox's
+        ("TypeError", "Load failed", NetworkError, "NetworkError"),  # Safari's
+        (
+            "Error",
+            "Unable to find a compatible GPU. This issue might be ...",
+            ProviderUnavailableError,
+            "WebGPUNotAvailableError",
+        ),
+        # Only those: a programming error keeps its name and is no NetworkError.
+        ("TypeError", "x is not a function", LLMError, "TypeError"),
+        ("Error", "Failed to fetch", LLMError, "Error"),
+        ("TypeError", "Unable to find a compatible GPU", LLMError, "TypeError"),
+    ],
+)
+async def test_browser_errors_without_a_class_are_named_here(name, message, error_type, webllm_name):
+    """JavaScript passes them on as the browser named them (js/errors.js); errors.py alone renames them."""
+    provider = WebLLMProvider(
+        {"default_model": "m", "max_retries": 0}, bridge=FakeBridge([webllm_error(name, message)])
+    )
+    with pytest.raises(error_type) as info:
+        await provider.complete(REQUEST)
+    assert type(info.value) is error_type
+    assert info.value.webllm_name == webllm_name and info.value.webllm_message == message
+    assert info.value.retryable is (error_type is NetworkError)
 
 
 async def test_download_failure_says_what_to_do():

@@ -17,6 +17,7 @@ from .. import ConfigurationError, NotFoundError
 from ..catalog import choose_default_model, fits
 from ..config import ProviderConfig
 from ..contract import BridgeError
+from ..protocol import ToTab
 from . import completions
 from .completions import Completion, Refused
 from .errors import gateway_error, invalid, tab_failure, typed_response
@@ -105,7 +106,7 @@ async def load(request: Request) -> Response:
     gw = gateway(request)
     model_id = request.path_params["model_id"]
     try:
-        job = gw.scheduler.submit("load", {"model": model_id})
+        job = gw.scheduler.submit(ToTab.LOAD, {"model": model_id})
     except QueueFull as full:
         return gateway_error(429, "rate_limit_error", str(full), headers={"Retry-After": str(full.retry_after)})
 
@@ -205,7 +206,7 @@ async def session(request: Request) -> Response:
     if tab is None:
         return typed_response(NotFoundError("No tab with this session id is connected.", provider="webllm"))
     if request.method == "DELETE":
-        tab.post({"type": "close", "reason": "closed through the API"})
+        tab.post({"type": ToTab.CLOSE, "reason": "closed through the API"})
         return JSONResponse({"id": tab.id, "status": "closing"})
     return JSONResponse(tab.describe())
 
