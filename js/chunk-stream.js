@@ -84,7 +84,7 @@ export function pushedChunks(worker, engine, request) {
         return { done: false, value: chunks.shift() };
       }
       closed = true;
-      if ("error" in end) throw end.error;
+      if (end && "error" in end) throw end.error;
       return { done: true, value: undefined };
     },
 

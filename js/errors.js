@@ -63,24 +63,16 @@ const SERIALISED = /^([A-Za-z_$][\w$]*)(?:: ([\s\S]*))?$/;
  * @returns {Error}
  */
 export function normaliseError(reason) {
-  let name = "Error";
-  let message = "";
   if (reason instanceof Error || isErrorLike(reason)) {
     const error = /** @type {{name?: unknown, message?: unknown}} */ (reason);
-    name = typeof error.name === "string" && error.name ? error.name : "Error";
-    message = typeof error.message === "string" ? error.message : String(error.message ?? "");
-  } else if (typeof reason === "string") {
-    const match = SERIALISED.exec(reason);
-    if (match) {
-      name = match[1];
-      message = match[2] ?? "";
-    } else {
-      message = reason;
-    }
-  } else {
-    message = String(reason);
+    const name = typeof error.name === "string" && error.name ? error.name : "Error";
+    return namedError(name, typeof error.message === "string" ? error.message : String(error.message ?? ""));
   }
-  return namedError(name, message);
+  if (typeof reason === "string") {
+    const match = SERIALISED.exec(reason);
+    return match ? namedError(match[1], match[2] ?? "") : namedError("Error", reason);
+  }
+  return namedError("Error", String(reason));
 }
 
 /**

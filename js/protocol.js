@@ -105,6 +105,8 @@ export const PYTHON_WORKER_KINDS = /** @type {const} */ ({
 /** The bridge methods a page may call in its Python worker (`{kind: bridge, method}`). */
 export const PYTHON_WORKER_METHODS = /** @type {const} */ (["models", "load", "control", "abort"]);
 
+/** @typedef {typeof PYTHON_WORKER_METHODS[number]} PythonWorkerMethod */
+
 // -- Gateway <-> tab (gateway-tab.js, webllm_provider/gateway/tab_socket.py) --------
 
 /** The WebSocket subprotocol the gateway accepts; the token travels as a second one, after this prefix. */

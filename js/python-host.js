@@ -27,7 +27,7 @@ export { functionCallingModelIds } from "@mlc-ai/web-llm";
 import { namedError } from "./errors.js";
 import { watchLifeline } from "./lifeline.js";
 import { callPython, fetchedResources, preparePython } from "./python-calls.js";
-import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES, PYTHON_WORKER_METHODS } from "./protocol.js";
+import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
 
 /**
  * @typedef {object} PythonOptions
@@ -142,7 +142,7 @@ function startInWorker(options) {
       worker.postMessage({ ...fields, kind, id });
     });
   };
-  /** @param {typeof PYTHON_WORKER_METHODS[number]} method @param {unknown[]} args */
+  /** @param {import("./protocol.js").PythonWorkerMethod} method @param {unknown[]} args */
   const bridgeCall = (method, args) => send(MESSAGES.bridge, { method, args });
   /** @type {EngineControls} */
   const bridge = {

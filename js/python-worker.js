@@ -37,7 +37,7 @@ scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) 
     answer(
       data.id,
       ready().then(({ bridge }) => {
-        const method = /** @type {typeof PYTHON_WORKER_METHODS[number]} */ (data.method);
+        const method = /** @type {import("./protocol.js").PythonWorkerMethod} */ (data.method);
         if (!PYTHON_WORKER_METHODS.includes(method)) throw new TypeError(`No bridge method ${method}`);
         return /** @type {(...args: any[]) => unknown} */ (bridge[method]).apply(bridge, data.args);
       }),
