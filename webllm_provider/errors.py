@@ -67,7 +67,7 @@ _BAD_TOOL_OUTPUT = (
 NETWORK_ERROR = "NetworkError"
 NO_WEBGPU_ERROR = "WebGPUNotAvailableError"
 # (the browser's name, how its message starts) -> ours.
-_BROWSER_ERRORS = (
+BROWSER_ERRORS = (
     ("TypeError", "Failed to fetch", NETWORK_ERROR),  # Chromium's fetch(), the network unreachable
     ("TypeError", "NetworkError when attempting to fetch resource.", NETWORK_ERROR),  # Firefox's
     ("TypeError", "Load failed", NETWORK_ERROR),  # Safari's
@@ -78,7 +78,7 @@ _BROWSER_ERRORS = (
 )
 
 # name -> (error class, what happened, what the user can do, retryable)
-_BY_NAME: dict[str, tuple[type[LLMError], str, str, bool]] = {
+BY_NAME: dict[str, tuple[type[LLMError], str, str, bool]] = {
     NO_WEBGPU_ERROR: _NO_WEBGPU,
     "WebGPUNotFoundError": _NO_WEBGPU,
     ErrorNames.SHADER_F16: (
@@ -222,7 +222,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
 def renamed(name: str, message: str) -> str:
     """The name of a browser error that has no class of its own (a failed fetch), else ``name``."""
-    return next((ours for theirs, text, ours in _BROWSER_ERRORS if name == theirs and message.startswith(text)), name)
+    return next((ours for theirs, text, ours in BROWSER_ERRORS if name == theirs and message.startswith(text)), name)
 
 
 def _known_name(name: str, message: str) -> str:
@@ -234,11 +234,11 @@ def _known_name(name: str, message: str) -> str:
     ``"Name: message"`` and apps often rethrow that string.
     """
     name = renamed(name, message)
-    if name in _BY_NAME:
+    if name in BY_NAME:
         return name
     for match in _IDENTIFIER.finditer(message):
         found = renamed(match.group(), message[match.end() :].removeprefix(": "))
-        if found in _BY_NAME:
+        if found in BY_NAME:
             return found
     return name
 
@@ -246,7 +246,7 @@ def _known_name(name: str, message: str) -> str:
 def from_bridge(error: BridgeError, *, model: str | None = None) -> LLMError:
     """The typed error for a failure the bridge reported."""
     known = _known_name(error.name, error.message)
-    cls, what, advice, retryable = _BY_NAME.get(known, _GENERIC)
+    cls, what, advice, retryable = BY_NAME.get(known, _GENERIC)
     typed = cls(
         f"{what} {advice} [WebLLM {error.name}: {error.message}]", provider=PROVIDER, model=model, retryable=retryable
     )

@@ -47,7 +47,8 @@ class BridgeModule(Protocol):
 
     def load(self, model_id: str, on_progress: Any = None, /) -> Any:
         """(modelId: string, onProgress?: (reportJson: string) => void) => Promise<void>
-        loads (or switches to) a model; progress reports are WebLLM's `InitProgressReport`"""
+        loads (or switches to) a model; progress reports are WebLLM's `InitProgressReport`, in two phases
+        that each go from 0 to 1: the weights, then the shaders ("Loading GPU shader modules")"""
 
 
 BRIDGE_FUNCTIONS = tuple(name for name in vars(BridgeModule) if not name.startswith("_"))
