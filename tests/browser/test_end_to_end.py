@@ -168,6 +168,7 @@ async def test_load_progress_reaches_python(selenium_page):
     reports = []
     model = await provider.load_model("Llama-3.2-1B-Instruct-q4f32_1-MLC", on_progress=reports.append)
     assert model == "Llama-3.2-1B-Instruct-q4f32_1-MLC"
+    assert await provider.bridge.loaded_model() == model  # the binding's `loaded()`, one field
     assert len(reports) >= 2
     assert reports[-1]["progress"] == 1
     assert all(isinstance(r["text"], str) and r["text"] for r in reports)
@@ -182,6 +183,7 @@ async def test_webgpu_is_detected_and_the_default_model_needs_no_shader_f16(sele
     from webllm_provider.catalog import choose_default_model
 
     provider = WebLLMProvider()
+    assert await provider.bridge.loaded_model() is None
     gpu = await provider.gpu_info()
     assert gpu["available"] is True
     assert gpu["features"], "a real adapter reports features"
