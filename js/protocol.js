@@ -136,7 +136,11 @@ export const TO_GATEWAY = /** @type {const} */ ({
 
 // -- Records -----------------------------------------------------------------------
 
-/** The fields of a ModelRecord (catalog.js), in order. */
+/**
+ * The fields of a ModelRecord (catalog.js), in order. A new field goes into
+ * catalog.js's records, here and into protocol.py's `ModelRecord`; the parity
+ * test checks all three, and `python tools/protocol_doc.py` documents it.
+ */
 export const MODEL_RECORD_FIELDS = /** @type {const} */ ([
   "model_id",
   "vram_required_MB",
