@@ -149,7 +149,16 @@ export const MODEL_RECORD_FIELDS = /** @type {const} */ ([
   "buffer_size_required_bytes",
   "context_window_size",
   "model_type",
+  // This GPU's verdict, decided by catalog.js alone.
+  "missing_features",
+  "fits",
+  "unfit_reason",
+  "large",
+  "recommended",
 ]);
+
+/** WebLLM's `ModelType` numbers, as records carry them (tests/js/catalog.test.js checks them against WebLLM's enum). */
+export const MODEL_TYPES = /** @type {const} */ ({ llm: 0, embedding: 1, vlm: 2 });
 
 /** The fields of a GpuInfo (gpu.js), in order. */
 export const GPU_INFO_FIELDS = /** @type {const} */ ([

@@ -1,5 +1,5 @@
 import { WebWorkerMLCEngine, prebuiltAppConfig } from "@mlc-ai/web-llm";
-import { modelRecords, requiredFeatures } from "./catalog.js";
+import { missingFeatures, modelRecords } from "./catalog.js";
 import { pushedChunks } from "./chunk-stream.js";
 import { featureMissing, modelNotFound, namedError, normaliseError } from "./errors.js";
 import { detectGpu } from "./gpu.js";
@@ -174,9 +174,10 @@ export class WorkerClient {
    */
   async models() {
     this.#ensureUsable();
+    const gpu = await detectGpu();
     return {
-      models: modelRecords(this.#options.appConfig),
-      gpu: await detectGpu(),
+      models: modelRecords(gpu, this.#options.appConfig ?? prebuiltAppConfig),
+      gpu,
       loaded: this.#loaded,
     };
   }
@@ -287,8 +288,7 @@ export class WorkerClient {
     // is none), and check the features the model needs, so a browser that can
     // never run the model fails at once, with WebLLM's own errors.
     await current.engine.getMaxStorageBufferBindingSize();
-    const { features } = await detectGpu();
-    const missing = requiredFeatures(record).find((feature) => !features.includes(feature));
+    const [missing] = missingFeatures(record, await detectGpu());
     if (missing) throw featureMissing(missing);
     this.#loaded = null; // WebLLM unloads before it loads
     this.#loadProgress = onProgress ?? null;

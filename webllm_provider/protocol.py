@@ -179,6 +179,20 @@ class ModelRecord(TypedDict):
     buffer_size_required_bytes: int | None
     context_window_size: int | None
     model_type: int
+    # This GPU's verdict, decided by js/catalog.js alone.
+    missing_features: list[str]
+    fits: bool
+    unfit_reason: str | None
+    large: bool
+    recommended: bool
+
+
+class ModelTypes:
+    """WebLLM's ``ModelType`` numbers, as records carry them."""
+
+    LLM = 0
+    EMBEDDING = 1
+    VLM = 2
 
 
 class GpuLimits(TypedDict):

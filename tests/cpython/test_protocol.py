@@ -33,8 +33,10 @@ for (const [name, value] of Object.entries(protocol)) {
 }
 const limits = { maxBufferSize: 1, maxStorageBufferBindingSize: 1 };
 const adapter = { features: new Set(["shader-f16"]), limits, info: {} };
+const gpu = await detectGpu({ requestAdapter: async () => adapter });
+const { prebuiltAppConfig } = await import("@mlc-ai/web-llm");
 const built = {
-  model_record: Object.keys(modelRecords()[0]),
+  model_record: Object.keys(modelRecords(gpu, prebuiltAppConfig)[0]),
   gpu_info: Object.keys(await detectGpu({ requestAdapter: async () => adapter })),
   gpu_info_unavailable: Object.keys(await detectGpu({ requestAdapter: async () => null })),
 };
@@ -83,6 +85,7 @@ def as_javascript() -> dict:
         "MODEL_RECORD_FIELDS": list(protocol.ModelRecord.__annotations__),
         "GPU_INFO_FIELDS": list(protocol.GpuInfo.__annotations__),
         "MODELS_FIELDS": list(protocol.Models.__annotations__),
+        "MODEL_TYPES": protocol.members(protocol.ModelTypes),
         "ERROR_NAMES": protocol.members(protocol.ErrorNames),
     }
 

@@ -95,29 +95,21 @@ async def test_list_models_from_the_bridge_catalog():
     assert "900 MB VRAM" in by_id["Small-0.5B-q4f32_1-MLC"].display_name
 
 
-async def test_default_model_without_shader_f16_fits_the_limits():
-    bridge = FakeBridge(models=CATALOG, gpu=SWIFTSHADER)
-    provider = WebLLMProvider(bridge=bridge)
-    await provider.complete(REQUEST)
+async def test_the_default_model_is_the_one_the_catalog_recommends():
+    catalog = [{**record, "recommended": record["model_id"] == "Mid-3B-q4f32_1-MLC"} for record in CATALOG]
+    bridge = FakeBridge(models=catalog, gpu=SWIFTSHADER)
+    await WebLLMProvider(bridge=bridge).complete(REQUEST)
     assert bridge.requests[0]["model"] == "Mid-3B-q4f32_1-MLC"
 
 
-async def test_default_model_with_shader_f16_and_a_small_binding_limit():
-    gpu = {**SWIFTSHADER, "features": ["shader-f16"], "limits": {"maxStorageBufferBindingSize": 1 << 27}}
-    provider = WebLLMProvider(bridge=FakeBridge(models=CATALOG, gpu=gpu))
-    assert await provider.default_model() == "Mid-3B-q4f32_1-MLC"
-    gpu_f16_full = {**gpu, "limits": {"maxStorageBufferBindingSize": 1 << 30}}
-    provider = WebLLMProvider(bridge=FakeBridge(models=CATALOG, gpu=gpu_f16_full))
-    assert await provider.default_model() == "Mid-3B-q4f32_1-MLC"
-    assert (
-        await WebLLMProvider(bridge=FakeBridge(models=CATALOG, gpu=gpu_f16_full)).default_model()
-        != "Hermes-3-Llama-3.1-8B-q4f16_1-MLC"
-    )
-
-
-async def test_no_webgpu_means_no_default_model():
-    provider = WebLLMProvider(bridge=FakeBridge(models=CATALOG, gpu={"available": False, "error": "no adapter"}))
+async def test_records_without_verdicts_give_no_default_model():
+    """WebLLM's plain records (an app's own bridge): nothing recommended, so the request names no model
+    and the bridge uses the one it has loaded."""
+    bridge = FakeBridge(models=CATALOG, gpu=SWIFTSHADER)
+    provider = WebLLMProvider(bridge=bridge)
     assert await provider.default_model() is None
+    await provider.complete(REQUEST)
+    assert "model" not in bridge.requests[0]
 
 
 async def test_load_model_reports_progress_and_becomes_the_default(provider, bridge):
