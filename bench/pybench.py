@@ -13,11 +13,10 @@ from contextlib import aclosing
 from typing import Any
 
 import bench_js  # type: ignore[import-not-found]  # registered by bench.js
-import webllm_bridge  # type: ignore[import-not-found]  # registered by js/pyodide-binding.js
 
 from js import performance  # type: ignore[import-not-found]
 from webllm_provider import ChatRequest, Message, TextDelta, WebLLMProvider
-from webllm_provider._compat._in_pyodide import PyodideBridge
+from webllm_provider._compat._in_pyodide import default_bridge
 
 _origin = float(performance.timeOrigin)
 _now = performance.now
@@ -57,8 +56,8 @@ class Recording:
                 yield chunk
 
 
-BRIDGE = PyodideBridge(webllm_bridge)
-RECORDING = Recording(PyodideBridge(webllm_bridge))
+BRIDGE = default_bridge()  # the one js/pyodide-binding.js registered
+RECORDING = Recording(default_bridge())
 PROVIDER = WebLLMProvider(bridge=RECORDING)
 
 

@@ -9,27 +9,22 @@
  * bench/run.py (docs/bridge-protocol.md, "Streaming transport").
  *
  * Here the page opens one MessageChannel per stream and the worker pushes the
- * chunks through it as the engine yields them, up to WINDOW chunks ahead of
- * what the page has consumed (credits flow back every ACK_EVERY chunks), so
- * a slow consumer still slows the engine down. Chunks that pile up while the
- * page is busy travel together in one message. Everything else is WebLLM's:
- * the engine is the handler's (`handler.engine.chatCompletion`, after the
- * handler's own `reloadIfUnmatched`), chunks and errors are the same objects
- * and "Name: message" strings its protocol carries, and interrupting still
- * goes through `WebWorkerMLCEngine.interruptGenerate()`.
+ * chunks through it as the engine yields them, up to STREAM_WINDOW chunks
+ * ahead of what the page has consumed (credits flow back every
+ * STREAM_CREDIT_EVERY chunks), so a slow consumer still slows the engine down.
+ * Chunks that pile up while the page is busy travel together in one message.
+ * Everything else is WebLLM's: the engine is the handler's
+ * (`handler.engine.chatCompletion`, after the handler's own
+ * `reloadIfUnmatched`), chunks and errors are the same objects and
+ * "Name: message" strings its protocol carries, and interrupting still goes
+ * through `WebWorkerMLCEngine.interruptGenerate()`.
  *
- * Page -> worker: `{kind: STREAM_KIND, request, modelId, chatOpts, window}` with
- * a MessagePort; then on the port `{credit: n}` or `{cancel: true}`.
- * Worker -> page, on the port: `{chunks: [chunk, ...]}` any number of times,
- * then one of `{done: true}`, `{error: "Name: message"}`, `{cancelled: true}`.
+ * The messages are protocol.js's: `{kind: WORKER_KINDS.stream, request,
+ * modelId, chatOpts, window}` with a MessagePort, then `streamToWorker` and
+ * `streamToPage` on the port.
  */
 
-export const STREAM_KIND = "webllm-bridge/stream";
-
-/** Chunks the worker may push beyond what the page has consumed. */
-const WINDOW = 32;
-/** The page returns credit after this many chunks. */
-const ACK_EVERY = 4;
+import { STREAM_CREDIT_EVERY, STREAM_WINDOW, WORKER_KINDS, streamToPage, streamToWorker } from "./protocol.js";
 
 /**
  * Page side: an async iterator over a streamed chat completion, like the one
@@ -48,15 +43,15 @@ export function pushedChunks(worker, engine, request) {
   const port = channel.port1;
   /** @type {any[]} chunks received, not yet handed out */
   const chunks = [];
-  /** @type {any} the worker's last message: {done} | {error} | {cancelled} */
+  /** @type {Exclude<import("./protocol.js").StreamToPage, {chunks: any[]}> | null} the worker's last message */
   let end = null;
   /** @type {(() => void) | null} */
   let wake = null;
   let handedOut = 0;
   let closed = false;
 
-  port.onmessage = ({ data }) => {
-    if (data.chunks) chunks.push(...data.chunks);
+  port.onmessage = (/** @type {MessageEvent<import("./protocol.js").StreamToPage>} */ { data }) => {
+    if ("chunks" in data) chunks.push(...data.chunks);
     else {
       end = data;
       port.close();
@@ -64,7 +59,7 @@ export function pushedChunks(worker, engine, request) {
     wake?.();
   };
   worker.postMessage(
-    { kind: STREAM_KIND, request, modelId: engine.modelId, chatOpts: engine.chatOpts, window: WINDOW },
+    { kind: WORKER_KINDS.stream, request, modelId: engine.modelId, chatOpts: engine.chatOpts, window: STREAM_WINDOW },
     [channel.port2],
   );
 
@@ -78,8 +73,8 @@ export function pushedChunks(worker, engine, request) {
     async next() {
       if (closed) return { done: true, value: undefined };
       // The consumer is done with the chunks handed out so far: credit the worker.
-      if (handedOut >= ACK_EVERY && !end) {
-        port.postMessage({ credit: handedOut });
+      if (handedOut >= STREAM_CREDIT_EVERY && !end) {
+        port.postMessage(streamToWorker.credit(handedOut));
         handedOut = 0;
       }
       while (chunks.length === 0 && !end) await arrival();
@@ -89,7 +84,7 @@ export function pushedChunks(worker, engine, request) {
         return { done: false, value: chunks.shift() };
       }
       closed = true;
-      if ("error" in end) throw end.error;
+      if (end && "error" in end) throw end.error;
       return { done: true, value: undefined };
     },
 
@@ -97,7 +92,7 @@ export function pushedChunks(worker, engine, request) {
       if (!closed) {
         closed = true;
         if (!end) {
-          port.postMessage({ cancel: true });
+          port.postMessage(streamToWorker.cancel());
           while (!end) await arrival();
         }
         chunks.length = 0;
@@ -127,12 +122,12 @@ export async function serveStream(handler, port, { request, modelId, chatOpts, w
   let wake = null;
   const post = () => {
     if (held.length === 0) return;
-    port.postMessage({ chunks: held });
+    port.postMessage(streamToPage.chunks(held));
     unacked += held.length;
     held = [];
   };
-  port.onmessage = ({ data }) => {
-    if (data.cancel) cancelled = true;
+  port.onmessage = (/** @type {MessageEvent<import("./protocol.js").StreamToWorker>} */ { data }) => {
+    if ("cancel" in data) cancelled = true;
     else {
       unacked -= data.credit;
       post();
@@ -144,7 +139,7 @@ export async function serveStream(handler, port, { request, modelId, chatOpts, w
     wake?.();
   });
 
-  /** @type {object} */
+  /** @type {import("./protocol.js").StreamToPage} */
   let end;
   try {
     await handler.reloadIfUnmatched(modelId, chatOpts);
@@ -154,7 +149,7 @@ export async function serveStream(handler, port, { request, modelId, chatOpts, w
       held.push(chunk);
       // A page that keeps up gets each chunk at once; one that lags behind
       // gets what piled up in one message, when it credits the last ones.
-      if (unacked < ACK_EVERY) post();
+      if (unacked < STREAM_CREDIT_EVERY) post();
       while (unacked + held.length >= window && !cancelled) {
         await new Promise((resolve) => (wake = /** @type {() => void} */ (resolve)));
         wake = null;
@@ -162,12 +157,12 @@ export async function serveStream(handler, port, { request, modelId, chatOpts, w
       if (cancelled) break; // before the engine decodes another token
     }
     post();
-    end = cancelled ? { cancelled: true } : { done: true };
+    end = cancelled ? streamToPage.cancelled() : streamToPage.done();
   } catch (error) {
     post();
     // WebLLM's handler reports failures as `err.toString()`; the page's
     // error handling (errors.js) reads that form.
-    end = { error: String(error) };
+    end = streamToPage.error(String(error));
   }
   port.postMessage(end);
   port.close();

@@ -18,15 +18,13 @@
  */
 import { namedError } from "./errors.js";
 import { holdLock, watchLifeline } from "./lifeline.js";
+import { CLIENT_LOCK_PREFIX, ERROR_NAMES, LINK_ACTIONS, TURN_MESSAGES, WORKER_KINDS } from "./protocol.js";
 
-/** `{kind, client}` with a MessagePort: serve WebLLM's protocol on that port; `client` names a lock the client holds while alive. */
-export const CONNECT_KIND = "webllm-bridge/connect";
-/** `{kind}` with a MessagePort: wait for a turn of the shared engine; answered "granted", ended by "release" (or the client's death). */
-export const TURN_KIND = "webllm-bridge/turn";
-/** `{kind}`: a shared engine whose GPU device was lost ends itself; every client then starts a fresh one. */
-export const EXIT_KIND = "webllm-bridge/exit";
-/** Messages between a Python worker and the page about the engine links it asked for. */
-export const LINK_KIND = "webllm-bridge/link";
+// The bridge's own message kinds (protocol.js, docs/bridge-protocol.md): `connect`
+// hands an engine a port to serve WebLLM's protocol on; `turn` waits for a turn of
+// the shared engine; `exit` ends a shared engine whose GPU device was lost; `link`
+// is between a Python worker and the page, about the engine links it asked for.
+const { connect: CONNECT_KIND, turn: TURN_KIND, exit: EXIT_KIND, link: LINK_KIND } = WORKER_KINDS;
 
 /** @typedef {"dedicated" | "shared"} Placement */
 
@@ -63,7 +61,7 @@ export function workerScope() {
 /**
  * @typedef {object} LinkRequest what a Python worker sends the page to get an engine
  * @property {typeof LINK_KIND} kind
- * @property {"open" | "close"} action
+ * @property {typeof LINK_ACTIONS.open | typeof LINK_ACTIONS.close} action
  * @property {string} id
  * @property {string} [client] the lock the Python worker holds while alive
  */
@@ -102,7 +100,7 @@ export function remoteLink(placement) {
   const id = crypto.randomUUID();
   const released = connectWhenHeld(({ client }) => {
     /** @type {LinkRequest} */
-    const request = { kind: LINK_KIND, action: "open", id, client };
+    const request = { kind: LINK_KIND, action: LINK_ACTIONS.open, id, client };
     workerScope().postMessage({ ...request, placement }, [channel.port2]);
   });
   return clientLink(channel.port1, placement, released, {
@@ -110,12 +108,12 @@ export function remoteLink(placement) {
     watch: (onDeath) => {
       /** @param {MessageEvent} event */
       const listener = ({ data }) => {
-        if (data?.kind === LINK_KIND && data.id === id && data.action === "error") onDeath(data.message);
+        if (data?.kind === LINK_KIND && data.id === id && data.action === LINK_ACTIONS.error) onDeath(data.message);
       };
       workerScope().addEventListener("message", listener);
       return () => workerScope().removeEventListener("message", listener);
     },
-    close: () => workerScope().postMessage(/** @type {LinkRequest} */ ({ kind: LINK_KIND, action: "close", id })),
+    close: () => workerScope().postMessage(/** @type {LinkRequest} */ ({ kind: LINK_KIND, action: LINK_ACTIONS.close, id })),
   });
 }
 
@@ -131,12 +129,14 @@ export function hostEngineLinks(pythonWorker, url) {
   /** @param {MessageEvent} event */
   const listener = ({ data, ports }) => {
     if (data?.kind !== LINK_KIND) return;
-    if (data.action === "open") {
+    if (data.action === LINK_ACTIONS.open) {
       const engine = startEngine(data.placement, url);
       engine.connect({ kind: CONNECT_KIND, client: data.client }, ports[0]);
       engines.set(data.id, engine);
-      engine.watchErrors((message) => pythonWorker.postMessage({ kind: LINK_KIND, action: "error", id: data.id, message }));
-    } else if (data.action === "close") {
+      engine.watchErrors((message) =>
+        pythonWorker.postMessage({ kind: LINK_KIND, action: LINK_ACTIONS.error, id: data.id, message }),
+      );
+    } else if (data.action === LINK_ACTIONS.close) {
       engines.get(data.id)?.close();
       engines.delete(data.id);
     }
@@ -251,7 +251,7 @@ function watchEngine(errors, port, onDeath) {
  * @returns {Promise<() => void>} the lock's release
  */
 function connectWhenHeld(connect) {
-  const client = `webllm-bridge/client/${crypto.randomUUID()}`;
+  const client = `${CLIENT_LOCK_PREFIX}${crypto.randomUUID()}`;
   return holdLock(client).then((release) => {
     connect({ kind: CONNECT_KIND, client });
     return release;
@@ -276,7 +276,7 @@ function clientLink(port, placement, released, engine) {
     close: () => {
       if (closed) return;
       closed = true;
-      for (const reject of waiting) reject(namedError("WorkerError", "The engine link was closed."));
+      for (const reject of waiting) reject(namedError(ERROR_NAMES.worker, "The engine link was closed."));
       waiting.clear();
       engine.close();
       port.close();
@@ -293,7 +293,7 @@ function clientLink(port, placement, released, engine) {
 function requestTurn(port, waiting) {
   const channel = new MessageChannel();
   const end = () => {
-    channel.port1.postMessage("release");
+    channel.port1.postMessage(TURN_MESSAGES.release);
     channel.port1.close();
   };
   let cancelled = false;

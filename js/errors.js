@@ -1,9 +1,14 @@
 /**
  * Every rejection that leaves the bridge is an `Error` whose `name` says what
- * went wrong (WebLLM's class name, or one of the bridge's own) and whose
- * `message` is the original text, because Python maps errors by `name`.
+ * went wrong (WebLLM's class name, one of the bridge's own, or the browser's)
+ * and whose `message` is the original text, because Python maps errors by
+ * `name`. Only Python maps: which typed error a name is, and the names of
+ * browser errors that have no class of their own (a failed fetch), live in
+ * webllm_provider/errors.py; here a rejection is only named faithfully.
  * See docs/bridge-protocol.md, "Errors".
  */
+
+import { ERROR_NAMES } from "./protocol.js";
 
 /**
  * @param {string} name
@@ -29,11 +34,11 @@ export function namedError(name, message) {
 export function featureMissing(feature) {
   return feature === "shader-f16"
     ? namedError(
-        "ShaderF16SupportError",
+        ERROR_NAMES.shaderF16,
         "This model requires WebGPU extension shader-f16, which is not enabled in this browser. " +
           'You can try to launch Chrome Canary in command line with flag "--enable-dawn-features=allow_unsafe_apis".',
       )
-    : namedError("FeatureSupportError", `This model requires feature ${feature}, which is not yet supported by this browser.`);
+    : namedError(ERROR_NAMES.featureSupport, `This model requires feature ${feature}, which is not yet supported by this browser.`);
 }
 
 /**
@@ -42,7 +47,7 @@ export function featureMissing(feature) {
  */
 export function modelNotFound(modelId) {
   return namedError(
-    "ModelNotFoundError",
+    ERROR_NAMES.modelNotFound,
     `Cannot find model record in appConfig for ${modelId}. Please check if the model ID is correct and included in the model_list configuration.`,
   );
 }
@@ -51,14 +56,6 @@ export function modelNotFound(modelId) {
 // (or just "Name" when the message was empty); the name is an identifier.
 const SERIALISED = /^([A-Za-z_$][\w$]*)(?:: ([\s\S]*))?$/;
 
-// What each browser's fetch() says when the network is unreachable. Only fetch
-// produces these TypeErrors, so renaming them cannot catch a programming error.
-const FETCH_FAILURES = [
-  "Failed to fetch", // Chromium
-  "NetworkError when attempting to fetch resource.", // Firefox
-  "Load failed", // Safari
-];
-
 /**
  * Turns whatever a WebLLM call rejected with into a named `Error`.
  *
@@ -66,32 +63,16 @@ const FETCH_FAILURES = [
  * @returns {Error}
  */
 export function normaliseError(reason) {
-  let name = "Error";
-  let message = "";
   if (reason instanceof Error || isErrorLike(reason)) {
     const error = /** @type {{name?: unknown, message?: unknown}} */ (reason);
-    name = typeof error.name === "string" && error.name ? error.name : "Error";
-    message = typeof error.message === "string" ? error.message : String(error.message ?? "");
-  } else if (typeof reason === "string") {
+    const name = typeof error.name === "string" && error.name ? error.name : "Error";
+    return namedError(name, typeof error.message === "string" ? error.message : String(error.message ?? ""));
+  }
+  if (typeof reason === "string") {
     const match = SERIALISED.exec(reason);
-    if (match) {
-      name = match[1];
-      message = match[2] ?? "";
-    } else {
-      message = reason;
-    }
-  } else {
-    message = String(reason);
+    return match ? namedError(match[1], match[2] ?? "") : namedError("Error", reason);
   }
-  if (name === "TypeError" && FETCH_FAILURES.some((text) => message.startsWith(text))) {
-    name = "NetworkError";
-  }
-  // WebLLM's GPU detection (in tvmjs) throws a plain Error when the browser has
-  // WebGPU but no adapter: for the user that is WebGPU not being available.
-  if (name === "Error" && message.startsWith("Unable to find a compatible GPU")) {
-    name = "WebGPUNotAvailableError";
-  }
-  return namedError(name, message);
+  return namedError("Error", String(reason));
 }
 
 /**

@@ -4,16 +4,13 @@
  * the project's own WorkerClient (worker-client.js), with the same queue, abort,
  * load progress and typed errors as in-page use. Reconnects by itself when
  * the gateway goes away, until the gateway closes the session.
- * Messages are described in docs/gateway.md, "Tab protocol".
+ * Messages are protocol.js's TO_TAB and TO_GATEWAY (docs/gateway.md, "Tab protocol").
  */
 
 import { WorkerClient } from "./worker-client.js";
 import { normaliseError } from "./errors.js";
+import { CLOSED_BY_GATEWAY, GATEWAY_SUBPROTOCOL, GATEWAY_TOKEN_PREFIX, TO_GATEWAY, TO_TAB } from "./protocol.js";
 
-/** The subprotocol the gateway accepts; the token travels as a second one. */
-export const SUBPROTOCOL = "webllm-gateway";
-/** The close code with which the gateway ends a session for good. */
-export const CLOSED_BY_GATEWAY = 4000;
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5000;
 
@@ -35,7 +32,7 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
     workerUrl,
     // Every load reports progress, whether a load job or a request naming another model asked for it.
     onProgress: (report) => {
-      send({ type: "progress", id: current, report });
+      send({ type: TO_GATEWAY.progress, id: current, report });
       onStatus("loading", report.text);
     },
   });
@@ -70,7 +67,7 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
   const flush = (id) => {
     const chunks = unsent.get(id);
     unsent.delete(id);
-    if (chunks) send({ type: "chunks", id, chunks });
+    if (chunks) send({ type: TO_GATEWAY.chunks, id, chunks });
   };
 
   /**
@@ -88,7 +85,7 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
     } catch (error) {
       flush(id);
       const { name, message } = normaliseError(error);
-      send({ type: "error", id, error: { name, message }, loaded: bridge.loaded });
+      send({ type: TO_GATEWAY.error, id, error: { name, message }, loaded: bridge.loaded });
     } finally {
       running.delete(id);
       if (current === id) current = null;
@@ -100,21 +97,21 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
   const handle = (message) => {
     const { id } = message;
     switch (message.type) {
-      case "generate":
+      case TO_TAB.generate:
         onStatus("working", bridge.loaded ?? undefined);
         return run(id, async () => {
-          if (!message.stream) return { type: "result", completion: await bridge.complete(message.request, { requestId: id }) };
+          if (!message.stream) return { type: TO_GATEWAY.result, completion: await bridge.complete(message.request, { requestId: id }) };
           await bridge.stream(message.request, (chunk) => queueChunk(id, chunk), { requestId: id });
-          return { type: "done" };
+          return { type: TO_GATEWAY.done };
         });
-      case "load":
+      case TO_TAB.load:
         return run(id, async () => {
           await bridge.load(message.model);
-          return { type: "done" };
+          return { type: TO_GATEWAY.done };
         });
-      case "abort":
+      case TO_TAB.abort:
         return bridge.abort(id);
-      case "close":
+      case TO_TAB.close:
         stopped = true;
         return undefined;
       default:
@@ -123,12 +120,12 @@ export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} })
   };
 
   const open = () => {
-    const opened = new WebSocket(socketUrl, [SUBPROTOCOL, `token.${token}`]);
+    const opened = new WebSocket(socketUrl, [GATEWAY_SUBPROTOCOL, GATEWAY_TOKEN_PREFIX + token]);
     socket = opened;
     opened.onopen = async () => {
       retryMs = RETRY_FIRST_MS;
       const { models, gpu, loaded } = await bridge.models();
-      send({ type: "hello", models, gpu, loaded });
+      send({ type: TO_GATEWAY.hello, models, gpu, loaded });
       onStatus("connected", loaded ?? undefined);
     };
     opened.onmessage = (event) => handle(JSON.parse(event.data));

@@ -12,7 +12,7 @@
  * bridge still sees `error` events, but not silent deaths.
  */
 
-export const LIFELINE_KIND = "webllm-bridge/lifeline";
+import { LIFELINE_HELD, WORKER_KINDS } from "./protocol.js";
 
 /**
  * Takes the lock `name` until released (or until this worker or tab is gone).
@@ -56,7 +56,7 @@ export function whenGone(name, onGone) {
  */
 export function watchLifeline(worker, onDeath) {
   if (!globalThis.navigator?.locks) return () => {};
-  const name = `${LIFELINE_KIND}/${crypto.randomUUID()}`;
+  const name = `${WORKER_KINDS.lifeline}/${crypto.randomUUID()}`;
   const channel = new MessageChannel();
   let stopWatching = () => {};
   let stopped = false;
@@ -64,7 +64,7 @@ export function watchLifeline(worker, onDeath) {
     channel.port1.close();
     if (!stopped) stopWatching = whenGone(name, onDeath);
   };
-  worker.postMessage({ kind: LIFELINE_KIND, name }, [channel.port2]);
+  worker.postMessage({ kind: WORKER_KINDS.lifeline, name }, [channel.port2]);
   return () => {
     stopped = true;
     stopWatching();
@@ -80,7 +80,7 @@ export function watchLifeline(worker, onDeath) {
 export function holdLifeline(name, port) {
   if (!globalThis.navigator?.locks) return;
   void holdLock(name).then(() => {
-    port.postMessage("held");
+    port.postMessage(LIFELINE_HELD);
     port.close();
   });
 }

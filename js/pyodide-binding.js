@@ -16,23 +16,13 @@
 
 import { WorkerClient } from "./worker-client.js";
 import { namedError } from "./errors.js";
+import { BRIDGE_FUNCTIONS, GLOBAL_PREFIX, PYTHON_MODULE } from "./protocol.js";
 
 export { WorkerClient } from "./worker-client.js";
 export { detectGpu } from "./gpu.js";
 // The models WebLLM takes native `tools` for (the app labels them; Python keeps the same list, tested equal).
 export { functionCallingModelIds } from "@mlc-ai/web-llm";
 
-/** The module name Python imports. */
-export const PYTHON_MODULE = "webllm_bridge";
-
-/** Also set as globals in `__main__`, for code written to the guide's convention. */
-const GLOBAL_NAMES = {
-  complete: "js_llm_complete",
-  stream: "js_llm_stream",
-  abort: "js_llm_abort",
-  models: "js_llm_models",
-  load: "js_llm_load",
-};
 
 /**
  * @typedef {import("./worker-client.js").ClientOptions & {model?: string}} InstallOptions
@@ -93,9 +83,8 @@ class PyodideBinding extends WorkerClient {
     installed.set(pyodide, this);
     this.#pyodide = pyodide;
     pyodide.registerJsModule(PYTHON_MODULE, this.#functions);
-    for (const [name, global] of Object.entries(GLOBAL_NAMES)) {
-      pyodide.globals.set(global, this.#functions[/** @type {keyof typeof GLOBAL_NAMES} */ (name)]);
-    }
+    // Also globals in `__main__`, for code written to the guide's convention.
+    for (const name of BRIDGE_FUNCTIONS) pyodide.globals.set(GLOBAL_PREFIX + name, this.#functions[name]);
     return this;
   }
 
@@ -112,11 +101,9 @@ class PyodideBinding extends WorkerClient {
     modules.pop(PYTHON_MODULE, null);
     modules.destroy();
     sys.destroy();
-    for (const [name, global] of Object.entries(GLOBAL_NAMES)) {
+    for (const name of BRIDGE_FUNCTIONS) {
       // Leave a global alone if the app has put something else there since.
-      if (pyodide.globals.get(global) === this.#functions[/** @type {keyof typeof GLOBAL_NAMES} */ (name)]) {
-        pyodide.globals.delete(global);
-      }
+      if (pyodide.globals.get(GLOBAL_PREFIX + name) === this.#functions[name]) pyodide.globals.delete(GLOBAL_PREFIX + name);
     }
   }
 }
@@ -126,6 +113,7 @@ class PyodideBinding extends WorkerClient {
  * malformed request reaches Python as a rejected awaitable, not a synchronous
  * exception.
  * @param {WorkerClient} bridge
+ * @returns {Record<import("./protocol.js").BridgeFunction, (...args: any[]) => unknown>}
  */
 function pythonFunctions(bridge) {
   return {
@@ -141,6 +129,9 @@ function pythonFunctions(bridge) {
     abort: (requestId) => bridge.abort(requestId),
 
     models: async () => JSON.stringify(await bridge.models()),
+
+    // Synchronous: the one field, without the catalog and the GPU probe `models` makes.
+    loaded: () => JSON.stringify(bridge.loaded),
 
     /** @param {string} modelId @param {(reportJson: string) => unknown} [onProgress] */
     load: async (modelId, onProgress) =>

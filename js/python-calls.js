@@ -7,25 +7,12 @@
  */
 
 import { namedError } from "./errors.js";
-
-/** The worker's message kinds (python-worker.js). */
-export const MESSAGES = {
-  boot: "python/boot",
-  call: "python/call",
-  bridge: "python/bridge",
-  result: "python/result",
-  event: "python/event",
-  progress: "python/progress",
-  resources: "python/resources",
-};
+import { PAGE_MODULE } from "./protocol.js";
 
 /** @returns {string[]} the URLs this realm fetched (a page caches them for offline use) */
 export function fetchedResources() {
   return performance.getEntriesByType("resource").map((entry) => entry.name);
 }
-
-/** The JavaScript module Python imports to emit events: `from webllm_page import emit; emit(name, json)`. */
-export const PAGE_MODULE = "webllm_page";
 
 /**
  * @typedef {object} BootOptions
@@ -43,6 +30,7 @@ export const PAGE_MODULE = "webllm_page";
  * @param {(name: string, json: string) => void} emit
  */
 export async function preparePython(pyodide, options, emit) {
+  // What Python imports to emit events: `from webllm_page import emit; emit(name, json)`.
   pyodide.registerJsModule(PAGE_MODULE, { emit });
   if (options.packages?.length) await pyodide.loadPackage(options.packages, { messageCallback: () => {} });
   const folder = options.path ?? "/home/pyodide";

@@ -26,7 +26,8 @@ export { endSharedEngine } from "./engine-link.js";
 export { functionCallingModelIds } from "@mlc-ai/web-llm";
 import { namedError } from "./errors.js";
 import { watchLifeline } from "./lifeline.js";
-import { MESSAGES, callPython, fetchedResources, preparePython } from "./python-calls.js";
+import { callPython, fetchedResources, preparePython } from "./python-calls.js";
+import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
 
 /**
  * @typedef {object} PythonOptions
@@ -123,10 +124,10 @@ function startInWorker(options) {
     }
   });
   worker.addEventListener("error", (event) =>
-    fail(namedError("WorkerError", `The Python worker failed: ${event.message || "it could not start"}`)),
+    fail(namedError(ERROR_NAMES.worker, `The Python worker failed: ${event.message || "it could not start"}`)),
   );
   // A terminated or crashed worker fires no event: its Web Lock says it is gone.
-  const stopWatching = watchLifeline(worker, () => fail(namedError("WorkerError", "The Python worker stopped.")));
+  const stopWatching = watchLifeline(worker, () => fail(namedError(ERROR_NAMES.worker, "The Python worker stopped.")));
 
   /**
    * @param {string} kind
@@ -141,7 +142,7 @@ function startInWorker(options) {
       worker.postMessage({ ...fields, kind, id });
     });
   };
-  /** @param {string} method @param {unknown[]} args */
+  /** @param {import("./protocol.js").PythonWorkerMethod} method @param {unknown[]} args */
   const bridgeCall = (method, args) => send(MESSAGES.bridge, { method, args });
   /** @type {EngineControls} */
   const bridge = {
@@ -161,7 +162,7 @@ function startInWorker(options) {
       worker,
       resources: () => send(MESSAGES.resources, {}),
       dispose: () => {
-        fail(namedError("WorkerError", "Python was disposed."));
+        fail(namedError(ERROR_NAMES.worker, "Python was disposed."));
         stopWatching();
         stopHosting();
         worker.terminate();

@@ -5,18 +5,15 @@
  * (engine-link.js); the page only renders what Python emits and sends calls.
  * Start it through python-host.js (`startPython({placement: "worker"})`).
  *
- * Page -> worker: `{kind: BOOT, ...BootOptions}` once, then
- *   `{kind: CALL, id, target: "module.function", args}` and
- *   `{kind: BRIDGE, id, method: "models" | "load" | "control" | "abort", args}` and
- *   `{kind: RESOURCES, id}` (the URLs the worker fetched).
- * Worker -> page: `{kind: RESULT, id, ok, value | error: {name, message}}`,
- *   `{kind: EVENT, name, json}` (Python's `webllm_page.emit`) and
- *   `{kind: PROGRESS, report}` (every model load's progress).
+ * The messages are protocol.js's PYTHON_WORKER_KINDS (docs/bridge-protocol.md,
+ * "Page and Python worker"): `boot` once, then `call`, `bridge` and
+ * `resources`, each answered by a `result`; `event` and `progress` as they come.
  */
 import { createBinding } from "./pyodide-binding.js";
 import { remoteLink, workerScope } from "./engine-link.js";
-import { LIFELINE_KIND, holdLifeline } from "./lifeline.js";
-import { MESSAGES, callPython, fetchedResources, preparePython } from "./python-calls.js";
+import { holdLifeline } from "./lifeline.js";
+import { callPython, fetchedResources, preparePython } from "./python-calls.js";
+import { PYTHON_WORKER_KINDS as MESSAGES, PYTHON_WORKER_METHODS, WORKER_KINDS } from "./protocol.js";
 
 const scope = workerScope();
 
@@ -24,7 +21,7 @@ const scope = workerScope();
 let booted = null;
 
 scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) => {
-  if (data?.kind === LIFELINE_KIND) {
+  if (data?.kind === WORKER_KINDS.lifeline) {
     holdLifeline(data.name, ports[0]); // the page notices this worker's death (python-host.js)
   } else if (data?.kind === MESSAGES.boot) {
     booted ??= boot(data);
@@ -40,8 +37,8 @@ scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) 
     answer(
       data.id,
       ready().then(({ bridge }) => {
-        const method = /** @type {"models" | "load" | "control" | "abort"} */ (data.method);
-        if (!["models", "load", "control", "abort"].includes(method)) throw new TypeError(`No bridge method ${method}`);
+        const method = /** @type {import("./protocol.js").PythonWorkerMethod} */ (data.method);
+        if (!PYTHON_WORKER_METHODS.includes(method)) throw new TypeError(`No bridge method ${method}`);
         return /** @type {(...args: any[]) => unknown} */ (bridge[method]).apply(bridge, data.args);
       }),
     );

@@ -1,9 +1,10 @@
 import { WebWorkerMLCEngine, prebuiltAppConfig } from "@mlc-ai/web-llm";
-import { modelRecords, requiredFeatures } from "./catalog.js";
+import { missingFeatures, modelRecords } from "./catalog.js";
 import { pushedChunks } from "./chunk-stream.js";
 import { featureMissing, modelNotFound, namedError, normaliseError } from "./errors.js";
 import { detectGpu } from "./gpu.js";
 import { checkPlacement, pageLink } from "./engine-link.js";
+import { ERROR_NAMES, STREAMED } from "./protocol.js";
 import { SerialQueue } from "./queue.js";
 import { CONTROL_KIND } from "./worker-host.js";
 
@@ -119,7 +120,7 @@ export class WorkerClient {
       if (job.abortRequested) throw aborted(job.id); // the caller has had this answer already
       job.phase = "generating";
       /** @type {import("@mlc-ai/web-llm").ChatCompletionRequestStreaming} */
-      const streamed = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
+      const streamed = { ...request, ...STREAMED };
       // The worker pushes the chunks (chunk-stream.js) rather than WebLLM's
       // client fetching each one; with no model loaded, WebLLM's client gives
       // its own WorkerEngineModelNotLoadedError.
@@ -173,9 +174,10 @@ export class WorkerClient {
    */
   async models() {
     this.#ensureUsable();
+    const gpu = await detectGpu();
     return {
-      models: modelRecords(this.#options.appConfig),
-      gpu: await detectGpu(),
+      models: modelRecords(gpu, this.#options.appConfig ?? prebuiltAppConfig),
+      gpu,
       loaded: this.#loaded,
     };
   }
@@ -215,7 +217,7 @@ export class WorkerClient {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#fail(namedError("WorkerError", "The bridge was disposed."));
+    this.#fail(namedError(ERROR_NAMES.worker, "The bridge was disposed."));
   }
 
   /**
@@ -253,7 +255,7 @@ export class WorkerClient {
         const normalised = normaliseError(error);
         // A lost GPU device leaves WebLLM's engine unusable: drop the worker;
         // the next request starts a fresh one and loads its model again.
-        if (normalised.name === "DeviceLostError") this.#recycle();
+        if (normalised.name === ERROR_NAMES.deviceLost) this.#recycle();
         throw normalised;
       } finally {
         endTurn?.();
@@ -286,8 +288,7 @@ export class WorkerClient {
     // is none), and check the features the model needs, so a browser that can
     // never run the model fails at once, with WebLLM's own errors.
     await current.engine.getMaxStorageBufferBindingSize();
-    const { features } = await detectGpu();
-    const missing = requiredFeatures(record).find((feature) => !features.includes(feature));
+    const [missing] = missingFeatures(record, await detectGpu());
     if (missing) throw featureMissing(missing);
     this.#loaded = null; // WebLLM unloads before it loads
     this.#loadProgress = onProgress ?? null;
@@ -312,7 +313,7 @@ export class WorkerClient {
       },
     });
     const stopWatching = link.watch((message) => {
-      if (this.#current?.link === link) this.#fail(namedError("WorkerError", message));
+      if (this.#current?.link === link) this.#fail(namedError(ERROR_NAMES.worker, message));
     });
     this.#current = { link, engine, stopWatching };
     return this.#current;
@@ -338,11 +339,11 @@ export class WorkerClient {
   }
 
   #ensureUsable() {
-    if (this.#disposed) throw namedError("WorkerError", "The bridge was disposed.");
+    if (this.#disposed) throw namedError(ERROR_NAMES.worker, "The bridge was disposed.");
   }
 }
 
 /** @param {string} requestId */
 function aborted(requestId) {
-  return namedError("AbortError", `Request ${requestId} was aborted.`);
+  return namedError(ERROR_NAMES.abort, `Request ${requestId} was aborted.`);
 }

@@ -1,7 +1,8 @@
 import { namedError } from "./errors.js";
-import { STREAM_KIND, serveStream } from "./chunk-stream.js";
-import { CONNECT_KIND, EXIT_KIND, TURN_KIND, workerScope } from "./engine-link.js";
-import { LIFELINE_KIND, holdLifeline, whenGone } from "./lifeline.js";
+import { serveStream } from "./chunk-stream.js";
+import { workerScope } from "./engine-link.js";
+import { holdLifeline, whenGone } from "./lifeline.js";
+import { TURN_MESSAGES, WORKER_KINDS } from "./protocol.js";
 
 /**
  * The message loop of a bridge worker, started as a dedicated Worker or as a
@@ -39,7 +40,7 @@ export function serveWorker(handler, control) {
   const scope = workerScope();
   const serve = dispatcher(handler, control, null);
   scope.onmessage = (/** @type {MessageEvent} */ event) => {
-    if (event.data?.kind !== CONNECT_KIND) return serve(event);
+    if (event.data?.kind !== WORKER_KINDS.connect) return serve(event);
     // A Python worker's link: from now on the handler answers there.
     const port = event.ports[0];
     handler.postMessage = (message) => port.postMessage(message);
@@ -56,9 +57,9 @@ export function serveWorker(handler, control) {
 function dispatcher(handler, control, connection) {
   return (event) => {
     const message = event.data;
-    if (message?.kind === LIFELINE_KIND) return holdLifeline(message.name, event.ports[0]);
+    if (message?.kind === WORKER_KINDS.lifeline) return holdLifeline(message.name, event.ports[0]);
     if (message?.kind === CONTROL_KIND) return void answerControl(event.ports[0], message, control);
-    if (message?.kind === STREAM_KIND) {
+    if (message?.kind === WORKER_KINDS.stream) {
       if (!connection) return void serveStream(handler, event.ports[0], message);
       const stop = new AbortController();
       const served = serveStream(handler, event.ports[0], message, stop.signal);
@@ -95,8 +96,8 @@ function serveShared(engineHandler, control) {
   );
   scope.onconnect = (/** @type {MessageEvent} */ { ports: [tabPort] }) => {
     tabPort.onmessage = (/** @type {MessageEvent} */ { data, ports }) => {
-      if (data?.kind === EXIT_KIND) scope.close();
-      else if (data?.kind === CONNECT_KIND) connect(ports[0], data.client);
+      if (data?.kind === WORKER_KINDS.exit) scope.close();
+      else if (data?.kind === WORKER_KINDS.connect) connect(ports[0], data.client);
     };
   };
 
@@ -111,7 +112,7 @@ function serveShared(engineHandler, control) {
     const serve = dispatcher(handler, control, connection);
     connections.add(connection);
     port.onmessage = (event) => {
-      if (event.data?.kind === TURN_KIND) return turns.request(connection, event.ports[0]);
+      if (event.data?.kind === WORKER_KINDS.turn) return turns.request(connection, event.ports[0]);
       if (event.data?.kind === "reload" && sameModel(engineHandler, event.data.content)) {
         // Already loaded for another client (or before a reload of the page): nothing to do.
         return port.postMessage({ kind: "return", uuid: event.data.uuid, content: null });
@@ -179,7 +180,7 @@ export class TurnQueue {
 
   /**
    * @param {Connection} connection
-   * @param {MessagePort} port answered "granted"; the client answers "release"
+   * @param {MessagePort} port answered TURN_MESSAGES.granted; the client answers TURN_MESSAGES.release
    */
   request(connection, port) {
     this.#waiting.push({ connection, port });
@@ -201,7 +202,7 @@ export class TurnQueue {
     if (!turn) return;
     this.#current = turn;
     turn.port.onmessage = () => this.#end(turn);
-    turn.port.postMessage("granted");
+    turn.port.postMessage(TURN_MESSAGES.granted);
   }
 
   /** @param {{connection: Connection, port: MessagePort}} turn */

@@ -1,8 +1,9 @@
-"""WebLLM's model catalog as Amplifier ModelInfo, and the default-model choice.
+"""WebLLM's model catalog as Amplifier ModelInfo.
 
 The catalog comes from WebLLM itself (``prebuiltAppConfig.model_list``, read by
 the bridge), never from a hand-kept list; see docs/bridge-protocol.md for the
-record fields.
+record fields. Whether a model fits this GPU and which one to load by default
+are js/catalog.js's verdicts, carried on the records: read here, never decided.
 """
 
 from __future__ import annotations
@@ -12,16 +13,10 @@ import re
 from typing import Any
 
 from ._compat import ModelInfo
+from .protocol import ModelTypes
 
-# WebLLM's ModelType enum (1 is an embedding model).
-_LLM, VLM = 0, 2
 # The context window WebLLM's prebuilt models use when a record does not say.
 DEFAULT_CONTEXT_WINDOW = 4096
-# WebLLM treats a device whose storage-buffer binding limit is below 1 GiB as
-# low-resource and then needs the models marked ``low_resource_required``.
-_FULL_BINDING = 1 << 30
-# Default budget for the automatic model choice: what most laptops' GPUs spare.
-DEFAULT_VRAM_BUDGET_MB = 3072
 _REASONING = re.compile(r"(DeepSeek-R1|Qwen3|QwQ)", re.IGNORECASE)
 # WebLLM 0.2.86's ``functionCallingModelIds``: the models it accepts ``tools`` for.
 # Kept here, not added to each record by the bridge, so a bridge that reports
@@ -72,7 +67,7 @@ def switches_thinking(model_id: str) -> bool:
 def capabilities(record: dict[str, Any]) -> list[str]:
     caps = ["local", "streaming", "json_mode", "tools"]
     caps.append("tools:native" if native_tools(record) else "tools:constrained")
-    if record.get("model_type") == VLM:
+    if is_vision_model(record):
         caps.append("vision")
     if _REASONING.search(record["model_id"]):
         caps.append("thinking")
@@ -102,33 +97,14 @@ def model_info(record: dict[str, Any]) -> ModelInfo:
     )
 
 
+def is_vision_model(record: dict[str, Any]) -> bool:
+    return record.get("model_type") == ModelTypes.VLM
+
+
 def is_chat_model(record: dict[str, Any]) -> bool:
-    return record.get("model_type", _LLM) in (_LLM, VLM)
+    return record.get("model_type", ModelTypes.LLM) in (ModelTypes.LLM, ModelTypes.VLM)
 
 
-def fits(record: dict[str, Any], gpu: dict[str, Any] | None) -> bool:
-    """Whether this GPU can run the model, by WebLLM's own checks."""
-    if not gpu or not gpu.get("available"):
-        return False
-    if not set(record.get("required_features") or []) <= set(gpu.get("features") or []):
-        return False
-    binding = (gpu.get("limits") or {}).get("maxStorageBufferBindingSize", 0)
-    needed = record.get("buffer_size_required_bytes") or 0
-    if needed > binding:
-        return False
-    return binding >= _FULL_BINDING or bool(record.get("low_resource_required"))
-
-
-def choose_default_model(
-    records: list[dict[str, Any]], gpu: dict[str, Any] | None, *, vram_budget_mb: float = DEFAULT_VRAM_BUDGET_MB
-) -> str | None:
-    """The largest text model this GPU can run within the VRAM budget, or None."""
-    candidates = [
-        r
-        for r in records
-        if r.get("model_type", _LLM) == _LLM and fits(r, gpu) and (r.get("vram_required_MB") or 0) <= vram_budget_mb
-    ]
-    if not candidates:
-        return None
-    best = max(candidates, key=lambda r: (r.get("vram_required_MB") or 0, r["model_id"]))
-    return best["model_id"]
+def recommended(records: list[dict[str, Any]]) -> str | None:
+    """The model the catalog recommends for this GPU; None from a bridge whose records carry no verdicts."""
+    return next((record["model_id"] for record in records if record.get("recommended") is True), None)

@@ -54,7 +54,7 @@ class ProviderConfig:
     """What a user of an OpenAI-style provider expects to set.
 
     ``default_model`` left empty means: the model the bridge has loaded, or
-    else the best model this GPU can run (see ``catalog.choose_default_model``).
+    else the model the bridge's catalog recommends for this GPU (js/catalog.js decides).
     ``tool_mode`` picks the tool-calling path (see ``tool_calling``).
     Any field can be overridden per request.
     """

@@ -4,6 +4,11 @@ WebLLM names its errors by class (``DeviceLostError``, ``ModelNotFoundError``,
 ...) and the bridge keeps that name. Here each name becomes one error of the
 amplifier-core ``llm_errors`` taxonomy (or this package's look-alikes in
 Pyodide), with WebLLM's name and message kept on the error and in its text.
+
+This is the one place that maps errors: JavaScript only names a rejection
+faithfully (js/errors.js), so a browser error that has no class of its own (a
+failed fetch) is renamed here, whichever bridge it came through, an app's own
+``js_llm_complete`` included.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from ._compat import (
     ProviderUnavailableError,
 )
 from .contract import BridgeError
+from .protocol import ErrorNames
 
 PROVIDER = "webllm"
 
@@ -57,23 +63,37 @@ _BAD_TOOL_OUTPUT = (
     False,
 )
 
+# The names this module gives browser errors that have no class of their own.
+NETWORK_ERROR = "NetworkError"
+NO_WEBGPU_ERROR = "WebGPUNotAvailableError"
+# (the browser's name, how its message starts) -> ours.
+BROWSER_ERRORS = (
+    ("TypeError", "Failed to fetch", NETWORK_ERROR),  # Chromium's fetch(), the network unreachable
+    ("TypeError", "NetworkError when attempting to fetch resource.", NETWORK_ERROR),  # Firefox's
+    ("TypeError", "Load failed", NETWORK_ERROR),  # Safari's
+    ("TypeError", "fetch failed", NETWORK_ERROR),  # Node's (Pyodide in Node)
+    # WebLLM's GPU detection (in tvmjs) throws a plain Error when the browser has
+    # WebGPU but no adapter: for the user that is WebGPU not being available.
+    ("Error", "Unable to find a compatible GPU", NO_WEBGPU_ERROR),
+)
+
 # name -> (error class, what happened, what the user can do, retryable)
-_BY_NAME: dict[str, tuple[type[LLMError], str, str, bool]] = {
-    "WebGPUNotAvailableError": _NO_WEBGPU,
+BY_NAME: dict[str, tuple[type[LLMError], str, str, bool]] = {
+    NO_WEBGPU_ERROR: _NO_WEBGPU,
     "WebGPUNotFoundError": _NO_WEBGPU,
-    "ShaderF16SupportError": (
+    ErrorNames.SHADER_F16: (
         ProviderUnavailableError,
         "This GPU does not support 16-bit floats in shaders (shader-f16), which the model needs.",
         "Pick a q4f32 or q0f32 variant of the model.",
         False,
     ),
-    "FeatureSupportError": (
+    ErrorNames.FEATURE_SUPPORT: (
         ProviderUnavailableError,
         "This GPU lacks a feature the model needs.",
         "Pick a model whose required features the GPU has (for example a q4f32 variant).",
         False,
     ),
-    "DeviceLostError": (
+    ErrorNames.DEVICE_LOST: (
         ProviderUnavailableError,
         "The GPU device was lost, often because it ran out of memory.",
         "Retry; if it happens again, pick a smaller model or close other GPU-heavy tabs.",
@@ -85,7 +105,7 @@ _BY_NAME: dict[str, tuple[type[LLMError], str, str, bool]] = {
         "Shorten the conversation or pick a model with a larger context window.",
         False,
     ),
-    "ModelNotFoundError": (
+    ErrorNames.MODEL_NOT_FOUND: (
         NotFoundError,
         "WebLLM has no model with this id.",
         "Pick a model id from list_models().",
@@ -172,7 +192,7 @@ _BY_NAME: dict[str, tuple[type[LLMError], str, str, bool]] = {
     "ToolCallOutputInvalidTypeError": _BAD_TOOL_OUTPUT,
     "ToolCallOutputMissingFieldsError": _BAD_TOOL_OUTPUT,
     "JSONFieldError": _BAD_TOOL_OUTPUT,  # ToolCallOutputMissingFieldsError's runtime name
-    "NetworkError": (
+    NETWORK_ERROR: (
         NetworkError,
         "The model files could not be downloaded.",
         "Check the network connection and retry, or pick a model already cached in this browser.",
@@ -184,8 +204,8 @@ _BY_NAME: dict[str, tuple[type[LLMError], str, str, bool]] = {
         "Free storage (delete cached models) or pick a smaller model.",
         False,
     ),
-    "AbortError": (AbortError, "The request was stopped.", "Send it again when you want an answer.", False),
-    "WorkerError": (
+    ErrorNames.ABORT: (AbortError, "The request was stopped.", "Send it again when you want an answer.", False),
+    ErrorNames.WORKER: (
         ProviderUnavailableError,
         "The WebLLM worker stopped.",
         "Retry: the next request starts a new worker and reloads the model.",
@@ -200,9 +220,9 @@ _GENERIC = (LLMError, "The WebLLM engine failed.", "Retry; if it persists, reloa
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
 
-def _is_download_failure(name: str, message: str) -> bool:
-    # Browsers report a failed fetch as a bare TypeError with no class of its own.
-    return name == "TypeError" and "fetch" in message.lower()
+def renamed(name: str, message: str) -> str:
+    """The name of a browser error that has no class of its own (a failed fetch), else ``name``."""
+    return next((ours for theirs, text, ours in BROWSER_ERRORS if name == theirs and message.startswith(text)), name)
 
 
 def _known_name(name: str, message: str) -> str:
@@ -213,28 +233,27 @@ def _known_name(name: str, message: str) -> str:
     known name in its text, as WebLLM's worker serialises errors to
     ``"Name: message"`` and apps often rethrow that string.
     """
-    if name in _BY_NAME:
+    name = renamed(name, message)
+    if name in BY_NAME:
         return name
-    if _is_download_failure(name, message):
-        return "NetworkError"
     for match in _IDENTIFIER.finditer(message):
-        found = match.group()
-        if found in _BY_NAME:
+        found = renamed(match.group(), message[match.end() :].removeprefix(": "))
+        if found in BY_NAME:
             return found
-        if _is_download_failure(found, message[match.end() :]):
-            return "NetworkError"
     return name
 
 
 def from_bridge(error: BridgeError, *, model: str | None = None) -> LLMError:
     """The typed error for a failure the bridge reported."""
     known = _known_name(error.name, error.message)
-    cls, what, advice, retryable = _BY_NAME.get(known, _GENERIC)
+    cls, what, advice, retryable = BY_NAME.get(known, _GENERIC)
     typed = cls(
         f"{what} {advice} [WebLLM {error.name}: {error.message}]", provider=PROVIDER, model=model, retryable=retryable
     )
-    # WebLLM's name where its text gave it ("Error: DeviceLostError: ..."), else the error's own.
-    typed.webllm_name = known if known != error.name and known in error.message else error.name  # type: ignore[attr-defined]
+    # WebLLM's name where its text gave it ("Error: DeviceLostError: ..."), ours for a
+    # browser error (NetworkError), else the error's own.
+    own = renamed(error.name, error.message)
+    typed.webllm_name = known if known != own and known in error.message else own  # type: ignore[attr-defined]
     typed.webllm_message = error.message  # type: ignore[attr-defined]
     return typed
 

@@ -25,7 +25,7 @@ from ._compat import (
     ToolCall,
     default_bridge,
 )
-from .catalog import VLM, choose_default_model, closest, index, is_chat_model, model_info, native_tools
+from .catalog import closest, index, is_chat_model, is_vision_model, model_info, native_tools, recommended
 from .config import ProviderConfig, check_sampling
 from .contract import Bridge, ProgressCallback
 from .deltas import Piece, TextDelta, ThinkingDelta, ThinkingSplitter
@@ -71,7 +71,6 @@ class _Call:
             self.request,
             self.provider.config,
             model=self.model,
-            stream=self.stream,
             plan=self.expected.plan.without_tools(),
             overrides=self.kwargs,
         )
@@ -192,13 +191,13 @@ class WebLLMProvider:
         return await self._call(gpu_info(), model=None) if gpu_info else None
 
     async def default_model(self) -> str | None:
-        """The configured model, else the loaded one, else the best this GPU runs."""
+        """The configured model, else the loaded one, else the one the catalog recommends for this GPU."""
         if self._model is None:
             loaded_model = getattr(self.bridge, "loaded_model", None)
             self._model = await self._call(loaded_model(), model=None) if loaded_model else None
         if self._model is None:
             catalog = await self.catalog()
-            self._model = choose_default_model(catalog, await self.gpu_info()) if catalog else None
+            self._model = recommended(catalog)
         return self._model
 
     async def load_model(self, model_id: str | None = None, on_progress: ProgressCallback | None = None) -> str:
@@ -352,10 +351,9 @@ class WebLLMProvider:
             request,
             self.config,
             model=model,
-            stream=stream,
             plan=plan,
             overrides=kwargs,
-            vision=None if record is None else record.get("model_type") == VLM,
+            vision=None if record is None else is_vision_model(record),
         )
         timeout = setting(("timeout",), request, kwargs, self.config.timeout)
         check_sampling({"timeout": timeout})

@@ -55,7 +55,6 @@ def build_request(
     config: ProviderConfig,
     *,
     model: str | None,
-    stream: bool,
     plan: ToolPlan,
     overrides: dict[str, Any] | None = None,
     vision: bool | None = None,
@@ -90,9 +89,6 @@ def build_request(
         thinking = _thinking(request, overrides or {})
         if thinking is not None and switches_thinking(model):
             body["extra_body"] = {"enable_thinking": thinking}
-    if stream:
-        body["stream"] = True
-        body["stream_options"] = {"include_usage": True}
     json_mode, json_schema = _response_format(_access.get(request, "response_format"))
     if json_mode and plan.native:
         raise InvalidRequestError(

@@ -28,7 +28,7 @@
  */
 
 import { renderMarkdown } from "./markdown.js";
-import { assessModels, chooseDefault, formatMB, modelLabel, noGpuAdvice } from "./models.js";
+import { VRAM_BUDGET_MB, chooseModel, formatMB, modelLabel, noGpuAdvice, pickerModels } from "./models.js";
 import { clearConversation, loadConversation, saveConversation } from "./store.js";
 
 const BASE = new URL("./", import.meta.url);
@@ -90,7 +90,7 @@ const state = {
   bridge: null,
   /** @type {import("./models.js").GpuInfo | null} */
   gpu: null,
-  /** @type {import("./models.js").Offer[]} */
+  /** @type {import("./models.js").ModelRecord[]} */
   offers: [],
   /** @type {Set<string>} WebLLM's function-calling models */
   functionCalling: new Set(),
@@ -222,12 +222,12 @@ async function startEngineAndLoad() {
     ui.select.disabled = true;
     return;
   }
-  const { offers, hidden } = assessModels(models, gpu);
+  const { offers, hidden } = pickerModels(models);
   state.offers = offers;
   const requested = params.get("model");
-  const first = requested && offers.some((o) => o.record.model_id === requested)
+  const first = requested && offers.some((o) => o.model_id === requested)
     ? requested
-    : chooseDefault(offers, gpu, localStorage.getItem(PREFS.model));
+    : chooseModel(offers, localStorage.getItem(PREFS.model));
   fillPicker(models, gpu, first);
   const notes = [];
   if (gpu.fallback) {
@@ -263,13 +263,13 @@ async function loadModel(modelId) {
   state.loadError = null;
   ui.select.value = modelId;
   updateControls();
-  const offer = state.offers.find((o) => o.record.model_id === modelId);
+  const offer = state.offers.find((o) => o.model_id === modelId);
   ui.modelNote.textContent = [
-    offer?.record.vram_required_MB
-      ? `${modelId} needs about ${formatMB(offer.record.vram_required_MB)} of GPU memory. ` +
+    offer?.vram_required_MB
+      ? `${modelId} needs about ${formatMB(offer.vram_required_MB)} of GPU memory. ` +
         "The first load downloads it; later loads come from the browser's cache."
       : "",
-    offer && !offer.fitsLimits ? `It may not run here: it ${offer.why}.` : "",
+    offer && !offer.fits ? `It may not run here: it ${offer.unfit_reason}.` : "",
     state.gpuNote ?? "",
   ].filter(Boolean).join(" ");
   showStatus(`Loading ${modelId}…`, { progress: 0 });
@@ -356,19 +356,19 @@ function showStatus(text, { progress, error = false, retry = false, ready = fals
  */
 function fillPicker(records, gpu, selected) {
   const groups = [
-    { label: "Suggested for this device", offers: state.offers.filter((o) => o.fitsLimits && !o.large) },
-    { label: `Large (over ${formatMB(3072)} of GPU memory)`, offers: state.offers.filter((o) => o.fitsLimits && o.large) },
-    { label: "Beyond this GPU's limits", offers: state.offers.filter((o) => !o.fitsLimits) },
+    { label: "Suggested for this device", offers: state.offers.filter((o) => o.fits && !o.large) },
+    { label: `Large (over ${formatMB(VRAM_BUDGET_MB)} of GPU memory)`, offers: state.offers.filter((o) => o.fits && o.large) },
+    { label: "Beyond this GPU's limits", offers: state.offers.filter((o) => !o.fits) },
   ];
   const nodes = [];
   for (const group of groups) {
     if (!group.offers.length) continue;
     const optgroup = document.createElement("optgroup");
     optgroup.label = group.label;
-    for (const { record, fitsLimits } of group.offers) {
+    for (const record of group.offers) {
       const option = document.createElement("option");
       option.value = record.model_id;
-      option.textContent = (fitsLimits ? "" : "⚠ ") + modelLabel(record, state.functionCalling.has(record.model_id));
+      option.textContent = (record.fits ? "" : "⚠ ") + modelLabel(record, state.functionCalling.has(record.model_id));
       option.title = record.model_id;
       optgroup.append(option);
     }

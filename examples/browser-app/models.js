@@ -1,95 +1,48 @@
+import { MODEL_TYPES } from "../../js/protocol.js";
+
 /**
- * Which of WebLLM's models this device can run, from WebLLM's own catalog
- * (`bridge.models().models`) and what the WebGPU adapter reports
- * (`bridge.models().gpu`). The same rules as the Python provider's
- * `webllm_provider.catalog.fits`, plus one WebLLM leaves implicit: its
- * `q?f16` builds need `shader-f16` even where the record does not list it.
+ * The model picker's view of WebLLM's catalog. Whether a model fits this GPU,
+ * whether it is large and which one to recommend are the catalog's verdicts
+ * (js/catalog.js, carried on each record of `bridge.models().models`); this
+ * module only groups, orders and words them.
  */
 
-/** Models above this are never picked by default (the provider's default budget too). */
-export const VRAM_BUDGET_MB = 3072;
-const FULL_BINDING = 2 ** 30;
-
-// Good first models, best first: small downloads that still follow instructions and use tools.
-const PREFERRED = [
-  "Qwen2.5-1.5B-Instruct-q4f16_1-MLC",
-  "Qwen2.5-1.5B-Instruct-q4f32_1-MLC",
-  "Llama-3.2-1B-Instruct-q4f16_1-MLC",
-  "Llama-3.2-1B-Instruct-q4f32_1-MLC",
-  "Qwen2.5-0.5B-Instruct-q4f16_1-MLC",
-  "Qwen2.5-0.5B-Instruct-q4f32_1-MLC",
-];
-// A software adapter (SwiftShader) runs on the CPU: the smallest useful model.
-const PREFERRED_ON_CPU = ["Qwen2.5-0.5B-Instruct-q4f32_1-MLC", "SmolLM2-360M-Instruct-q4f32_1-MLC"];
+export { VRAM_BUDGET_MB } from "../../js/catalog.js";
 
 /**
- * @typedef {import("../../js/pyodide-binding.js").WorkerClient} WorkerClient
- * @typedef {{model_id: string, vram_required_MB: number | null, low_resource_required: boolean,
- *   required_features: string[], buffer_size_required_bytes: number | null,
- *   context_window_size: number | null, model_type: number}} ModelRecord
- * @typedef {{available: boolean, features: string[], limits: {maxBufferSize: number,
- *   maxStorageBufferBindingSize: number}, vendor: string, architecture: string,
- *   description: string, fallback: boolean, error: string | null}} GpuInfo
- * @typedef {{record: ModelRecord, fitsLimits: boolean, large: boolean, why: string}} Offer
+ * @typedef {import("../../js/catalog.js").ModelRecord} ModelRecord
+ * @typedef {import("../../js/gpu.js").GpuInfo} GpuInfo
  */
 
-/** @param {ModelRecord} record */
-export function requiredFeatures(record) {
-  const features = new Set(record.required_features);
-  if (/-q\d+f16/.test(record.model_id)) features.add("shader-f16");
-  return [...features];
-}
-
 /**
- * Sorts the catalog for a model picker.
+ * The text models a picker offers, smallest first, and how many it hides
+ * because this GPU lacks a feature they need.
  * @param {ModelRecord[]} records
- * @param {GpuInfo} gpu
- * @returns {{offers: Offer[], hidden: Map<string, number>}} offers by VRAM; hidden: count per missing feature
+ * @returns {{offers: ModelRecord[], hidden: Map<string, number>}} hidden: count per missing feature
  */
-export function assessModels(records, gpu) {
-  const features = new Set(gpu.features);
-  const binding = gpu.limits.maxStorageBufferBindingSize;
-  /** @type {Offer[]} */
-  const offers = [];
+export function pickerModels(records) {
   /** @type {Map<string, number>} */
   const hidden = new Map();
+  const offers = [];
   for (const record of records) {
-    if (record.model_type !== 0) continue; // a text chat: no embedding or vision models
-    const missing = requiredFeatures(record).filter((feature) => !features.has(feature));
-    if (missing.length) {
-      for (const feature of missing) hidden.set(feature, (hidden.get(feature) ?? 0) + 1);
-      continue;
-    }
-    let why = "";
-    const needed = record.buffer_size_required_bytes ?? 0;
-    if (needed > binding || needed > gpu.limits.maxBufferSize) {
-      why = `needs ${formatBytes(needed)} GPU buffers; this GPU allows ${formatBytes(binding)}`;
-    } else if (binding < FULL_BINDING && !record.low_resource_required) {
-      why = `needs 1 GiB GPU buffers; this GPU allows ${formatBytes(binding)}`;
-    }
-    const large = (record.vram_required_MB ?? 0) > VRAM_BUDGET_MB;
-    offers.push({ record, fitsLimits: !why, large, why });
+    if (record.model_type !== MODEL_TYPES.llm) continue; // a text chat: no embedding or vision models
+    for (const feature of record.missing_features) hidden.set(feature, (hidden.get(feature) ?? 0) + 1);
+    if (!record.missing_features.length) offers.push(record);
   }
-  offers.sort((a, b) => (a.record.vram_required_MB ?? 0) - (b.record.vram_required_MB ?? 0));
+  offers.sort((a, b) => (a.vram_required_MB ?? 0) - (b.vram_required_MB ?? 0));
   return { offers, hidden };
 }
 
 /**
- * The model to load when the user has not chosen: the remembered one if it
- * still fits, else a good small one, else the largest within the budget.
- * @param {Offer[]} offers
- * @param {GpuInfo} gpu
+ * The model to load when the user has not chosen now: the remembered one if
+ * it still fits (even a large one: the user chose it), else the recommended one.
+ * @param {ModelRecord[]} records
  * @param {string | null} remembered
  * @returns {string | null}
  */
-export function chooseDefault(offers, gpu, remembered) {
-  const ok = offers.filter((offer) => offer.fitsLimits && !offer.large);
-  const ids = new Set(ok.map((offer) => offer.record.model_id));
-  if (remembered && offers.some((offer) => offer.record.model_id === remembered && offer.fitsLimits)) {
-    return remembered;
-  }
-  for (const id of gpu.fallback ? PREFERRED_ON_CPU : PREFERRED) if (ids.has(id)) return id;
-  return ok.length ? ok[ok.length - 1].record.model_id : null;
+export function chooseModel(records, remembered) {
+  const fitting = records.find((record) => record.model_id === remembered && record.fits);
+  return (fitting ?? records.find((record) => record.recommended))?.model_id ?? null;
 }
 
 /**
@@ -110,11 +63,6 @@ export function modelLabel(record, nativeTools) {
 /** @param {number} mb */
 export function formatMB(mb) {
   return mb >= 1000 ? `${(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
-}
-
-/** @param {number} bytes */
-function formatBytes(bytes) {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
 /**

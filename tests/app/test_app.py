@@ -479,7 +479,8 @@ def test_offline_real_worker_reports_download_failure_and_offers_retry(app: AppP
     app.wait_for("window.appTimings?.modelFailed", 60, "the model load to fail")
     timings = app.js("return window.appTimings")
     assert timings["modelFailed"] - timings["catalogRead"] < 3000  # fails fast, never hangs
-    assert "NetworkError" in app.status() or "could not be downloaded" in app.status()
+    # Until Python runs, the browser's own error (only Python names it NetworkError).
+    assert "TypeError: Failed to fetch" in app.status() or "could not be downloaded" in app.status()
     # Once Python runs, the provider's own words: what happened and what to do.
     app.wait_for("document.getElementById('status-text').textContent.includes('could not be downloaded')", 30)
     assert "Check the network connection and retry" in app.status()

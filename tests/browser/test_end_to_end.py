@@ -168,6 +168,7 @@ async def test_load_progress_reaches_python(selenium_page):
     reports = []
     model = await provider.load_model("Llama-3.2-1B-Instruct-q4f32_1-MLC", on_progress=reports.append)
     assert model == "Llama-3.2-1B-Instruct-q4f32_1-MLC"
+    assert await provider.bridge.loaded_model() == model  # the binding's `loaded()`, one field
     assert len(reports) >= 2
     assert reports[-1]["progress"] == 1
     assert all(isinstance(r["text"], str) and r["text"] for r in reports)
@@ -177,26 +178,23 @@ async def test_load_progress_reaches_python(selenium_page):
 
 
 @run_in_pyodide
-async def test_webgpu_is_detected_and_the_default_model_needs_no_shader_f16(selenium_page_without_model):
+async def test_webgpu_is_detected_and_the_default_model_is_the_catalogs_verdict(selenium_page_without_model):
+    """Python's default is the model js/catalog.js recommends for this adapter (SwiftShader, no shader-f16)."""
     from webllm_provider import WebLLMProvider
-    from webllm_provider.catalog import choose_default_model
 
     provider = WebLLMProvider()
+    assert await provider.bridge.loaded_model() is None
     gpu = await provider.gpu_info()
     assert gpu["available"] is True
     assert gpu["features"], "a real adapter reports features"
     assert "shader-f16" not in gpu["features"]
+    assert gpu["fallback"] is True
     catalog = await provider.catalog()
     assert len(catalog) > 100
-    chosen = await provider.default_model()
-    record = next(r for r in catalog if r["model_id"] == chosen)
-    assert "shader-f16" not in record["required_features"]
-    assert (record["buffer_size_required_bytes"] or 0) <= gpu["limits"]["maxStorageBufferBindingSize"]
-    assert record["model_type"] == 0
-    # The filter matters: with shader-f16 the same catalog yields an f16 model.
-    with_f16 = choose_default_model(catalog, {**gpu, "features": [*gpu["features"], "shader-f16"]})
-    assert with_f16 != chosen
-    assert "shader-f16" in next(r for r in catalog if r["model_id"] == with_f16)["required_features"]
+    assert [r["model_id"] for r in catalog if r["recommended"]] == ["Qwen2.5-0.5B-Instruct-q4f32_1-MLC"]
+    assert await provider.default_model() == "Qwen2.5-0.5B-Instruct-q4f32_1-MLC"
+    f16 = [r for r in catalog if "shader-f16" in r["required_features"]]
+    assert f16 and all(not r["fits"] and r["missing_features"] == ["shader-f16"] for r in f16)
 
 
 @run_in_pyodide

@@ -90,6 +90,7 @@ class FakeBridge:
         self.gpu = gpu
         self.chunk_delay = chunk_delay
         self.requests: list[dict[str, Any]] = []
+        self.methods: list[str] = []  # "complete" or "stream", one per request
         self.aborted: list[dict[str, Any]] = []
         self.loaded: list[str] = []
 
@@ -101,11 +102,13 @@ class FakeBridge:
 
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         self.requests.append(request)
+        self.methods.append("complete")
         reply = self._next()
         return completion(reply) if isinstance(reply, str) else reply
 
     async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         self.requests.append(request)
+        self.methods.append("stream")
         reply = self._next()
         finished = False
         try:

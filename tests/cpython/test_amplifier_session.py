@@ -191,7 +191,7 @@ async def test_tool_runs_and_the_answer_streams_to_the_hooks(orchestrator, path)
         assert run.streams() == [[("tool_use", "calculator")], [("text", ANSWER)]]
         assert [r["stream"] for r in run.heard.of("llm:request")] == [True, True]
         assert [r["status"] for r in run.heard.of("llm:response")] == ["ok", "ok"]
-        assert all(request["stream"] for request in run.bridge.requests)
+        assert run.bridge.methods == ["stream"] * len(run.bridge.requests)
 
 
 @pytest.mark.parametrize("tools", [True, False], ids=["native-answer-pass", "no-tools"])
@@ -234,7 +234,7 @@ async def test_streaming_off_emits_no_stream_events(orchestrator, path, provider
         assert not [event for event, _ in run.heard.events if event.startswith("llm:stream_")]
         assert [r["stream"] for r in run.heard.of("llm:request")] == [False, False]
         assert [r["status"] for r in run.heard.of("llm:response")] == ["ok", "ok"]
-        assert not any(request.get("stream") for request in run.bridge.requests)
+        assert run.bridge.methods == ["complete"] * len(run.bridge.requests)
 
 
 async def test_request_metadata_without_stream_false_keeps_streaming():

@@ -9,6 +9,7 @@ from webllm_provider import (
     ConfigurationError,
     ContextLengthError,
     InvalidRequestError,
+    LLMError,
     NetworkError,
     NotFoundError,
     ProviderUnavailableError,
@@ -94,29 +95,21 @@ async def test_list_models_from_the_bridge_catalog():
     assert "900 MB VRAM" in by_id["Small-0.5B-q4f32_1-MLC"].display_name
 
 
-async def test_default_model_without_shader_f16_fits_the_limits():
-    bridge = FakeBridge(models=CATALOG, gpu=SWIFTSHADER)
-    provider = WebLLMProvider(bridge=bridge)
-    await provider.complete(REQUEST)
+async def test_the_default_model_is_the_one_the_catalog_recommends():
+    catalog = [{**record, "recommended": record["model_id"] == "Mid-3B-q4f32_1-MLC"} for record in CATALOG]
+    bridge = FakeBridge(models=catalog, gpu=SWIFTSHADER)
+    await WebLLMProvider(bridge=bridge).complete(REQUEST)
     assert bridge.requests[0]["model"] == "Mid-3B-q4f32_1-MLC"
 
 
-async def test_default_model_with_shader_f16_and_a_small_binding_limit():
-    gpu = {**SWIFTSHADER, "features": ["shader-f16"], "limits": {"maxStorageBufferBindingSize": 1 << 27}}
-    provider = WebLLMProvider(bridge=FakeBridge(models=CATALOG, gpu=gpu))
-    assert await provider.default_model() == "Mid-3B-q4f32_1-MLC"
-    gpu_f16_full = {**gpu, "limits": {"maxStorageBufferBindingSize": 1 << 30}}
-    provider = WebLLMProvider(bridge=FakeBridge(models=CATALOG, gpu=gpu_f16_full))
-    assert await provider.default_model() == "Mid-3B-q4f32_1-MLC"
-    assert (
-        await WebLLMProvider(bridge=FakeBridge(models=CATALOG, gpu=gpu_f16_full)).default_model()
-        != "Hermes-3-Llama-3.1-8B-q4f16_1-MLC"
-    )
-
-
-async def test_no_webgpu_means_no_default_model():
-    provider = WebLLMProvider(bridge=FakeBridge(models=CATALOG, gpu={"available": False, "error": "no adapter"}))
+async def test_records_without_verdicts_give_no_default_model():
+    """WebLLM's plain records (an app's own bridge): nothing recommended, so the request names no model
+    and the bridge uses the one it has loaded."""
+    bridge = FakeBridge(models=CATALOG, gpu=SWIFTSHADER)
+    provider = WebLLMProvider(bridge=bridge)
     assert await provider.default_model() is None
+    await provider.complete(REQUEST)
+    assert "model" not in bridge.requests[0]
 
 
 async def test_load_model_reports_progress_and_becomes_the_default(provider, bridge):
@@ -134,7 +127,6 @@ async def test_load_model_reports_progress_and_becomes_the_default(provider, bri
         ("ContextWindowSizeExceededError", "Prompt tokens exceed context window size", ContextLengthError, False),
         ("DeviceLostError", "The WebGPU device was lost", ProviderUnavailableError, True),
         ("WebGPUNotAvailableError", "WebGPU is not supported", ProviderUnavailableError, False),
-        ("TypeError", "Failed to fetch", NetworkError, True),
         ("AbortError", "stopped", AbortError, False),
         ("UnsupportedModelIdError", "X is not supported for ChatCompletionRequest.tools", InvalidRequestError, False),
         ("WorkerError", "worker terminated", ProviderUnavailableError, True),
@@ -151,6 +143,36 @@ async def test_bridge_errors_become_typed_errors(name, message, error_type, retr
     assert error.provider == "webllm" and error.model == "m"
     assert error.webllm_name == name and error.webllm_message == message
     assert f"[WebLLM {name}: {message}]" in str(error)
+
+
+@pytest.mark.parametrize(
+    "name, message, error_type, webllm_name",
+    [
+        ("TypeError", "Failed to fetch", NetworkError, "NetworkError"),  # Chromium's fetch()
+        ("TypeError", "NetworkError when attempting to fetch resource.", NetworkError, "NetworkError"),  # Firefox's
+        ("TypeError", "Load failed", NetworkError, "NetworkError"),  # Safari's
+        (
+            "Error",
+            "Unable to find a compatible GPU. This issue might be ...",
+            ProviderUnavailableError,
+            "WebGPUNotAvailableError",
+        ),
+        # Only those: a programming error keeps its name and is no NetworkError.
+        ("TypeError", "x is not a function", LLMError, "TypeError"),
+        ("Error", "Failed to fetch", LLMError, "Error"),
+        ("TypeError", "Unable to find a compatible GPU", LLMError, "TypeError"),
+    ],
+)
+async def test_browser_errors_without_a_class_are_named_here(name, message, error_type, webllm_name):
+    """JavaScript passes them on as the browser named them (js/errors.js); errors.py alone renames them."""
+    provider = WebLLMProvider(
+        {"default_model": "m", "max_retries": 0}, bridge=FakeBridge([webllm_error(name, message)])
+    )
+    with pytest.raises(error_type) as info:
+        await provider.complete(REQUEST)
+    assert type(info.value) is error_type
+    assert info.value.webllm_name == webllm_name and info.value.webllm_message == message
+    assert info.value.retryable is (error_type is NetworkError)
 
 
 async def test_download_failure_says_what_to_do():

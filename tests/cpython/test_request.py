@@ -13,9 +13,9 @@ from webllm_provider.tool_calling import plan_tools
 from .fakes import FakeBridge
 
 
-def build_request(request, config, *, model, stream, overrides=None, native=False):
+def build_request(request, config, *, model, overrides=None, native=False):
     plan = plan_tools(request, native_model=native)
-    body, _ = build_with_plan(request, config, model=model, stream=stream, plan=plan, overrides=overrides)
+    body, _ = build_with_plan(request, config, model=model, plan=plan, overrides=overrides)
     return body
 
 
@@ -25,7 +25,7 @@ USER = [Message(role="user", content="Hi")]
 def test_request_then_kwargs_then_config():
     config = ProviderConfig.from_dict({"temperature": 0.2, "top_p": 0.9, "max_tokens": 64, "seed": 7, "stop": "END"})
     request = ChatRequest(messages=USER, temperature=0.5, max_output_tokens=32)
-    body = build_request(request, config, model="m", stream=False, overrides={"top_p": 0.5})
+    body = build_request(request, config, model="m", overrides={"top_p": 0.5})
     assert body == {
         "messages": [{"role": "user", "content": "Hi"}],
         "temperature": 0.5,
@@ -37,11 +37,15 @@ def test_request_then_kwargs_then_config():
     }
 
 
-def test_streaming_asks_for_usage():
-    body = build_request(ChatRequest(messages=USER), ProviderConfig(), model=None, stream=True)
-    assert body["stream"] is True
-    assert body["stream_options"] == {"include_usage": True}
-    assert "model" not in body
+async def test_the_body_leaves_streaming_to_the_bridge():
+    """complete() or stream() says which; the transport sets the fields (protocol.STREAMED)."""
+    bridge = FakeBridge()
+    provider = WebLLMProvider({"default_model": "m"}, bridge=bridge)
+    await provider.complete(ChatRequest(messages=USER))
+    async for _ in provider.stream_reply(ChatRequest(messages=USER)):
+        pass
+    assert bridge.methods == ["complete", "stream"]
+    assert not any(request.keys() & {"stream", "stream_options"} for request in bridge.requests)
 
 
 @pytest.mark.parametrize(
@@ -61,7 +65,7 @@ def test_streaming_asks_for_usage():
 )
 def test_out_of_range_sampling_is_rejected_with_the_field_named(field, value):
     with pytest.raises(InvalidRequestError, match=field):
-        build_request(ChatRequest(messages=USER), ProviderConfig(), model=None, stream=False, overrides={field: value})
+        build_request(ChatRequest(messages=USER), ProviderConfig(), model=None, overrides={field: value})
     with pytest.raises(ConfigurationError, match=field):
         ProviderConfig.from_dict({field: value})
 
@@ -70,7 +74,7 @@ def test_out_of_range_sampling_is_rejected_with_the_field_named(field, value):
     "field, value", [("temperature", 3.0), ("top_p", 1), ("repetition_penalty", 0.01), ("presence_penalty", -2)]
 )
 def test_values_webllm_accepts_pass(field, value):
-    body = build_request(ChatRequest(messages=USER), ProviderConfig.from_dict({field: value}), model=None, stream=False)
+    body = build_request(ChatRequest(messages=USER), ProviderConfig.from_dict({field: value}), model=None)
     assert body[field] == value
 
 
@@ -119,17 +123,17 @@ def test_bad_config_is_a_configuration_error():
 def test_last_message_must_be_user_or_tool():
     request = ChatRequest(messages=[*USER, Message(role="assistant", content="Sure,")])
     with pytest.raises(InvalidRequestError, match="last message"):
-        build_request(request, ProviderConfig(), model=None, stream=False)
+        build_request(request, ProviderConfig(), model=None)
 
 
 def test_no_messages_is_rejected():
     with pytest.raises(InvalidRequestError, match="no messages"):
-        build_request({"messages": []}, ProviderConfig(), model=None, stream=False)
+        build_request({"messages": []}, ProviderConfig(), model=None)
 
 
 def test_response_formats_map_to_webllm_json_object():
     json_body = build_request(
-        ChatRequest(messages=USER, response_format=ResponseFormatJson()), ProviderConfig(), model=None, stream=False
+        ChatRequest(messages=USER, response_format=ResponseFormatJson()), ProviderConfig(), model=None
     )
     # WebLLM 0.2.86 fails on json_object without a schema (GrammarMatcherInitError, found on the real engine).
     assert json_body["response_format"] == {"type": "json_object", "schema": '{"type": "object"}'}
@@ -138,7 +142,6 @@ def test_response_formats_map_to_webllm_json_object():
         ChatRequest(messages=USER, response_format=ResponseFormatJsonSchema(json_schema=schema)),
         ProviderConfig(),
         model=None,
-        stream=False,
     )
     assert schema_body["response_format"]["type"] == "json_object"
     assert json.loads(schema_body["response_format"]["schema"]) == schema

@@ -3,10 +3,8 @@
 // pusher (serveStream) on a handler whose engine yields scripted chunks.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { STREAM_KIND, pushedChunks, serveStream } from "../../js/chunk-stream.js";
-
-const WINDOW = 32; // chunk-stream.js: what the worker may push ahead of the page
-const ACK_EVERY = 4;
+import { pushedChunks, serveStream } from "../../js/chunk-stream.js";
+import { STREAM_CREDIT_EVERY as ACK_EVERY, STREAM_WINDOW as WINDOW, WORKER_KINDS } from "../../js/protocol.js";
 
 /**
  * An engine whose chatCompletion yields `count` chunks (or forever), then
@@ -62,7 +60,7 @@ function fakeWorker(handler) {
   const worker = {
     /** @param {any} message @param {MessagePort[]} transfer */
     postMessage(message, [port]) {
-      assert.equal(message.kind, STREAM_KIND);
+      assert.equal(message.kind, WORKER_KINDS.stream);
       const post = port.postMessage.bind(port);
       port.postMessage = (/** @type {any} */ data) => {
         if (data.chunks) batches.push(data.chunks.length);

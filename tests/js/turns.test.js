@@ -2,6 +2,7 @@
 // in first out, over real MessagePorts; a client that is gone gives its turn up.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { TURN_MESSAGES } from "../../js/protocol.js";
 import { TurnQueue } from "../../js/worker-host.js";
 
 /**
@@ -28,7 +29,7 @@ function ask(queue, connection, name, log) {
   queue.request(connection, channel.port2);
   return {
     end: () => {
-      channel.port1.postMessage("release");
+      channel.port1.postMessage(TURN_MESSAGES.release);
       channel.port1.close();
     },
     close: () => channel.port1.close(),

@@ -8,16 +8,18 @@ them, it never polls.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable
-from typing import Any
+from typing import Any, cast
 
 from pyodide.ffi import JsException, create_proxy
 
 import js
 
 from ..contract import Bridge, BridgeError, ProgressCallback, completion_as_chunks
+from ..protocol import GLOBAL_NAMES, PYTHON_MODULE, BridgeModule
 
 _request_ids = itertools.count(1)
 _END = object()
@@ -62,7 +64,7 @@ def _next_id() -> str:
 class PyodideBridge:
     """The full bridge registered by js/pyodide-binding.js as the module ``webllm_bridge``."""
 
-    def __init__(self, js: Any) -> None:
+    def __init__(self, js: BridgeModule) -> None:
         self._js = js
         self._described: dict[str, Any] | None = None
 
@@ -106,7 +108,8 @@ class PyodideBridge:
         return (self._described or await self._describe())["gpu"]
 
     async def loaded_model(self) -> str | None:
-        return (await self._describe())["loaded"]
+        loaded: str | None = json.loads(self._js.loaded())
+        return loaded
 
     async def load(self, model_id: str, on_progress: ProgressCallback | None = None) -> None:
         callback = create_proxy(lambda report: on_progress(json.loads(report))) if on_progress else None
@@ -118,7 +121,7 @@ class PyodideBridge:
 
     async def _describe(self) -> dict[str, Any]:
         # The catalog and the adapter stay as they are while the page lives, so
-        # one answer serves them all; only the loaded model is asked for anew.
+        # one answer serves them all; the loaded model has a call of its own.
         self._described = json.loads(await _settle(self._js.models()))
         return self._described
 
@@ -133,8 +136,7 @@ class CompleteOnlyBridge:
         return json.loads(await _call_app_function(self._complete, json.dumps(request)))
 
     async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        single = {k: v for k, v in request.items() if k not in ("stream", "stream_options")}
-        for chunk in completion_as_chunks(await self.complete(single)):
+        for chunk in completion_as_chunks(await self.complete(request)):
             yield chunk
 
     async def list_models(self) -> list[dict[str, Any]]:
@@ -143,12 +145,12 @@ class CompleteOnlyBridge:
 
 def default_bridge() -> Bridge | None:
     try:
-        import webllm_bridge  # type: ignore[import-not-found]  # registered by js/pyodide-binding.js
+        module = importlib.import_module(PYTHON_MODULE)  # registered by js/pyodide-binding.js
     except ImportError:
         pass
     else:
-        return PyodideBridge(webllm_bridge)
+        return PyodideBridge(cast(BridgeModule, module))
     import __main__
 
-    js_llm_complete = getattr(__main__, "js_llm_complete", None)
+    js_llm_complete = getattr(__main__, GLOBAL_NAMES["complete"], None)
     return CompleteOnlyBridge(js_llm_complete) if js_llm_complete is not None else None

@@ -20,6 +20,7 @@ from httpx_sse import aconnect_sse
 
 from .. import ConfigurationError, InvalidRequestError, LLMError, ProviderUnavailableError
 from ..contract import BridgeError, ProgressCallback
+from ..protocol import STREAMED
 
 _REFUSALS: dict[int, type[LLMError]] = {
     400: InvalidRequestError,
@@ -41,14 +42,13 @@ class GatewayBridge:
         self._described: dict[str, Any] | None = None
 
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
-        body = {k: v for k, v in request.items() if k not in ("stream", "stream_options")}
-        response = await self._client.post("/v1/chat/completions", json=body)
+        response = await self._client.post("/v1/chat/completions", json=request)
         if response.status_code != 200:
             raise _failure(response.status_code, response.content)
         return response.json()
 
     async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        body = {**request, "stream": True, "stream_options": {"include_usage": True}}
+        body = {**request, **STREAMED}
         async with aconnect_sse(self._client, "POST", "/v1/chat/completions", json=body) as source:
             if source.response.status_code != 200:
                 raise _failure(source.response.status_code, await source.response.aread())

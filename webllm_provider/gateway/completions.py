@@ -17,6 +17,7 @@ from starlette.requests import Request
 
 from .. import InvalidRequestError, LLMError
 from ..contract import BridgeError, completion_as_chunks
+from ..protocol import STREAMED, ToTab
 from .errors import error_body, gateway_body, status_of, tab_failure
 from .metrics import Record
 from .state import Gateway
@@ -53,11 +54,9 @@ class Completion:
         self.body = {**self.gateway.model_config.get(self.model or "", {}), **self.body}
         try:
             self.plan = constrained_plan(self.body, self.gateway.record(self.model))
-            self.tab_request = (
-                constrain(self.body, self.plan)
-                if self.plan
-                else {k: v for k, v in self.body.items() if k not in ("stream", "stream_options")}
-            )
+            # The tab's bridge streams or not as it is told (its stream() sets the fields itself).
+            request = {k: v for k, v in self.body.items() if k not in STREAMED}
+            self.tab_request = constrain(request, self.plan) if self.plan else request
         except InvalidRequestError as exc:
             raise self._refuse(status_of(exc), error_body(exc)) from None
         self.key = self.gateway.cache.key(self.body)
@@ -72,7 +71,7 @@ class Completion:
     def submit(self) -> Job:
         try:
             self.job = self.gateway.scheduler.submit(
-                "generate", {"request": self.tab_request, "stream": self.stream and self.plan is None}
+                ToTab.GENERATE, {"request": self.tab_request, "stream": self.stream and self.plan is None}
             )
         except QueueFull as full:
             self.gateway.metrics.reject()

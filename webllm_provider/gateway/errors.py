@@ -28,7 +28,7 @@ from .. import (
     NotFoundError,
     ProviderUnavailableError,
 )
-from ..errors import from_bridge
+from ..errors import from_bridge, renamed
 
 # Most specific first: NetworkError is a ProviderUnavailableError.
 _STATUS: tuple[tuple[type[LLMError], int], ...] = (
@@ -68,7 +68,8 @@ def typed_response(error: LLMError, *, param: str | None = None, headers: dict[s
 def tab_failure(error: BridgeError, model: str | None) -> tuple[int, dict[str, Any]]:
     """Status and body for a failure the tab reported."""
     typed = from_bridge(error, model=model)
-    return status_of(typed), error_body(typed, source=error)
+    # The name a Python bridge would see (NetworkError for a failed fetch), so the client's code says it too.
+    return status_of(typed), error_body(typed, source=BridgeError(renamed(error.name, error.message), error.message))
 
 
 def gateway_body(status: int, kind: str, message: str) -> dict[str, Any]:

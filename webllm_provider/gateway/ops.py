@@ -14,9 +14,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import ConfigurationError, NotFoundError
-from ..catalog import choose_default_model, fits
 from ..config import ProviderConfig
 from ..contract import BridgeError
+from ..protocol import ToTab
 from . import completions
 from .completions import Completion, Refused
 from .errors import gateway_error, invalid, tab_failure, typed_response
@@ -46,25 +46,21 @@ async def status(request: Request) -> Response:
     )
 
 
-def _describe_model(
-    gw: Any, record: dict[str, Any], gpu: dict[str, Any] | None, recommended: str | None
-) -> dict[str, Any]:
+def _describe_model(gw: Any, record: dict[str, Any]) -> dict[str, Any]:
+    """The tab's record, with its verdicts (``fits``, ``recommended``: js/catalog.js), and this gateway's view."""
     return {
         **record,
         "config": gw.model_config.get(record["model_id"], {}),
-        "fits": fits(record, gpu),
-        "recommended": record["model_id"] == recommended,
         "loaded_in": gw.loaded_in(record["model_id"]),
     }
 
 
 async def models(request: Request) -> Response:
-    """WebLLM's catalog. ``?recommended=true``: the provider's own pick for this GPU;
+    """WebLLM's catalog. ``?recommended=true``: the catalog's pick for this GPU;
     ``?fits=true``: what this GPU can run."""
     gw = gateway(request)
     records, gpu = gw.catalog()
-    recommended = choose_default_model(records, gpu)
-    described = [_describe_model(gw, r, gpu, recommended) for r in records]
+    described = [_describe_model(gw, r) for r in records]
     for flag in ("recommended", "fits"):
         if request.query_params.get(flag) == "true":
             described = [m for m in described if m[flag]]
@@ -77,8 +73,7 @@ async def model_info(request: Request) -> Response:
     record = gw.record(model_id)
     if record is None:
         return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider="webllm", model=model_id))
-    records, gpu = gw.catalog()
-    return JSONResponse(_describe_model(gw, record, gpu, choose_default_model(records, gpu)))
+    return JSONResponse(_describe_model(gw, record))
 
 
 async def configure(request: Request) -> Response:
@@ -105,7 +100,7 @@ async def load(request: Request) -> Response:
     gw = gateway(request)
     model_id = request.path_params["model_id"]
     try:
-        job = gw.scheduler.submit("load", {"model": model_id})
+        job = gw.scheduler.submit(ToTab.LOAD, {"model": model_id})
     except QueueFull as full:
         return gateway_error(429, "rate_limit_error", str(full), headers={"Retry-After": str(full.retry_after)})
 
@@ -205,7 +200,7 @@ async def session(request: Request) -> Response:
     if tab is None:
         return typed_response(NotFoundError("No tab with this session id is connected.", provider="webllm"))
     if request.method == "DELETE":
-        tab.post({"type": "close", "reason": "closed through the API"})
+        tab.post({"type": ToTab.CLOSE, "reason": "closed through the API"})
         return JSONResponse({"id": tab.id, "status": "closing"})
     return JSONResponse(tab.describe())
 

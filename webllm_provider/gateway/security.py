@@ -21,11 +21,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..protocol import GATEWAY_TOKEN_PREFIX
 from .errors import gateway_error
 
 PROTECTED = ("/v1/", "/api/")
-SUBPROTOCOL = "webllm-gateway"
-TOKEN_PREFIX = "token."
 
 
 class BodyError(Exception):
@@ -60,7 +59,7 @@ class RequireToken:
 
 
 def websocket_token(subprotocols: list[str]) -> str | None:
-    return next((p[len(TOKEN_PREFIX) :] for p in subprotocols if p.startswith(TOKEN_PREFIX)), None)
+    return next((p[len(GATEWAY_TOKEN_PREFIX) :] for p in subprotocols if p.startswith(GATEWAY_TOKEN_PREFIX)), None)
 
 
 async def read_json(request: Request, limit: int) -> Any:

@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .security import SUBPROTOCOL, token_matches, websocket_token
+from ..protocol import CLOSED_BY_GATEWAY, GATEWAY_SUBPROTOCOL, ToGateway, ToTab
+from .security import token_matches, websocket_token
 from .tabs import Tab
 
 HELLO_TIMEOUT_S = 30.0
-CLOSED_BY_GATEWAY = 4000  # the tab does not reconnect after this code
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -58,17 +58,17 @@ async def tab_socket(websocket: WebSocket) -> None:
     if websocket.headers.get("origin") not in gw.settings.origins or not token_matches(offered, gw.settings.token):
         await websocket.close(code=1008)  # before accept: the handshake fails with 403
         return
-    await websocket.accept(subprotocol=SUBPROTOCOL)
+    await websocket.accept(subprotocol=GATEWAY_SUBPROTOCOL)
     try:
         hello = json.loads(await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT_S))
     except (TimeoutError, ValueError, KeyError, WebSocketDisconnect):
         await websocket.close(code=1002)
         return
-    if not isinstance(hello, dict) or hello.get("type") != "hello":
+    if not isinstance(hello, dict) or hello.get("type") != ToGateway.HELLO:
         await websocket.close(code=1002)
         return
     tab = Tab(models=hello.get("models") or [], gpu=hello.get("gpu") or {}, loaded=hello.get("loaded"))
-    await websocket.send_json({"type": "welcome", "id": tab.id})
+    await websocket.send_json({"type": ToTab.WELCOME, "id": tab.id})
     gw.scheduler.connect(tab)
     writer = asyncio.create_task(_write(websocket, tab))
     try:
@@ -87,6 +87,6 @@ async def _write(websocket: WebSocket, tab: Tab) -> None:
     while True:
         message = await tab.outbox.get()
         await websocket.send_text(json.dumps(message, separators=(",", ":")))
-        if message["type"] == "close":
+        if message["type"] == ToTab.CLOSE:
             await websocket.close(code=CLOSED_BY_GATEWAY, reason=message.get("reason", ""))
             return

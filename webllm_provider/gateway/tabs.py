@@ -21,12 +21,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import BridgeError
+from ..protocol import ErrorNames, ToGateway, ToTab
 
 _ids = itertools.count(1)
 # Ids are unique across restarts: a tab may still hold requests of the gateway it was connected to before.
 _RUN = secrets.token_hex(3)
 # Event kinds a tab reports for a job (docs/gateway.md, "Tab protocol").
-CHUNKS, RESULT, DONE, ERROR, PROGRESS = "chunks", "result", "done", "error", "progress"
+CHUNKS, RESULT, DONE, ERROR, PROGRESS = (
+    ToGateway.CHUNKS,
+    ToGateway.RESULT,
+    ToGateway.DONE,
+    ToGateway.ERROR,
+    ToGateway.PROGRESS,
+)
 _TERMINAL = (RESULT, DONE, ERROR)
 
 
@@ -40,7 +47,7 @@ class QueueFull(Exception):
 class Job:
     """One request, from the moment it is accepted until its tab reported the end."""
 
-    kind: str  # "generate" or "load"
+    kind: str  # ToTab.GENERATE or ToTab.LOAD
     payload: dict[str, Any]
     id: str = field(default_factory=lambda: f"gw-{_RUN}-{next(_ids)}")
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
@@ -132,7 +139,7 @@ class Scheduler:
             self.pending.remove(job)
             job.finished = True
         elif job.tab is not None:
-            job.tab.post({"type": "abort", "id": job.id})
+            job.tab.post({"type": ToTab.ABORT, "id": job.id})
 
     def retry_after(self) -> int:
         """Seconds until a place in the queue is likely free (at least 1)."""
@@ -145,7 +152,7 @@ class Scheduler:
     def _expire(self, job: Job) -> None:
         if job in self.pending and not self.tabs:
             self.pending.remove(job)
-            self._finish(job, ERROR, BridgeError("WorkerError", "No browser tab is connected to the gateway."))
+            self._finish(job, ERROR, BridgeError(ErrorNames.WORKER, "No browser tab is connected to the gateway."))
 
     # -- tabs ------------------------------------------------------------------
 
@@ -158,7 +165,9 @@ class Scheduler:
             return
         if tab.job is not None:
             self._finish(
-                tab.job, ERROR, BridgeError("WorkerError", f"The browser tab running this request ({tab.id}) closed.")
+                tab.job,
+                ERROR,
+                BridgeError(ErrorNames.WORKER, f"The browser tab running this request ({tab.id}) closed."),
             )
             tab.job = None
         if not self.tabs:  # the last tab went: what waits for one gets tab_wait seconds

@@ -28,9 +28,7 @@ def constrained_plan(chat: dict[str, Any], record: dict[str, Any] | None) -> Too
 
 def constrain(chat: dict[str, Any], plan: ToolPlan) -> dict[str, Any]:
     """The request the tab runs: no ``tools``, the plan in prompt and response format."""
-    body = {
-        key: value for key, value in chat.items() if key not in ("tools", "tool_choice", "stream", "stream_options")
-    }
+    body = {key: value for key, value in chat.items() if key not in ("tools", "tool_choice")}
     body["messages"] = to_openai_messages(chat["messages"], CONSTRAINED, answers_as_json=plan.constrained)
     apply(plan, body, None)
     return body

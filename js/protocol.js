@@ -1,0 +1,193 @@
+/**
+ * What crosses between Python and JavaScript, and between the page and its
+ * workers, declared once for the JavaScript side. webllm_provider/protocol.py
+ * declares the same for Python; tests/cpython/test_protocol.py loads both and
+ * fails when they disagree, and tools/protocol_doc.py writes the tables of
+ * docs/bridge-protocol.md from them. Every other module imports these names
+ * instead of writing the strings.
+ *
+ * No imports: Node loads this module as it is (the parity test), and nothing
+ * here may need a browser.
+ */
+
+// -- Python <-> page: the functions Python calls --------------------------------
+
+/** The JavaScript module Python imports (`import webllm_bridge`), registered by pyodide-binding.js. */
+export const PYTHON_MODULE = "webllm_bridge";
+
+/**
+ * The functions in it, in the order the docs list them. Each is also a
+ * global in `__main__` under the guide's names: `GLOBAL_PREFIX` + name.
+ */
+export const BRIDGE_FUNCTIONS = /** @type {const} */ (["complete", "stream", "abort", "models", "loaded", "load"]);
+
+/** @typedef {typeof BRIDGE_FUNCTIONS[number]} BridgeFunction */
+
+export const GLOBAL_PREFIX = "js_llm_";
+
+/** The JavaScript module through which Python emits events to the page (`webllm_page.emit(name, json)`). */
+export const PAGE_MODULE = "webllm_page";
+
+/**
+ * The fields that make a request streamed, set by the one transport that
+ * talks to WebLLM (worker-client.js `stream()`), never by the caller: every
+ * stream ends with the usage chunk (`choices: []`), which Python reads for
+ * token counts and the gateway for its records. A request handed to
+ * `complete()` or `stream()` carries neither field.
+ */
+export const STREAMED = /** @type {const} */ ({ stream: true, stream_options: { include_usage: true } });
+
+// -- Page (or Python worker) <-> engine worker ----------------------------------
+
+/** The `kind` of the bridge's own messages to an engine worker; everything else is WebLLM's protocol. */
+export const WORKER_KINDS = /** @type {const} */ ({
+  stream: "webllm-bridge/stream",
+  connect: "webllm-bridge/connect",
+  turn: "webllm-bridge/turn",
+  exit: "webllm-bridge/exit",
+  link: "webllm-bridge/link",
+  lifeline: "webllm-bridge/lifeline",
+});
+
+/** The `action` of a `link` message between a Python worker and its page. */
+export const LINK_ACTIONS = /** @type {const} */ ({ open: "open", close: "close", error: "error" });
+
+/** On a turn's port: the engine's answer, and the client's end of its turn. */
+export const TURN_MESSAGES = /** @type {const} */ ({ granted: "granted", release: "release" });
+
+/** On a lifeline's port: the watched side holds its lock. */
+export const LIFELINE_HELD = "held";
+
+/** The prefix of the lock a client of an engine holds while alive. */
+export const CLIENT_LOCK_PREFIX = "webllm-bridge/client/";
+
+// -- A stream's port (chunk-stream.js) ------------------------------------------
+
+/** Chunks the worker may push beyond what the page has consumed. */
+export const STREAM_WINDOW = 32;
+/** The page returns credit after this many chunks. */
+export const STREAM_CREDIT_EVERY = 4;
+
+/** Page -> worker, on a stream's port. */
+export const streamToWorker = {
+  /** @param {number} chunks consumed since the last credit */
+  credit: (chunks) => ({ credit: chunks }),
+  /** the consumer stopped early */
+  cancel: () => ({ cancel: /** @type {const} */ (true) }),
+};
+
+/** Worker -> page, on a stream's port: `chunks` any number of times, then one of the others. */
+export const streamToPage = {
+  /** @param {any[]} chunks */
+  chunks: (chunks) => ({ chunks }),
+  done: () => ({ done: /** @type {const} */ (true) }),
+  /** @param {string} error WebLLM's "Name: message" */
+  error: (error) => ({ error }),
+  cancelled: () => ({ cancelled: /** @type {const} */ (true) }),
+};
+
+/** @typedef {ReturnType<typeof streamToWorker[keyof typeof streamToWorker]>} StreamToWorker */
+/** @typedef {ReturnType<typeof streamToPage[keyof typeof streamToPage]>} StreamToPage */
+
+// -- Page <-> Python worker (python-host.js, python-worker.js) -----------------
+
+/** The `kind` of the messages between a page and its Python worker. */
+export const PYTHON_WORKER_KINDS = /** @type {const} */ ({
+  boot: "python/boot",
+  call: "python/call",
+  bridge: "python/bridge",
+  result: "python/result",
+  event: "python/event",
+  progress: "python/progress",
+  resources: "python/resources",
+});
+
+/** The bridge methods a page may call in its Python worker (`{kind: bridge, method}`). */
+export const PYTHON_WORKER_METHODS = /** @type {const} */ (["models", "load", "control", "abort"]);
+
+/** @typedef {typeof PYTHON_WORKER_METHODS[number]} PythonWorkerMethod */
+
+// -- Gateway <-> tab (gateway-tab.js, webllm_provider/gateway/tab_socket.py) --------
+
+/** The WebSocket subprotocol the gateway accepts; the token travels as a second one, after this prefix. */
+export const GATEWAY_SUBPROTOCOL = "webllm-gateway";
+export const GATEWAY_TOKEN_PREFIX = "token.";
+/** The close code with which the gateway ends a session for good: the tab does not reconnect. */
+export const CLOSED_BY_GATEWAY = 4000;
+
+/** The `type` of the gateway's messages to a tab. */
+export const TO_TAB = /** @type {const} */ ({
+  welcome: "welcome",
+  generate: "generate",
+  load: "load",
+  abort: "abort",
+  close: "close",
+});
+
+/** The `type` of a tab's messages to the gateway. */
+export const TO_GATEWAY = /** @type {const} */ ({
+  hello: "hello",
+  chunks: "chunks",
+  progress: "progress",
+  result: "result",
+  done: "done",
+  error: "error",
+});
+
+// -- Records -----------------------------------------------------------------------
+
+/**
+ * The fields of a ModelRecord (catalog.js), in order. A new field goes into
+ * catalog.js's records, here and into protocol.py's `ModelRecord`; the parity
+ * test checks all three, and `python tools/protocol_doc.py` documents it.
+ */
+export const MODEL_RECORD_FIELDS = /** @type {const} */ ([
+  "model_id",
+  "vram_required_MB",
+  "low_resource_required",
+  "required_features",
+  "buffer_size_required_bytes",
+  "context_window_size",
+  "model_type",
+  // This GPU's verdict, decided by catalog.js alone.
+  "missing_features",
+  "fits",
+  "unfit_reason",
+  "large",
+  "recommended",
+]);
+
+/** WebLLM's `ModelType` numbers, as records carry them (tests/js/catalog.test.js checks them against WebLLM's enum). */
+export const MODEL_TYPES = /** @type {const} */ ({ llm: 0, embedding: 1, vlm: 2 });
+
+/** The fields of a GpuInfo (gpu.js), in order. */
+export const GPU_INFO_FIELDS = /** @type {const} */ ([
+  "available",
+  "features",
+  "limits",
+  "vendor",
+  "architecture",
+  "description",
+  "fallback",
+  "error",
+]);
+
+/** The fields of `models()`'s answer. */
+export const MODELS_FIELDS = /** @type {const} */ (["models", "gpu", "loaded"]);
+
+// -- Errors ------------------------------------------------------------------------
+
+/**
+ * The error names the bridge itself gives a rejection: its own, and WebLLM's
+ * where the bridge raises WebLLM's error before WebLLM would. Which typed
+ * error each becomes, and the names of browser errors that have no class of
+ * their own (a failed fetch), are Python's (webllm_provider/errors.py).
+ */
+export const ERROR_NAMES = /** @type {const} */ ({
+  abort: "AbortError",
+  worker: "WorkerError",
+  deviceLost: "DeviceLostError",
+  modelNotFound: "ModelNotFoundError",
+  shaderF16: "ShaderF16SupportError",
+  featureSupport: "FeatureSupportError",
+});

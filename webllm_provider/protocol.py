@@ -1,0 +1,243 @@
+"""What crosses between Python and JavaScript, declared once for the Python side.
+
+``js/protocol.js`` declares the same for JavaScript; tests/cpython/test_protocol.py
+loads both and fails when they disagree, and tools/protocol_doc.py writes the
+tables of docs/bridge-protocol.md from this module (the meanings below are
+the docs' words). Code imports these names instead of writing the strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypedDict
+
+# -- Python <-> page: the functions Python calls --------------------------------------
+
+PYTHON_MODULE = "webllm_bridge"
+GLOBAL_PREFIX = "js_llm_"
+PAGE_MODULE = "webllm_page"
+
+
+class BridgeModule(Protocol):
+    """The module ``webllm_bridge`` (js/pyodide-binding.js). Everything crosses as JSON strings.
+
+    Each docstring is the function's JavaScript signature, then what it gives.
+    """
+
+    def complete(self, request_json: str, request_id: str | None = None, /) -> Any:
+        """(requestJson: string, requestId?: string) => Promise<string>
+        a ChatCompletion, as JSON"""
+
+    def stream(self, request_json: str, on_chunk: Any, request_id: str | None = None, /) -> Any:
+        """(requestJson: string, onChunk: (chunkJson: string) => void, requestId?: string) => Promise<void>
+        resolves after the last chunk was delivered; chunks are pushed, never polled"""
+
+    def abort(self, request_id: str, /) -> None:
+        """(requestId: string) => void
+        a queued request is removed and rejects with `AbortError`; the running one is interrupted
+        (`interruptGenerate`) and ends with `finish_reason: "abort"`"""
+
+    def models(self) -> Any:
+        """() => Promise<string>
+        `{"models": [ModelRecord...], "gpu": GpuInfo, "loaded": string | null}` as JSON (reads the catalog and
+        asks WebGPU for an adapter)"""
+
+    def loaded(self) -> str:
+        """() => string
+        the loaded model's id, or null, as JSON; synchronous, costs nothing"""
+
+    def load(self, model_id: str, on_progress: Any = None, /) -> Any:
+        """(modelId: string, onProgress?: (reportJson: string) => void) => Promise<void>
+        loads (or switches to) a model; progress reports are WebLLM's `InitProgressReport`, in two phases
+        that each go from 0 to 1: the weights, then the shaders ("Loading GPU shader modules")"""
+
+
+BRIDGE_FUNCTIONS = tuple(name for name in vars(BridgeModule) if not name.startswith("_"))
+GLOBAL_NAMES = {name: GLOBAL_PREFIX + name for name in BRIDGE_FUNCTIONS}
+
+# The fields that make a request streamed. A request handed to a bridge carries
+# neither: ``complete()`` or ``stream()`` says which, and the transport sets
+# them (js/worker-client.js for WebLLM; GatewayBridge over the gateway's OpenAI
+# API), so every stream ends with the usage chunk.
+STREAMED: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
+
+# -- Messages ------------------------------------------------------------------------------
+# Each group: the name JavaScript uses -> (value, what travels with it, meaning).
+
+WORKER_KINDS = {
+    "stream": (
+        "webllm-bridge/stream",
+        "`request, modelId, chatOpts, window` and a MessagePort",
+        "a streamed completion whose chunks the worker pushes through the port (see below)",
+    ),
+    "connect": (
+        "webllm-bridge/connect",
+        "`client` and a MessagePort",
+        "serve WebLLM's protocol on that port; `client` names a Web Lock the client holds while alive "
+        "(a shared engine waits on it to notice the client is gone)",
+    ),
+    "turn": (
+        "webllm-bridge/turn",
+        "a MessagePort",
+        'a place in the shared engine\'s FIFO; answered `"granted"`, ended by the client\'s `"release"` (or its death)',
+    ),
+    "exit": ("webllm-bridge/exit", "", "a shared engine whose device was lost ends itself"),
+    "link": (
+        "webllm-bridge/link",
+        '`action: "open" | "close" | "error", id, ...`, a MessagePort (open)',
+        "between a Python worker and its page: start (or join) an engine for this port, end it, or an "
+        "engine worker's uncaught error",
+    ),
+    "lifeline": (
+        "webllm-bridge/lifeline",
+        "`name` and a MessagePort",
+        'take the Web Lock `name` for life and answer `"held"`: the sender notices the worker\'s death',
+    ),
+}
+LINK_ACTIONS = {"open": "open", "close": "close", "error": "error"}
+TURN_MESSAGES = {"granted": "granted", "release": "release"}
+LIFELINE_HELD = "held"
+CLIENT_LOCK_PREFIX = "webllm-bridge/client/"
+
+STREAM_WINDOW = 32
+STREAM_CREDIT_EVERY = 4
+STREAM_TO_WORKER = {
+    "credit": ("{credit: n}", "the page consumed n more chunks"),
+    "cancel": ("{cancel: true}", "the consumer stopped early"),
+}
+STREAM_TO_PAGE = {
+    "chunks": ("{chunks: [chunk, ...]}", "chunks, any number of times (those that piled up travel together)"),
+    "done": ("{done: true}", "the end"),
+    "error": ('{error: "Name: message"}', "the generation failed (WebLLM's `err.toString()`)"),
+    "cancelled": ("{cancelled: true}", "after a cancel: the engine's generator is closed"),
+}
+
+PYTHON_WORKER_KINDS = {
+    "boot": ("python/boot", "page → worker", "`id, indexURL, packages, files, path, engine, appConfig`: start Python"),
+    "call": ("python/call", "page → worker", '`id, target: "module.function", args`'),
+    "bridge": ("python/bridge", "page → worker", "`id, method, args`: one of the bridge methods below"),
+    "resources": ("python/resources", "page → worker", "`id`: the URLs the worker fetched"),
+    "result": (
+        "python/result",
+        "worker → page",
+        "`id, ok, value | error: {name, message}`: the answer to any of the above",
+    ),
+    "event": ("python/event", "worker → page", "`name, json`: Python's `webllm_page.emit`"),
+    "progress": ("python/progress", "worker → page", "`report`: every model load's progress"),
+}
+PYTHON_WORKER_METHODS = ("models", "load", "control", "abort")
+
+# -- Gateway <-> tab ---------------------------------------------------------------------------
+
+GATEWAY_SUBPROTOCOL = "webllm-gateway"
+GATEWAY_TOKEN_PREFIX = "token."
+CLOSED_BY_GATEWAY = 4000
+
+
+class ToTab:
+    """The ``type`` of the gateway's messages to a tab."""
+
+    WELCOME = "welcome"
+    GENERATE = "generate"
+    LOAD = "load"
+    ABORT = "abort"
+    CLOSE = "close"
+
+
+class ToGateway:
+    """The ``type`` of a tab's messages to the gateway."""
+
+    HELLO = "hello"
+    CHUNKS = "chunks"
+    PROGRESS = "progress"
+    RESULT = "result"
+    DONE = "done"
+    ERROR = "error"
+
+
+TAB_MESSAGE_FIELDS = {
+    ToGateway.HELLO: "models, gpu, loaded",
+    ToTab.WELCOME: "id",
+    ToTab.GENERATE: "id, request, stream",
+    ToTab.LOAD: "id, model",
+    ToTab.ABORT: "id",
+    ToTab.CLOSE: "reason",
+    ToGateway.CHUNKS: "id, chunks",
+    ToGateway.PROGRESS: "id, report",
+    ToGateway.RESULT: "id, completion, loaded",
+    ToGateway.DONE: "id, loaded",
+    ToGateway.ERROR: "id, error: {name, message}, loaded",
+}
+
+# -- Records -------------------------------------------------------------------------------
+
+
+class ModelRecord(TypedDict):
+    model_id: str
+    vram_required_MB: float | None
+    low_resource_required: bool
+    required_features: list[str]
+    buffer_size_required_bytes: int | None
+    context_window_size: int | None
+    model_type: int
+    # This GPU's verdict, decided by js/catalog.js alone.
+    missing_features: list[str]
+    fits: bool
+    unfit_reason: str | None
+    large: bool
+    recommended: bool
+
+
+class ModelTypes:
+    """WebLLM's ``ModelType`` numbers, as records carry them."""
+
+    LLM = 0
+    EMBEDDING = 1
+    VLM = 2
+
+
+class GpuLimits(TypedDict):
+    maxBufferSize: int
+    maxStorageBufferBindingSize: int
+
+
+class GpuInfo(TypedDict):
+    available: bool
+    features: list[str]
+    limits: GpuLimits
+    vendor: str
+    architecture: str
+    description: str
+    fallback: bool
+    error: str | None
+
+
+class Models(TypedDict):
+    """What ``models()`` answers."""
+
+    models: list[ModelRecord]
+    gpu: GpuInfo
+    loaded: str | None
+
+
+# -- Errors --------------------------------------------------------------------------------
+
+
+class ErrorNames:
+    """The names the bridge gives a rejection itself (js/protocol.js ``ERROR_NAMES``)."""
+
+    ABORT = "AbortError"
+    WORKER = "WorkerError"
+    DEVICE_LOST = "DeviceLostError"
+    MODEL_NOT_FOUND = "ModelNotFoundError"
+    SHADER_F16 = "ShaderF16SupportError"
+    FEATURE_SUPPORT = "FeatureSupportError"
+
+
+def members(namespace: type) -> dict[str, Any]:
+    """A constants class as JavaScript spells it: ``DEVICE_LOST`` -> ``deviceLost``."""
+    return {_camel(name): value for name, value in vars(namespace).items() if name.isupper()}
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.lower().split("_")
+    return first + "".join(word.title() for word in rest)
