@@ -17,11 +17,11 @@ from starlette.requests import Request
 
 from .. import InvalidRequestError, LLMError
 from ..contract import BridgeError, completion_as_chunks
-from ..protocol import STREAMED, ToTab
+from ..protocol import STREAMED, ToGateway, ToTab
 from .errors import error_body, gateway_body, status_of, tab_failure
 from .metrics import Record
 from .state import Gateway
-from .tabs import CHUNKS, Job, QueueFull
+from .tabs import Job, QueueFull
 from .tools import constrain, constrained_plan, read_back
 
 _CACHEABLE = ("stop", "length", "tool_calls")
@@ -213,7 +213,7 @@ async def _relay(
 async def _next_batch(events: AsyncIterator[tuple[str, Any]]) -> list[dict[str, Any]]:
     """The next chunks the tab sent; empty at the end."""
     async for kind, value in events:
-        if kind == CHUNKS and value:
+        if kind == ToGateway.CHUNKS and value:
             return value
     return []
 

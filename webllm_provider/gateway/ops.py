@@ -16,13 +16,13 @@ from starlette.routing import Route
 from .. import ConfigurationError, NotFoundError
 from ..config import ProviderConfig
 from ..contract import BridgeError
-from ..protocol import ToTab
+from ..protocol import ToGateway, ToTab
 from . import completions
 from .completions import Completion, Refused
 from .errors import gateway_error, invalid, tab_failure, typed_response
 from .openai_api import gateway
 from .security import BodyError, read_json
-from .tabs import PROGRESS, QueueFull
+from .tabs import QueueFull
 from .validate import Invalid, chat_request
 
 MAX_HISTORY_LIMIT = 1000
@@ -108,7 +108,7 @@ async def load(request: Request) -> Response:
         try:
             while True:
                 kind, value = await job.next_event()
-                if kind != PROGRESS:
+                if kind != ToGateway.PROGRESS:
                     break
                 yield f"event: progress\ndata: {json.dumps(value)}\n\n"
             yield f"event: loaded\ndata: {json.dumps({'model': model_id, 'tab': job.tab.id if job.tab else None})}\n\n"

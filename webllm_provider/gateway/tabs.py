@@ -26,15 +26,8 @@ from ..protocol import ErrorNames, ToGateway, ToTab
 _ids = itertools.count(1)
 # Ids are unique across restarts: a tab may still hold requests of the gateway it was connected to before.
 _RUN = secrets.token_hex(3)
-# Event kinds a tab reports for a job (docs/gateway.md, "Tab protocol").
-CHUNKS, RESULT, DONE, ERROR, PROGRESS = (
-    ToGateway.CHUNKS,
-    ToGateway.RESULT,
-    ToGateway.DONE,
-    ToGateway.ERROR,
-    ToGateway.PROGRESS,
-)
-_TERMINAL = (RESULT, DONE, ERROR)
+# The events of a job that end it (docs/gateway.md, "Tab protocol").
+_TERMINAL = (ToGateway.RESULT, ToGateway.DONE, ToGateway.ERROR)
 
 
 class QueueFull(Exception):
@@ -61,22 +54,22 @@ class Job:
 
     async def next_event(self) -> tuple[str, Any]:
         kind, value = await self.events.get()
-        if kind == ERROR:
+        if kind == ToGateway.ERROR:
             raise value
         return kind, value
 
     async def result(self) -> dict[str, Any]:
         while True:
             kind, value = await self.next_event()
-            if kind in (RESULT, DONE):
+            if kind in (ToGateway.RESULT, ToGateway.DONE):
                 return value
 
     async def stream(self) -> AsyncIterator[tuple[str, Any]]:
-        """(kind, value) up to and including DONE; ERROR raises its BridgeError."""
+        """(kind, value) up to and including ToGateway.DONE; ToGateway.ERROR raises its BridgeError."""
         while True:
             kind, value = await self.next_event()
             yield kind, value
-            if kind == DONE:
+            if kind == ToGateway.DONE:
                 return
 
 
@@ -152,7 +145,9 @@ class Scheduler:
     def _expire(self, job: Job) -> None:
         if job in self.pending and not self.tabs:
             self.pending.remove(job)
-            self._finish(job, ERROR, BridgeError(ErrorNames.WORKER, "No browser tab is connected to the gateway."))
+            self._finish(
+                job, ToGateway.ERROR, BridgeError(ErrorNames.WORKER, "No browser tab is connected to the gateway.")
+            )
 
     # -- tabs ------------------------------------------------------------------
 
@@ -166,7 +161,7 @@ class Scheduler:
         if tab.job is not None:
             self._finish(
                 tab.job,
-                ERROR,
+                ToGateway.ERROR,
                 BridgeError(ErrorNames.WORKER, f"The browser tab running this request ({tab.id}) closed."),
             )
             tab.job = None
@@ -181,19 +176,19 @@ class Scheduler:
         job = tab.job
         if "loaded" in message:
             tab.loaded = message["loaded"]
-        if kind == PROGRESS:
+        if kind == ToGateway.PROGRESS:
             tab.progress = message.get("report")
-        if job is None or message.get("id") != job.id or kind not in (CHUNKS, PROGRESS, *_TERMINAL):
+        if job is None or message.get("id") != job.id or kind not in (ToGateway.CHUNKS, ToGateway.PROGRESS, *_TERMINAL):
             return
-        if kind == ERROR:
+        if kind == ToGateway.ERROR:
             error = message.get("error") or {}
             value: Any = BridgeError(str(error.get("name") or "Error"), str(error.get("message") or ""))
         else:
             value = (
                 message.get("chunks")
-                if kind == CHUNKS
+                if kind == ToGateway.CHUNKS
                 else message.get("completion")
-                if kind == RESULT
+                if kind == ToGateway.RESULT
                 else message.get("report")
             )
         if kind in _TERMINAL:
