@@ -84,7 +84,9 @@ def tab_messages() -> str:
 def records() -> str:
     parts = []
     for record in (protocol.ModelRecord, protocol.GpuInfo, protocol.GpuLimits, protocol.Models):
-        fields = ", ".join(f"{code(name)}: {code(kind)}" for name, kind in record.__annotations__.items())
+        # protocol.py postpones annotations, so a TypedDict holds each type as a ForwardRef: its text is the type.
+        types = {name: getattr(kind, "__forward_arg__", kind) for name, kind in record.__annotations__.items()}
+        fields = ", ".join(f"{code(name)}: {code(kind)}" for name, kind in types.items())
         parts.append(f"- {code(record.__name__)}: {fields}")
     return "\n".join(parts)
 
