@@ -13,8 +13,8 @@
  * what the page has consumed (credits flow back every ACK_EVERY chunks), so
  * a slow consumer still slows the engine down. Chunks that pile up while the
  * page is busy travel together in one message. Everything else is WebLLM's:
- * the engine is the handler's (`handler.engine.chatCompletion`, after the
- * handler's own `reloadIfUnmatched`), chunks and errors are the same objects
+ * the completion runs as the handler runs one (webllm-handler.js, which holds
+ * what this relies on inside WebLLM), chunks and errors are the same objects
  * and "Name: message" strings its protocol carries, and interrupting still
  * goes through `WebWorkerMLCEngine.interruptGenerate()`.
  *
@@ -23,6 +23,8 @@
  * Worker -> page, on the port: `{chunks: [chunk, ...]}` any number of times,
  * then one of `{done: true}`, `{error: "Name: message"}`, `{cancelled: true}`.
  */
+
+import { chatCompletion, expectedModel } from "./webllm-handler.js";
 
 export const STREAM_KIND = "webllm-bridge/stream";
 
@@ -39,7 +41,7 @@ const ACK_EVERY = 4;
  * generation and resolves once the worker has closed it.
  *
  * @param {Worker | MessagePort} worker a worker served by worker-host.js, or a port it serves
- * @param {{modelId?: string[], chatOpts?: object[]}} engine WebLLM's page-side client (its loaded model)
+ * @param {import("./webllm-handler.js").Client} engine WebLLM's page-side client (its loaded model)
  * @param {object} request a ChatCompletionRequest with `stream: true`
  * @returns {AsyncIterableIterator<any>}
  */
@@ -64,7 +66,7 @@ export function pushedChunks(worker, engine, request) {
     wake?.();
   };
   worker.postMessage(
-    { kind: STREAM_KIND, request, modelId: engine.modelId, chatOpts: engine.chatOpts, window: WINDOW },
+    { kind: STREAM_KIND, request, ...expectedModel(engine), window: WINDOW },
     [channel.port2],
   );
 
@@ -110,7 +112,7 @@ export function pushedChunks(worker, engine, request) {
 /**
  * Worker side: runs one streamed chat completion on WebLLM's handler and
  * pushes its chunks to the page.
- * @param {{engine: any, reloadIfUnmatched(modelId: any, chatOpts: any): Promise<void>}} handler
+ * @param {Pick<import("./webllm-handler.js").Handler, "engine" | "reloadIfUnmatched">} handler
  *   WebLLM's `WebWorkerMLCEngineHandler`
  * @param {MessagePort} port
  * @param {{request: any, modelId: any, chatOpts: any, window: number}} message
@@ -147,8 +149,7 @@ export async function serveStream(handler, port, { request, modelId, chatOpts, w
   /** @type {object} */
   let end;
   try {
-    await handler.reloadIfUnmatched(modelId, chatOpts);
-    const stream = await handler.engine.chatCompletion(request);
+    const stream = await chatCompletion(handler, { modelId, chatOpts }, request);
     for await (const chunk of stream) {
       if (cancelled) break;
       held.push(chunk);

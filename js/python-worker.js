@@ -7,7 +7,7 @@
  *
  * Page -> worker: `{kind: BOOT, ...BootOptions}` once, then
  *   `{kind: CALL, id, target: "module.function", args}` and
- *   `{kind: BRIDGE, id, method: "models" | "load" | "control" | "abort", args}` and
+ *   `{kind: BRIDGE, id, method: "models" | "load" | "abort", args}` and
  *   `{kind: RESOURCES, id}` (the URLs the worker fetched).
  * Worker -> page: `{kind: RESULT, id, ok, value | error: {name, message}}`,
  *   `{kind: EVENT, name, json}` (Python's `webllm_page.emit`) and
@@ -40,13 +40,22 @@ scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) 
     answer(
       data.id,
       ready().then(({ bridge }) => {
-        const method = /** @type {"models" | "load" | "control" | "abort"} */ (data.method);
-        if (!["models", "load", "control", "abort"].includes(method)) throw new TypeError(`No bridge method ${method}`);
+        const method = /** @type {"models" | "load" | "abort"} */ (data.method);
+        if (!["models", "load", "abort"].includes(method)) throw new TypeError(`No bridge method ${method}`);
         return /** @type {(...args: any[]) => unknown} */ (bridge[method]).apply(bridge, data.args);
       }),
     );
   }
 });
+
+/**
+ * The booted Python's bridge (a WorkerClient), for worker scripts that build
+ * on this one; rejects until the page has sent the boot message.
+ * @returns {Promise<import("./worker-client.js").WorkerClient>}
+ */
+export function bootedBridge() {
+  return ready().then(({ bridge }) => bridge);
+}
 
 function ready() {
   if (!booted) return Promise.reject(new TypeError("Python has not been booted (send the boot message first)."));
