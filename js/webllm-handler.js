@@ -18,6 +18,8 @@
  *   records it, set by a `reload` message and compared by
  *   `handler.reloadIfUnmatched(modelId, chatOpts)`, which reloads when the
  *   page's record differs;
+ * - the handler answers a failed task with `{kind: "throw", content}`, the
+ *   error's `toString()` ("Name: message"), which errors.js parses;
  * - a handler's own state is `engine`, `streamIdToAsyncGenerator`,
  *   `modelId` and `chatOpts`, nothing else (a client's handler shares all but
  *   the streams);
