@@ -21,6 +21,14 @@ await build({
   outdir,
   ...BUNDLE_OPTIONS,
 });
+// WebLLM's own client, for the pages' js-webllm baseline (bench/webllm-client.js).
+await build({
+  absWorkingDir: root,
+  entryPoints: ["bench/webllm-client.js"],
+  outbase: "bench",
+  outdir,
+  ...BUNDLE_OPTIONS,
+});
 await cp(path.join(root, "bench", "page"), outdir, { recursive: true });
 await cp(path.join(root, "bench", "pybench.py"), path.join(outdir, "pybench.py"));
 // The real-engine benchmark's Python, and the conversation it shares with the tests.

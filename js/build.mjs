@@ -54,6 +54,8 @@ const outputs = [
       "js/gateway-page.js",
       "js/webllm-worker.js",
       "js/testing/scripted-worker.js",
+      "js/testing/scripted-python-worker.js",
+      "js/testing/control.js",
       "js/testing/tiny-model.js",
     ],
     outdir,

@@ -13,11 +13,11 @@
  * ahead of what the page has consumed (credits flow back every
  * STREAM_CREDIT_EVERY chunks), so a slow consumer still slows the engine down.
  * Chunks that pile up while the page is busy travel together in one message.
- * Everything else is WebLLM's: the engine is the handler's
- * (`handler.engine.chatCompletion`, after the handler's own
- * `reloadIfUnmatched`), chunks and errors are the same objects and
- * "Name: message" strings its protocol carries, and interrupting still goes
- * through `WebWorkerMLCEngine.interruptGenerate()`.
+ * Everything else is WebLLM's: the completion runs as the handler runs one
+ * (webllm-handler.js, which holds what this relies on inside WebLLM), chunks
+ * and errors are the same objects and "Name: message" strings its protocol
+ * carries, and interrupting still goes through
+ * `WebWorkerMLCEngine.interruptGenerate()`.
  *
  * The messages are protocol.js's: `{kind: WORKER_KINDS.stream, request,
  * modelId, chatOpts, window}` with a MessagePort, then `streamToWorker` and
@@ -25,6 +25,7 @@
  */
 
 import { STREAM_CREDIT_EVERY, STREAM_WINDOW, WORKER_KINDS, streamToPage, streamToWorker } from "./protocol.js";
+import { chatCompletion, expectedModel } from "./webllm-handler.js";
 
 /**
  * Page side: an async iterator over a streamed chat completion, like the one
@@ -34,7 +35,7 @@ import { STREAM_CREDIT_EVERY, STREAM_WINDOW, WORKER_KINDS, streamToPage, streamT
  * generation and resolves once the worker has closed it.
  *
  * @param {Worker | MessagePort} worker a worker served by worker-host.js, or a port it serves
- * @param {{modelId?: string[], chatOpts?: object[]}} engine WebLLM's page-side client (its loaded model)
+ * @param {import("./webllm-handler.js").Client} engine WebLLM's page-side client (its loaded model)
  * @param {object} request a ChatCompletionRequest with `stream: true`
  * @returns {AsyncIterableIterator<any>}
  */
@@ -59,7 +60,7 @@ export function pushedChunks(worker, engine, request) {
     wake?.();
   };
   worker.postMessage(
-    { kind: WORKER_KINDS.stream, request, modelId: engine.modelId, chatOpts: engine.chatOpts, window: STREAM_WINDOW },
+    { kind: WORKER_KINDS.stream, request, ...expectedModel(engine), window: STREAM_WINDOW },
     [channel.port2],
   );
 
@@ -105,7 +106,7 @@ export function pushedChunks(worker, engine, request) {
 /**
  * Worker side: runs one streamed chat completion on WebLLM's handler and
  * pushes its chunks to the page.
- * @param {{engine: any, reloadIfUnmatched(modelId: any, chatOpts: any): Promise<void>}} handler
+ * @param {Pick<import("./webllm-handler.js").Handler, "engine" | "reloadIfUnmatched">} handler
  *   WebLLM's `WebWorkerMLCEngineHandler`
  * @param {MessagePort} port
  * @param {{request: any, modelId: any, chatOpts: any, window: number}} message
@@ -142,8 +143,7 @@ export async function serveStream(handler, port, { request, modelId, chatOpts, w
   /** @type {import("./protocol.js").StreamToPage} */
   let end;
   try {
-    await handler.reloadIfUnmatched(modelId, chatOpts);
-    const stream = await handler.engine.chatCompletion(request);
+    const stream = await chatCompletion(handler, { modelId, chatOpts }, request);
     for await (const chunk of stream) {
       if (cancelled) break;
       held.push(chunk);

@@ -103,7 +103,7 @@ export const PYTHON_WORKER_KINDS = /** @type {const} */ ({
 });
 
 /** The bridge methods a page may call in its Python worker (`{kind: bridge, method}`). */
-export const PYTHON_WORKER_METHODS = /** @type {const} */ (["models", "load", "control", "abort"]);
+export const PYTHON_WORKER_METHODS = /** @type {const} */ (["models", "load", "abort"]);
 
 /** @typedef {typeof PYTHON_WORKER_METHODS[number]} PythonWorkerMethod */
 

@@ -42,7 +42,6 @@ import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
  * @typedef {object} EngineControls the bridge's calls a page makes (queued like Python's)
  * @property {() => Promise<any>} models
  * @property {(modelId: string) => Promise<void>} load
- * @property {(message: {action: string, [key: string]: unknown}) => Promise<unknown>} control
  * @property {(requestId: string) => void} abort
  * @property {import("./engine-link.js").Placement} placement
  */
@@ -148,7 +147,6 @@ function startInWorker(options) {
   const bridge = {
     models: () => bridgeCall("models", []),
     load: (modelId) => bridgeCall("load", [modelId]),
-    control: (message) => bridgeCall("control", [message]),
     abort: (requestId) => void bridgeCall("abort", [requestId]),
     placement: checkPlacement(options.engine),
   };

@@ -45,6 +45,15 @@ scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) 
   }
 });
 
+/**
+ * The booted Python's bridge (a WorkerClient), for worker scripts that build
+ * on this one; rejects until the page has sent the boot message.
+ * @returns {Promise<import("./worker-client.js").WorkerClient>}
+ */
+export function bootedBridge() {
+  return ready().then(({ bridge }) => bridge);
+}
+
 function ready() {
   if (!booted) return Promise.reject(new TypeError("Python has not been booted (send the boot message first)."));
   return booted;

@@ -6,7 +6,7 @@ import { detectGpu } from "./gpu.js";
 import { checkPlacement, pageLink } from "./engine-link.js";
 import { ERROR_NAMES, STREAMED } from "./protocol.js";
 import { SerialQueue } from "./queue.js";
-import { CONTROL_KIND } from "./worker-host.js";
+import { expectedModel } from "./webllm-handler.js";
 
 /**
  * The page side of the engine: one worker running WebLLM, driven through
@@ -56,8 +56,6 @@ export class WorkerClient {
   #wanted = null;
   /** @type {((report: InitProgressReport) => void) | null} */
   #loadProgress = null;
-  /** @type {Set<(error: Error) => void>} control calls waiting for an answer */
-  #controls = new Set();
   #disposed = false;
 
   /** @param {ClientOptions} options */
@@ -68,7 +66,8 @@ export class WorkerClient {
 
   /**
    * The dedicated worker in use, or the port to the engine, started if there
-   * is none; tests terminate the worker to simulate a crash.
+   * is none. Tests terminate the worker to simulate a crash, and steer a
+   * test engine through it (js/testing/control.js).
    */
   get worker() {
     return this.#start().link.port;
@@ -77,11 +76,6 @@ export class WorkerClient {
   /** @returns {import("./engine-link.js").Placement} where the engine runs */
   get placement() {
     return checkPlacement(this.#options.engine);
-  }
-
-  /** WebLLM's page-side client, for calls the bridge does not wrap (they bypass the queue). */
-  get engine() {
-    return this.#start().engine;
   }
 
   /** @returns {string | null} */
@@ -125,7 +119,7 @@ export class WorkerClient {
       // client fetching each one; with no model loaded, WebLLM's client gives
       // its own WorkerEngineModelNotLoadedError.
       const chunks =
-        engine.modelId === undefined
+        expectedModel(engine).modelId === undefined
           ? await engine.chat.completions.create(streamed)
           : pushedChunks(port, engine, streamed);
       let ended = false;
@@ -180,34 +174,6 @@ export class WorkerClient {
       gpu,
       loaded: this.#loaded,
     };
-  }
-
-  /**
-   * Sends `{kind: "scripted", ...message}` to the worker and resolves with its
-   * answer. Only test workers answer (js/testing/scripted-worker.js lists the
-   * actions); the production worker rejects with `UnsupportedControlError`.
-   * Not queued: a test may steer the engine while it generates.
-   * @param {{action: string, [key: string]: unknown}} message
-   * @returns {Promise<unknown>}
-   */
-  control(message) {
-    try {
-      this.#ensureUsable();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const { port } = this.#start().link;
-    return new Promise((resolve, reject) => {
-      const channel = new MessageChannel();
-      this.#controls.add(reject);
-      channel.port1.onmessage = ({ data }) => {
-        this.#controls.delete(reject);
-        channel.port1.close();
-        if (data.ok) resolve(data.value);
-        else reject(normaliseError(data.error));
-      };
-      port.postMessage({ ...message, kind: CONTROL_KIND }, [channel.port2]);
-    });
   }
 
   /**
@@ -323,8 +289,6 @@ export class WorkerClient {
   #fail(error) {
     this.#recycle();
     this.#queue.failAll(error);
-    for (const reject of this.#controls) reject(error);
-    this.#controls.clear();
   }
 
   /** Ends the current worker, if any; the next call starts a new one. */

@@ -1,8 +1,8 @@
-import { namedError } from "./errors.js";
 import { serveStream } from "./chunk-stream.js";
 import { workerScope } from "./engine-link.js";
 import { holdLifeline, whenGone } from "./lifeline.js";
 import { TURN_MESSAGES, WORKER_KINDS } from "./protocol.js";
+import { answerThrough, clientHandler, interruptGenerate, sameModel } from "./webllm-handler.js";
 
 /**
  * The message loop of a bridge worker, started as a dedicated Worker or as a
@@ -11,8 +11,8 @@ import { TURN_MESSAGES, WORKER_KINDS } from "./protocol.js";
  * WebLLM's handler gets every message of WebLLM's protocol; the bridge's own
  * kinds are answered first, because the handler would throw on them: the
  * lifeline (lifeline.js), streams whose chunks the worker pushes
- * (chunk-stream.js), control messages, which only a test worker understands,
- * and, on a shared engine, turns (engine-link.js).
+ * (chunk-stream.js) and, on a shared engine, turns (engine-link.js). A test
+ * worker's handler answers kinds of its own (js/testing/control.js).
  *
  * A dedicated worker serves its own scope, or the one port a Python worker's
  * link sends it. A shared worker serves one port per client, each with a
@@ -20,45 +20,33 @@ import { TURN_MESSAGES, WORKER_KINDS } from "./protocol.js";
  * one engine and the one record of what it has loaded.
  */
 
-/** `{kind: "scripted", action, ...}`: a control message, answered on the port sent with it. */
-export const CONTROL_KIND = "scripted";
-
-/**
- * @typedef {{onmessage(event: MessageEvent | object): void, postMessage(message: any): void, engine: any,
- *   modelId?: any, chatOpts?: any, reloadIfUnmatched(modelId: any, chatOpts: any): Promise<void>}} Handler
- *   WebLLM's `WebWorkerMLCEngineHandler`
- * @typedef {(message: {action: string, [key: string]: unknown}) => unknown} Control
- *   answers control messages; production workers have none
- */
+/** @typedef {import("./webllm-handler.js").Handler} Handler */
 
 /**
  * @param {Handler} handler
- * @param {Control} [control]
  */
-export function serveWorker(handler, control) {
-  if ("onconnect" in self) return serveShared(handler, control);
+export function serveWorker(handler) {
+  if ("onconnect" in self) return serveShared(handler);
   const scope = workerScope();
-  const serve = dispatcher(handler, control, null);
+  const serve = dispatcher(handler, null);
   scope.onmessage = (/** @type {MessageEvent} */ event) => {
     if (event.data?.kind !== WORKER_KINDS.connect) return serve(event);
     // A Python worker's link: from now on the handler answers there.
     const port = event.ports[0];
-    handler.postMessage = (message) => port.postMessage(message);
+    answerThrough(handler, (message) => port.postMessage(message));
     port.onmessage = serve;
   };
 }
 
 /**
  * @param {Handler} handler
- * @param {Control | undefined} control
  * @param {Connection | null} connection the shared engine's client, if any
  * @returns {(event: MessageEvent) => void}
  */
-function dispatcher(handler, control, connection) {
+function dispatcher(handler, connection) {
   return (event) => {
     const message = event.data;
     if (message?.kind === WORKER_KINDS.lifeline) return holdLifeline(message.name, event.ports[0]);
-    if (message?.kind === CONTROL_KIND) return void answerControl(event.ports[0], message, control);
     if (message?.kind === WORKER_KINDS.stream) {
       if (!connection) return void serveStream(handler, event.ports[0], message);
       const stop = new AbortController();
@@ -81,16 +69,15 @@ function dispatcher(handler, control, connection) {
 /**
  * One engine for every tab of the origin.
  * @param {Handler} engineHandler the handler that owns the engine and the record of its loaded model
- * @param {Control | undefined} control
  */
-function serveShared(engineHandler, control) {
+function serveShared(engineHandler) {
   /** @type {Set<Connection>} */
   const connections = new Set();
   const turns = new TurnQueue();
   // Load progress goes to every client: they all wait for the same model.
-  engineHandler.postMessage = (message) => {
+  answerThrough(engineHandler, (message) => {
     for (const { port } of connections) port.postMessage(message);
-  };
+  });
   const scope = /** @type {{onconnect: ((event: MessageEvent) => void) | null, close(): void}} */ (
     /** @type {unknown} */ (globalThis)
   );
@@ -109,7 +96,7 @@ function serveShared(engineHandler, control) {
     /** @type {Connection} */
     const connection = { streams: new Set(), port };
     const handler = clientHandler(engineHandler, port);
-    const serve = dispatcher(handler, control, connection);
+    const serve = dispatcher(handler, connection);
     connections.add(connection);
     port.onmessage = (event) => {
       if (event.data?.kind === WORKER_KINDS.turn) return turns.request(connection, event.ports[0]);
@@ -126,49 +113,10 @@ function serveShared(engineHandler, control) {
       port.close();
       const running = [...connection.streams];
       for (const stream of running) stream.stop();
-      if (running.length > 0) engineHandler.engine.interruptGenerate();
+      if (running.length > 0) interruptGenerate(engineHandler);
       void Promise.all(running.map((stream) => stream.served)).then(() => turns.forget(connection));
     });
   }
-}
-
-/**
- * A handler that answers on `port` and shares everything else with `base`:
- * the engine, and the loaded model WebLLM's handler compares requests with.
- * @param {Handler} base
- * @param {MessagePort} port
- * @returns {Handler}
- */
-function clientHandler(base, port) {
-  const handler = Object.create(base, {
-    streamIdToAsyncGenerator: { value: new Map(), writable: true },
-    postMessage: { value: (/** @type {any} */ message) => port.postMessage(message), writable: true },
-    modelId: {
-      get: () => base.modelId,
-      set: (value) => {
-        base.modelId = value;
-      },
-    },
-    chatOpts: {
-      get: () => base.chatOpts,
-      set: (value) => {
-        base.chatOpts = value;
-      },
-    },
-  });
-  return handler;
-}
-
-/**
- * @param {Handler} handler
- * @param {{modelId: any, chatOpts?: any}} params a `reload` message's content
- */
-function sameModel(handler, { modelId, chatOpts }) {
-  return (
-    handler.modelId !== undefined &&
-    JSON.stringify(handler.modelId) === JSON.stringify(modelId) &&
-    JSON.stringify(handler.chatOpts ?? null) === JSON.stringify(chatOpts ?? null)
-  );
 }
 
 /** The shared engine's turns: first in, first out, across every client. */
@@ -212,25 +160,4 @@ export class TurnQueue {
     this.#current = null;
     this.#next();
   }
-}
-
-/**
- * @param {MessagePort} port
- * @param {{action: string}} message
- * @param {Control | undefined} control
- */
-async function answerControl(port, message, control) {
-  try {
-    if (!control) {
-      throw namedError(
-        "UnsupportedControlError",
-        "This worker runs the real WebLLM engine; control messages are for js/testing/scripted-worker.js.",
-      );
-    }
-    port.postMessage({ ok: true, value: (await control(message)) ?? null });
-  } catch (error) {
-    const { name = "Error", message: text = String(error) } = /** @type {Error} */ (error);
-    port.postMessage({ ok: false, error: { name, message: text } });
-  }
-  port.close();
 }

@@ -113,7 +113,12 @@ class Tab:
         return json.loads(result["value"])
 
     def control(self, action: str, **fields):
-        return self.js("return await webllmGateway.bridge.control(arguments[0]);", {"action": action, **fields})
+        """Steers the scripted engine (js/testing/control.js) behind the tab's bridge."""
+        return self.js(
+            'const { control } = await import("/web/testing/control.js");'
+            " return await control(webllmGateway.bridge, arguments[0]);",
+            {"action": action, **fields},
+        )
 
     def push(self, *replies: dict) -> None:
         self.control("push", replies=list(replies))

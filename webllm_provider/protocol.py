@@ -124,7 +124,7 @@ PYTHON_WORKER_KINDS = {
     "event": ("python/event", "worker → page", "`name, json`: Python's `webllm_page.emit`"),
     "progress": ("python/progress", "worker → page", "`report`: every model load's progress"),
 }
-PYTHON_WORKER_METHODS = ("models", "load", "control", "abort")
+PYTHON_WORKER_METHODS = ("models", "load", "abort")
 
 # -- Gateway <-> tab ---------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
  * installs the real bridge (js/pyodide-binding.js) with the benchmark worker (the
  * scripted engine behind WebLLM's real worker handler, stamping what it
  * produces), runs every measurement side by side and leaves the results in
- * `window.__bench` for bench/run.py.
+ * `window.__bench` for bench/run.py. The js-webllm baseline is WebLLM's own
+ * client on a benchmark worker of its own.
  *
  * Clock: `now()` = performance.timeOrigin + performance.now(), the basis the
  * page, the worker and Python (js.performance) share. The page is served
@@ -13,6 +14,8 @@
  */
 import { loadPyodide } from "/pyodide.mjs";
 import { installBinding } from "/webllm/pyodide-binding.js";
+import { control } from "/webllm/testing/control.js";
+import { WebWorkerMLCEngine } from "/bench/webllm-client.js";
 import { drawChart } from "./chart.js";
 import { WebLLMWorkerManager } from "./guide-manager.js";
 import { percentile, summary } from "./stats.js";
@@ -77,6 +80,8 @@ const tokens = (/** @type {number} */ n) => Array.from({ length: n }, (_, i) => 
 
 /** @type {any} */ let pyodide;
 /** @type {any} */ let bridge;
+/** @type {any} WebLLM's own client, on `webllmWorker` */ let webllm;
+/** @type {{worker: Worker}} */ let webllmWorker;
 /** @type {WebLLMWorkerManager} */ let guide;
 /** @type {Record<string, any>} */ let py;
 
@@ -85,6 +90,9 @@ async function setUp() {
   pyodide = await loadPyodide({ indexURL: "/" });
   await pyodide.loadPackage("webllm-provider");
   bridge = await installBinding(pyodide, { workerUrl: "/bench/bench-worker.js", model: MODEL });
+  webllmWorker = { worker: new Worker("/bench/bench-worker.js", { type: "module" }) };
+  webllm = new WebWorkerMLCEngine(webllmWorker.worker);
+  await webllm.reload(MODEL);
   guide = new WebLLMWorkerManager("/bench/guide-worker.js");
   await guide.init(MODEL);
   pyodide.registerJsModule("bench_js", {
@@ -167,7 +175,7 @@ const ROUND_TRIP = {
     const out = [];
     for (let i = 0; i < count; i++) {
       const t0 = now();
-      const completion = await bridge.engine.chat.completions.create({ ...request, stream: false });
+      const completion = await webllm.chat.completions.create({ ...request, stream: false });
       const t1 = now();
       out.push([t1 - t0, completion.x_bench.t_out - completion.x_bench.t_in]);
     }
@@ -220,7 +228,7 @@ async function roundTrips() {
     const perBlock = Math.max(1, Math.round(COUNTS.roundTrips / blocks));
     for (let b = 0; b < blocks; b++) {
       for (const [layer, run] of Object.entries(ROUND_TRIP)) samples[layer].push(...(await run(request, perBlock)));
-      await bridge.control({ action: "forget" });
+      await forget();
     }
     results[name] = Object.fromEntries(
       Object.entries(samples).map(([layer, pairs]) => [
@@ -249,7 +257,7 @@ const STREAM = {
   "js-webllm": async (request) => {
     const chunks = [];
     const t0 = now();
-    const stream = await bridge.engine.chat.completions.create({
+    const stream = await webllm.chat.completions.create({
       ...request,
       stream: true,
       stream_options: { include_usage: true },
@@ -283,7 +291,13 @@ const STREAM = {
 /** @param {string} layer @param {any} reply */
 async function push(layer, reply) {
   if (layer.endsWith("guide")) await guide.push([reply]);
-  else await bridge.control({ action: "push", replies: [reply] });
+  else await control(layer === "js-webllm" ? webllmWorker : bridge, { action: "push", replies: [reply] });
+}
+
+/** The engines' records of what they received would grow with every benchmark request. */
+async function forget() {
+  await control(bridge, { action: "forget" });
+  await control(webllmWorker, { action: "forget" });
 }
 
 /**
@@ -313,11 +327,11 @@ async function streams(counts, rate) {
       runs[layer].push(result);
     }
     // The engine on its own, consumed inside the worker, in the same rounds.
-    engine.push(await bridge.control({ action: "engineRate", reply }));
-    await bridge.control({ action: "forget" });
+    engine.push(await control(bridge, { action: "engineRate", reply }));
+    await forget();
   }
   // The provider's own Python work per chunk, from memory (no JavaScript).
-  await bridge.control({ action: "push", replies: [{ tokens: tokens(counts.tokens) }] });
+  await control(bridge, { action: "push", replies: [{ tokens: tokens(counts.tokens) }] });
   const recorded = [];
   await bridge.stream(request, (/** @type {any} */ chunk) => void recorded.push(JSON.stringify(chunk)));
   const noJs = JSON.parse(await py.no_js_stream(JSON.stringify(request), JSON.stringify(recorded), counts.reps));

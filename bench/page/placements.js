@@ -14,6 +14,7 @@
  * Results go to `window.benchResult` (or `window.benchError`).
  */
 import { startPython } from "/webllm/python-host.js";
+import { control } from "/webllm/testing/control.js";
 
 const params = new URLSearchParams(location.search);
 const MODEL = "Qwen2.5-0.5B-Instruct-q4f32_1-MLC";
@@ -32,6 +33,7 @@ async function main() {
     engine: params.get("engine") === "shared" ? "shared" : "dedicated",
     indexURL: new URL("/", location.href).href,
     workerUrl: "/webllm/testing/scripted-worker.js",
+    pythonWorkerUrl: "/webllm/testing/scripted-python-worker.js", // relays control messages
     packages: ["webllm-provider"],
     files: { "placements_agent.py": source },
     // The page renders every delta, as a chat page does.
@@ -41,8 +43,8 @@ async function main() {
   });
   // A model load stands in for a real one: it takes loadMs in the engine
   // (a shared engine that holds the model already answers at once).
-  const state = /** @type {{loaded: string[]}} */ (await started.bridge.control({ action: "state" }));
-  if (!state.loaded.includes(MODEL)) await started.bridge.control({ action: "setLoadDelay", ms: loadMs });
+  const state = /** @type {{loaded: string[]}} */ (await control(started, { action: "state" }));
+  if (!state.loaded.includes(MODEL)) await control(started, { action: "setLoadDelay", ms: loadMs });
   const [python] = await Promise.all([started.ready, started.bridge.load(MODEL)]);
   await python.call("placements_agent.ping");
   mark("ready");
@@ -50,11 +52,11 @@ async function main() {
   if (step === "ready") return { ready: marks.ready };
   if (step === "chunks") return chunkFigures(python);
 
-  await started.bridge.control({ action: "setLoadDelay", ms: loadMs });
+  await control(started, { action: "setLoadDelay", ms: loadMs });
   mark("loadStart");
   await started.bridge.load(OTHER_MODEL);
   mark("loadEnd");
-  await started.bridge.control({ action: "push", replies: [{ tokens: words(200), tokens_per_second: 200 }] });
+  await control(started, { action: "push", replies: [{ tokens: words(200), tokens_per_second: 200 }] });
   mark("replyStart");
   await python.call("placements_agent.reply", "Tell me a story");
   mark("replyEnd");
@@ -66,10 +68,9 @@ async function main() {
 
 /** @param {import("/webllm/python-host.js").PythonHost} python */
 async function chunkFigures(python) {
-  const bridge = python.bridge;
   /** @param {number} tokens @param {number} [rate] */
   const push = (tokens, rate) =>
-    bridge.control({ action: "push", replies: [{ tokens: words(tokens), ...(rate ? { tokens_per_second: rate } : {}) }] });
+    control(python, { action: "push", replies: [{ tokens: words(tokens), ...(rate ? { tokens_per_second: rate } : {}) }] });
   await push(50, 200);
   await python.call("placements_agent.reply", "warm-up");
   await push(200, 200);

@@ -5,9 +5,9 @@
  *
  * - the model's load time (fetch and shader compilation), Pyodide excluded;
  * - the same seeded requests streamed to Python (provider.stream_reply, through the
- *   bridge's pushed chunks) and to WebLLM's own client
- *   (`bridge.engine.chat.completions.create`, which pulls every chunk):
- *   time to first token and tokens/s as each consumer sees them;
+ *   bridge's pushed chunks) and to WebLLM's own client on a production worker
+ *   of its own (`chat.completions.create`, which pulls every chunk): time to
+ *   first token and tokens/s as each consumer sees them;
  * - prefilled tokens per turn of a conversation, plain and on the constrained
  *   tool path (tests/browser/pagetools.py's `prefill_per_turn`).
  *
@@ -17,6 +17,7 @@
 import { loadPyodide } from "/pyodide.mjs";
 import { installBinding } from "/webllm/pyodide-binding.js";
 import { TINY_MODEL_ID, tinyModelAppConfig } from "/webllm/testing/tiny-model.js";
+import { WebWorkerMLCEngine } from "/bench/webllm-client.js";
 import { drawRealChart } from "./real-chart.js";
 
 const SMOKE = new URLSearchParams(location.search).has("smoke");
@@ -43,12 +44,12 @@ const request = (/** @type {number} */ i, forPython = false) => ({
 });
 
 /** TTFT and tokens/s of one stream consumed by WebLLM's own client. */
-async function jsStream(bridge, i) {
+async function jsStream(webllm, i) {
   const started = performance.now();
   let first = 0;
   let last = 0;
   let usage = null;
-  const chunks = await bridge.engine.chat.completions.create({
+  const chunks = await webllm.chat.completions.create({
     ...request(i),
     stream: true,
     stream_options: { include_usage: true },
@@ -81,21 +82,20 @@ async function main() {
     pyodide.FS.writeFile(`/home/pyodide/${name}`, await (await fetch(`/bench/${name}`)).text());
   }
   const started = performance.now();
-  const bridge = await installBinding(pyodide, {
-    workerUrl: "/webllm/webllm-worker.js",
-    appConfig: tinyModelAppConfig(new URL("/models/", location.href)),
-    model: TINY_MODEL_ID,
-  });
+  const appConfig = tinyModelAppConfig(new URL("/models/", location.href));
+  const bridge = await installBinding(pyodide, { workerUrl: "/webllm/webllm-worker.js", appConfig, model: TINY_MODEL_ID });
   const loadMs = performance.now() - started;
   log(`tiny model loaded in ${loadMs.toFixed(0)} ms`);
   globalThis.bridge = bridge; // pagetools reads it
+  const webllm = new WebWorkerMLCEngine(new Worker("/webllm/webllm-worker.js", { type: "module" }), { appConfig });
+  await webllm.reload(TINY_MODEL_ID);
   const py = pyodide.pyimport("realbench");
   const streams = { python: [], "js-webllm": [] };
   // Interleaved, so that both consumers see the same machine load.
   for (let i = 0; i < REPS; i++) {
     const python = JSON.parse(await py.stream(JSON.stringify(request(i, true))));
     streams.python.push(measured(python.started, python.first, python.last, python.usage));
-    streams["js-webllm"].push(await jsStream(bridge, i));
+    streams["js-webllm"].push(await jsStream(webllm, i));
     log(`stream ${i + 1}/${REPS}`);
   }
   const prefill = JSON.parse(await py.prefill(SMOKE ? 2 : 4));

@@ -42,14 +42,18 @@ async function python(wheel) {
 }
 
 async function bridgeModule() {
-  const module = await import("/webllm/pyodide-binding.js");
+  // The test engine's control module too: the worker's first answer is to a control message.
+  const [module, { control }] = await Promise.all([
+    import("/webllm/pyodide-binding.js"),
+    import("/webllm/testing/control.js"),
+  ]);
   mark("bridge_module");
-  return module;
+  return { ...module, control };
 }
 
-/** @param {any} bridge */
-async function workerReady(bridge) {
-  await bridge.control({ action: "state" });
+/** @param {any} bridge @param {typeof import("../../js/testing/control.js").control} control */
+async function workerReady(bridge, control) {
+  await control(bridge, { action: "state" });
   mark("worker");
 }
 
@@ -69,20 +73,20 @@ async function main() {
   let bridge;
   if (mode === "serial") {
     pyodide = await python();
-    const { installBinding } = await bridgeModule();
+    const { installBinding, control } = await bridgeModule();
     bridge = await installBinding(pyodide, { workerUrl: WORKER });
-    await workerReady(bridge);
+    await workerReady(bridge, control);
     await providerReady(pyodide);
   } else if (mode === "parallel" || mode === "parallel-unpack") {
     // The bridge module first (its evaluation would otherwise wait behind
     // Pyodide's long main-thread tasks), then Pyodide, with the worker booting
     // on its own thread meanwhile.
     const wheel = mode === "parallel-unpack" ? fetch(`/${params.get("wheel")}`).then((r) => r.arrayBuffer()) : undefined;
-    const { createBinding } = await bridgeModule();
+    const { createBinding, control } = await bridgeModule();
     const pythonReady = python(wheel);
     bridge = createBinding({ workerUrl: WORKER });
     const attached = pythonReady.then((py) => bridge.attach(py) && py);
-    [pyodide] = await Promise.all([attached, workerReady(bridge)]);
+    [pyodide] = await Promise.all([attached, workerReady(bridge, control)]);
     await providerReady(pyodide);
   } else {
     throw new Error(`unknown mode ${mode}`);

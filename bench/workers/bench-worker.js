@@ -1,7 +1,7 @@
 /**
  * The benchmark's worker: js/testing/scripted-worker.js (WebLLM's real
  * `WebWorkerMLCEngineHandler` around a `ScriptedEngine`, served by the real
- * js/worker-host.js) plus three things only a benchmark needs:
+ * js/worker-host.js, steered through js/testing/control.js) plus three things only a benchmark needs:
  *
  * - time stamps on what the engine produces, on the clock every context of the
  *   page shares (`performance.timeOrigin + performance.now()`):
@@ -18,14 +18,15 @@
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
 import { namedError } from "../../js/errors.js";
 import { serveWorker } from "../../js/worker-host.js";
+import { replaceEngine } from "../../js/webllm-handler.js";
+import { answerControls } from "../../js/testing/control.js";
 import { ScriptedEngine } from "../../js/testing/scripted-engine.js";
 
 const now = () => performance.timeOrigin + performance.now();
 
 const handler = new WebWorkerMLCEngineHandler();
 const engine = new ScriptedEngine();
-engine.setInitProgressCallback(handler.engine.getInitProgressCallback());
-handler.engine = /** @type {any} */ (engine);
+replaceEngine(handler, engine);
 
 const chatCompletion = engine.chatCompletion.bind(engine);
 /** @param {Record<string, any>} request */
@@ -85,7 +86,7 @@ async function engineRate({ reply, request }) {
   return { chunks, tokens, ms: end - start, ttft_ms: first - start };
 }
 
-serveWorker(handler, (message) => {
+answerControls(handler, (message) => {
   switch (message.action) {
     case "push":
       return engine.push(.../** @type {any[]} */ (message.replies ?? []));
@@ -104,6 +105,7 @@ serveWorker(handler, (message) => {
       throw namedError("UnsupportedControlError", `Unknown control action ${JSON.stringify(message.action)}`);
   }
 });
+serveWorker(handler);
 
 const served = self.onmessage;
 self.onmessage = (event) => {

@@ -21,7 +21,8 @@
  * tab, which keeps the model loaded across reloads.
  *
  * Test modes, which also expose `window.app`: `?engine=scripted` runs the test
- * worker (a scripted engine behind WebLLM's real worker handler);
+ * worker (a scripted engine behind WebLLM's real worker handler), which
+ * `app.control({action, ...})` steers;
  * `?engine=tiny` runs WebLLM's real engine on the tiny test model that
  * build/dist serves under models/ (tests/fixtures/tiny-model). `?model=<id>`
  * picks the first model.
@@ -37,6 +38,10 @@ const SCRIPTED = params.get("engine") === "scripted";
 const TINY = params.get("engine") === "tiny";
 const TEST_MODE = SCRIPTED || TINY;
 const WORKER_URL = new URL(SCRIPTED ? "webllm/testing/scripted-worker.js" : "webllm/webllm-worker.js", BASE);
+// The scripted engine's control channel (webllm/testing/control.js) reaches it
+// through a Python worker that relays it; the real Python worker does not.
+const PYTHON_WORKER_URL = SCRIPTED ? new URL("webllm/testing/scripted-python-worker.js", BASE) : undefined;
+const CONTROL_URL = new URL("webllm/testing/control.js", BASE);
 const AGENT_FILES = ["agent/__init__.py", "agent/session.py", "agent/tools.py", "agent/page.py"];
 const AGENT_DIR = "/home/pyodide/app"; // put on sys.path; the package is /home/pyodide/app/agent
 const PREFS = { theme: "app:theme", model: "app:model", engineHost: "app:engine-host" };
@@ -153,6 +158,7 @@ async function main() {
     engine: ENGINE_HOST,
     indexURL: BASE.href,
     workerUrl: WORKER_URL,
+    pythonWorkerUrl: PYTHON_WORKER_URL,
     packages: ["webllm-provider"], // listed in pyodide-lock.json with its sha256: installed offline
     files: await agentSources(),
     path: AGENT_DIR,
@@ -851,6 +857,7 @@ function registerServiceWorker() {
         (url) => url.startsWith(location.origin),
       );
       urls.push(location.href, WORKER_URL.href, ...AGENT_FILES.map((path) => new URL(path, BASE).href));
+      if (PYTHON_WORKER_URL) urls.push(PYTHON_WORKER_URL.href, CONTROL_URL.href);
       registration.active?.postMessage({ type: "cache", urls });
     })
     .catch((error) => console.warn("No offline support (service worker):", error));
@@ -861,6 +868,12 @@ function registerServiceWorker() {
 function exposeForTests() {
   /** @type {any} */ (window).app = {
     bridge: state.bridge,
+    /** Steers the scripted engine (`?engine=scripted`). @param {{action: string, [key: string]: unknown}} message */
+    control: async (message) => {
+      /** @type {typeof import("../../js/testing/control.js")} */
+      const { control } = await import(CONTROL_URL.href);
+      return control({ ready: state.python, bridge: state.bridge }, message);
+    },
     python: state.session,
     state,
     timings,

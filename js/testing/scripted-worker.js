@@ -3,7 +3,7 @@
  * `ScriptedEngine` in place of `MLCEngine`, so everything between Python and
  * the engine runs for real on a machine without a GPU.
  *
- * Tests steer it with control messages (`bridge.control({action, ...})`):
+ * Tests steer it with control messages (control.js: `control(client, {action, ...})`):
  *   {action: "push", replies: [ScriptedReply, ...]}   queue replies
  *   {action: "failNextLoad", error: {name, message}}  the next load throws
  *   {action: "setLoadDelay", ms}                      loads take this long
@@ -14,16 +14,15 @@
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
 import { namedError } from "../errors.js";
 import { serveWorker } from "../worker-host.js";
+import { replaceEngine } from "../webllm-handler.js";
+import { answerControls } from "./control.js";
 import { ScriptedEngine } from "./scripted-engine.js";
 
 const handler = new WebWorkerMLCEngineHandler();
 const engine = new ScriptedEngine();
-// The handler's constructor gave its MLCEngine the callback that forwards
-// load progress to the page; the scripted engine needs the same one.
-engine.setInitProgressCallback(handler.engine.getInitProgressCallback());
-handler.engine = /** @type {any} */ (engine);
+replaceEngine(handler, engine);
 
-serveWorker(handler, (message) => {
+answerControls(handler, (message) => {
   switch (message.action) {
     case "push":
       return engine.push(.../** @type {any[]} */ (message.replies ?? []));
@@ -46,3 +45,5 @@ serveWorker(handler, (message) => {
       throw namedError("UnsupportedControlError", `Unknown control action ${JSON.stringify(message.action)}`);
   }
 });
+
+serveWorker(handler);

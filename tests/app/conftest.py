@@ -161,10 +161,10 @@ class AppPage:
     # ---- the scripted engine
 
     def push(self, *replies: dict) -> None:
-        self.js_async("await app.bridge.control({action: 'push', replies: arguments[0]});", list(replies))
+        self.js_async("await app.control({action: 'push', replies: arguments[0]});", list(replies))
 
     def engine_state(self) -> dict:
-        return self.js_async("return await app.bridge.control({action: 'state'});")
+        return self.js_async("return await app.control({action: 'state'});")
 
     # ---- the UI
 

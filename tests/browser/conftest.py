@@ -58,6 +58,8 @@ def start_bridge(selenium, js_options=None, **options):
     selenium.run_js(
         f"""
         const {{ installBinding }} = await import("/webllm/pyodide-binding.js");
+        const {{ control }} = await import("/webllm/testing/control.js");
+        globalThis.control = (message) => control(globalThis.bridge, message);  // pagetools.control
         globalThis.bridge = await installBinding(pyodide, {{
             ...{json.dumps(options)},
             ...({js_options or "{}"}),

@@ -7,6 +7,7 @@
 globalThis.engineParity = async () => {
   const { WorkerClient } = await import("/webllm/pyodide-binding.js");
   const { TINY_MODEL_ID, tinyModelAppConfig } = await import("/webllm/testing/tiny-model.js");
+  const { control } = await import("/webllm/testing/control.js");
   globalThis.scriptedLoadReports = [];
   const scripted = new WorkerClient({
     workerUrl: "/webllm/testing/scripted-worker.js",
@@ -57,7 +58,7 @@ globalThis.engineParity = async () => {
   };
 
   async function run(name, engine, spec) {
-    if (name === "scripted" && spec.script) await engine.control({ action: "push", replies: [spec.script] });
+    if (name === "scripted" && spec.script) await control(engine, { action: "push", replies: [spec.script] });
     try {
       if (!spec.stream) {
         const completion = await engine.complete(spec.request);
@@ -67,7 +68,7 @@ globalThis.engineParity = async () => {
       const requestId = `parity-${name}-${Math.random()}`;
       await engine.stream(spec.request, (chunk) => {
         chunks.push(chunk);
-        if (spec.interrupt && chunks.length === 2) engine.engine.interruptGenerate();
+        if (spec.interrupt && chunks.length === 2) engine.abort(requestId); // a generating request is interrupted
       }, { requestId });
       const usageChunk = chunks.at(-1);
       const finishChunk = chunks.at(-2);

@@ -10,8 +10,8 @@ import js
 
 
 async def control(action: str, **fields):
-    """Send a control message to the scripted engine (js/testing/scripted-worker.js)."""
-    result = await js.bridge.control(js.JSON.parse(json.dumps({"action": action, **fields})))
+    """Send a control message to the scripted engine (js/testing/scripted-worker.js) behind ``js.bridge``."""
+    result = await js.control(js.JSON.parse(json.dumps({"action": action, **fields})))
     return None if result is None else json.loads(js.JSON.stringify(result))
 
 

@@ -48,7 +48,12 @@ class PythonPage:
         return self.js("return await globalThis.python.call(arguments[0], ...arguments[1]);", target, list(args))
 
     def control(self, action: str, **fields):
-        return self.js("return await globalThis.started.bridge.control(arguments[0]);", {"action": action, **fields})
+        """Steers the scripted engine (js/testing/control.js) behind this tab's Python."""
+        return self.js(
+            'const { control } = await import("/webllm/testing/control.js");'
+            " return await control(globalThis.python, arguments[0]);",
+            {"action": action, **fields},
+        )
 
     def wait_received(self, count: int, timeout: float = 30) -> list:
         """Waits until the engine has received ``count`` requests; returns them."""
@@ -69,6 +74,8 @@ def start(driver, base_url: str, python: str, engine: str, *, model: str | None 
         "engine": engine,
         "indexURL": f"{base_url}/",
         "workerUrl": f"{base_url}/webllm/testing/scripted-worker.js",
+        # relays control messages to the engine (the "worker" placement)
+        "pythonWorkerUrl": f"{base_url}/webllm/testing/scripted-python-worker.js",
         "packages": ["webllm-provider"],
         "files": {"cases.py": CASES},
     }

@@ -103,7 +103,7 @@ def test_python_api_errors_are_typed(python_page):
     assert missing == {"error": "TypeError: cases.no_such_function is not a Python function."}
     assert page.call("cases.failure")["error"].startswith("PythonError")  # a missing argument: Python's own error
     assert page.js("return await globalThis.python.call('nodot');")["error"].startswith("TypeError")
-    assert MODEL in page.js("return JSON.stringify(await globalThis.started.bridge.control({action: 'state'}));")
+    assert MODEL in page.control("state")["loaded"]
 
 
 def test_a_dying_python_worker_fails_pending_calls_typed(python_page):
