@@ -1,8 +1,8 @@
 """Pyodide: the bridge is the JavaScript module that js/pyodide-binding.js registers.
 
 Everything crosses as JSON strings, so no JavaScript proxy outlives a call.
-Stream chunks are pushed by JavaScript into an asyncio queue: Python awaits
-them, it never polls.
+Stream chunks are pushed by JavaScript into a bounded asyncio queue: Python
+awaits them, it never polls, and JavaScript waits while the queue is full.
 """
 
 from __future__ import annotations
@@ -11,19 +11,37 @@ import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from pyodide.ffi import JsException, create_proxy
+from pyodide.ffi import JsDoubleProxy, JsException, JsProxy, create_proxy
 
 import js
 
 from ..contract import Bridge, BridgeError, ProgressCallback, completion_as_chunks
 
 _request_ids = itertools.count(1)
-_END = object()
+T = TypeVar("T")
+
+# Chunks Python holds for a consumer that has not taken them yet. While they are
+# all there, JavaScript waits before it hands over the next one (it awaits what
+# on_chunk returns), so a stalled consumer stalls the engine too: beyond these
+# and the one waiting for room, only the streaming transport's window
+# (docs/bridge-protocol.md) runs ahead. Small, so memory stays flat; a consumer
+# that keeps up never fills it, so it costs nothing then.
+STREAM_BUFFER = 8
 
 
-def _bridge_error(reason: Any) -> BridgeError:
+class _Binding(Protocol):
+    """The functions js/pyodide-binding.js registers as ``webllm_bridge`` (docs/bridge-protocol.md)."""
+
+    def complete(self, request_json: str, request_id: str, /) -> Awaitable[str]: ...
+    def stream(self, request_json: str, on_chunk: JsDoubleProxy, request_id: str, /) -> Awaitable[None]: ...
+    def abort(self, request_id: str, /) -> None: ...
+    def models(self) -> Awaitable[str]: ...
+    def load(self, model_id: str, on_progress: JsDoubleProxy | None, /) -> Awaitable[None]: ...
+
+
+def _bridge_error(reason: object) -> BridgeError:
     """A BridgeError for whatever a promise rejected with: an Error, a string, anything."""
     name = getattr(reason, "name", None)
     message = getattr(reason, "message", None)
@@ -32,14 +50,14 @@ def _bridge_error(reason: Any) -> BridgeError:
     )
 
 
-async def _settle(promise: Awaitable[Any]) -> Any:
+async def _settle(promise: Awaitable[T]) -> T:
     try:
         return await promise
     except JsException as exc:
         raise _bridge_error(exc) from None
 
 
-async def _call_app_function(function: Any, argument: str) -> Any:
+async def _call_app_function(function: JsProxy, argument: str) -> str:
     """Call an app's own JavaScript function and settle whatever it returns or rejects with.
 
     Pyodide cannot hand Python a promise that rejects with something other
@@ -52,7 +70,8 @@ async def _call_app_function(function: Any, argument: str) -> Any:
     (outcome,) = await js.Promise.allSettled(returned)
     if outcome.status == "rejected":
         raise _bridge_error(outcome.reason)
-    return outcome.value
+    value: str = outcome.value  # the app's function answers with JSON text, as the guide's convention has it
+    return value
 
 
 def _next_id() -> str:
@@ -62,7 +81,7 @@ def _next_id() -> str:
 class PyodideBridge:
     """The full bridge registered by js/pyodide-binding.js as the module ``webllm_bridge``."""
 
-    def __init__(self, js: Any) -> None:
+    def __init__(self, js: _Binding) -> None:
         self._js = js
         self._described: dict[str, Any] | None = None
 
@@ -73,40 +92,61 @@ class PyodideBridge:
         except asyncio.CancelledError:
             self._js.abort(request_id)
             raise
-        return json.loads(text)
+        completion: dict[str, Any] = json.loads(text)
+        return completion
 
     async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         request_id = _next_id()
-        chunks: asyncio.Queue[Any] = asyncio.Queue()
-        on_chunk = create_proxy(chunks.put_nowait)
-        done = asyncio.ensure_future(_settle(self._js.stream(json.dumps(request), on_chunk, request_id)))
+        chunks: asyncio.Queue[str | None] = asyncio.Queue(STREAM_BUFFER)  # None: JavaScript is done
+        closed = False
 
-        def finish(_: asyncio.Future[Any]) -> None:
-            # JavaScript may still push chunks until its promise settles, so the
-            # callback lives exactly that long.
-            on_chunk.destroy()
-            chunks.put_nowait(_END)
+        def put(chunk: str) -> Awaitable[None] | None:
+            if closed:
+                return None  # nobody reads any more; JavaScript is winding down after the abort
+            if chunks.full():
+                return chunks.put(chunk)  # JavaScript awaits the room before the next chunk
+            chunks.put_nowait(chunk)
+            return None
 
-        done.add_done_callback(finish)
+        on_chunk = create_proxy(put)
+
+        async def deliver(streamed: Awaitable[None]) -> None:
+            try:
+                await _settle(streamed)
+            finally:
+                # JavaScript may call on_chunk until its promise settles, so the
+                # callback lives exactly that long.
+                on_chunk.destroy()
+                if not closed:
+                    await chunks.put(None)
+
+        # Called here, not in the task, so the request joins JavaScript's queue in call order.
+        done = asyncio.ensure_future(deliver(self._js.stream(json.dumps(request), on_chunk, request_id)))
         finished = False
         try:
-            while (item := await chunks.get()) is not _END:
+            while (item := await chunks.get()) is not None:
                 yield json.loads(item)
             finished = True
-            done.result()
+            await done  # settled: raises what JavaScript rejected with
         finally:
             if not finished:
+                closed = True
+                while not chunks.empty():
+                    chunks.get_nowait()  # wakes a put waiting for room, so JavaScript can go on to its end
                 self._js.abort(request_id)
                 done.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     async def list_models(self) -> list[dict[str, Any]]:
-        return (self._described or await self._describe())["models"]
+        models: list[dict[str, Any]] = (self._described or await self._describe())["models"]
+        return models
 
     async def gpu_info(self) -> dict[str, Any]:
-        return (self._described or await self._describe())["gpu"]
+        gpu: dict[str, Any] = (self._described or await self._describe())["gpu"]
+        return gpu
 
     async def loaded_model(self) -> str | None:
-        return (await self._describe())["loaded"]
+        loaded: str | None = (await self._describe())["loaded"]
+        return loaded
 
     async def load(self, model_id: str, on_progress: ProgressCallback | None = None) -> None:
         callback = create_proxy(lambda report: on_progress(json.loads(report))) if on_progress else None
@@ -119,18 +159,20 @@ class PyodideBridge:
     async def _describe(self) -> dict[str, Any]:
         # The catalog and the adapter stay as they are while the page lives, so
         # one answer serves them all; only the loaded model is asked for anew.
-        self._described = json.loads(await _settle(self._js.models()))
-        return self._described
+        described: dict[str, Any] = json.loads(await _settle(self._js.models()))
+        self._described = described
+        return described
 
 
 class CompleteOnlyBridge:
     """An app that registered only the guide's ``js_llm_complete(requestJson)``."""
 
-    def __init__(self, js_llm_complete: Any) -> None:
+    def __init__(self, js_llm_complete: JsProxy) -> None:
         self._complete = js_llm_complete
 
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
-        return json.loads(await _call_app_function(self._complete, json.dumps(request)))
+        completion: dict[str, Any] = json.loads(await _call_app_function(self._complete, json.dumps(request)))
+        return completion
 
     async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         single = {k: v for k, v in request.items() if k not in ("stream", "stream_options")}
@@ -143,7 +185,7 @@ class CompleteOnlyBridge:
 
 def default_bridge() -> Bridge | None:
     try:
-        import webllm_bridge  # type: ignore[import-not-found]  # registered by js/pyodide-binding.js
+        import webllm_bridge  # registered by js/pyodide-binding.js
     except ImportError:
         pass
     else:
