@@ -131,4 +131,5 @@ def choose_default_model(
     if not candidates:
         return None
     best = max(candidates, key=lambda r: (r.get("vram_required_MB") or 0, r["model_id"]))
-    return best["model_id"]
+    model_id: str = best["model_id"]
+    return model_id

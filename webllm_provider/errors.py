@@ -233,6 +233,7 @@ def from_bridge(error: BridgeError, *, model: str | None = None) -> LLMError:
     typed = cls(
         f"{what} {advice} [WebLLM {error.name}: {error.message}]", provider=PROVIDER, model=model, retryable=retryable
     )
+    # Two attributes amplifier-core's error classes do not declare (hence the ignores).
     # WebLLM's name where its text gave it ("Error: DeviceLostError: ..."), else the error's own.
     typed.webllm_name = known if known != error.name and known in error.message else error.name  # type: ignore[attr-defined]
     typed.webllm_message = error.message  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable
 from typing import Any, Protocol, TypeVar
 
 from pyodide.ffi import JsDoubleProxy, JsException, JsProxy, create_proxy
@@ -95,7 +95,7 @@ class PyodideBridge:
         completion: dict[str, Any] = json.loads(text)
         return completion
 
-    async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def stream(self, request: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         request_id = _next_id()
         chunks: asyncio.Queue[str | None] = asyncio.Queue(STREAM_BUFFER)  # None: JavaScript is done
         closed = False
@@ -174,7 +174,7 @@ class CompleteOnlyBridge:
         completion: dict[str, Any] = json.loads(await _call_app_function(self._complete, json.dumps(request)))
         return completion
 
-    async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def stream(self, request: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         single = {k: v for k, v in request.items() if k not in ("stream", "stream_options")}
         for chunk in completion_as_chunks(await self.complete(single)):
             yield chunk
