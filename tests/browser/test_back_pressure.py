@@ -1,8 +1,8 @@
 """A Python consumer that stalls holds the engine back (docs/bridge-protocol.md, "Streaming transport").
 
-Python keeps at most ``STREAM_BUFFER`` chunks plus the one waiting for room;
-JavaScript waits for that room before it takes the next chunk, and the worker
-stops the engine when the transport's window is not credited. Counted on the
+Python keeps at most ``STREAM_BUFFER`` chunks; JavaScript waits for room
+before it hands over the next one, and the worker stops the engine when the
+transport's window is not credited. Counted on the
 page (the chunks handed to Python's callback) and in the scripted engine (the
 chunks it yielded), with the engine unpaced, so without the bound the whole
 reply would be through in a moment.
@@ -37,7 +37,7 @@ async def test_a_stalled_consumer_holds_the_engine_back_and_then_gets_every_chun
     async def stalled(consumed: int) -> int:
         """Wait until Python holds all it may, then until the engine stands still; its chunk count."""
         for _ in range(600):
-            if js.handed >= consumed + STREAM_BUFFER + 1:
+            if js.handed >= consumed + STREAM_BUFFER:
                 break
             await asyncio.sleep(0.05)
         counts = []
@@ -67,7 +67,7 @@ async def test_a_stalled_consumer_holds_the_engine_back_and_then_gets_every_chun
     # Stalled after the first chunk, then read to the end.
     await control("reset")
     stream, first, streamed = await stall({"content": " ".join(words)})
-    assert js.handed == 1 + STREAM_BUFFER + 1, "Python took more than its buffer and the one waiting for room"
+    assert js.handed == 1 + STREAM_BUFFER, "Python took more than its buffer"
     assert streamed <= js.handed + window, f"the engine ran {streamed - js.handed} chunks ahead of Python"
     chunks = [first] + [chunk async for chunk in stream]
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])

@@ -22,13 +22,14 @@ from ..contract import Bridge, BridgeError, ProgressCallback, completion_as_chun
 _request_ids = itertools.count(1)
 T = TypeVar("T")
 
-# Chunks Python holds for a consumer that has not taken them yet. While they are
-# all there, JavaScript waits before it hands over the next one (it awaits what
-# on_chunk returns), so a stalled consumer stalls the engine too: beyond these
-# and the one waiting for room, only the streaming transport's window
-# (docs/bridge-protocol.md) runs ahead. Small, so memory stays flat; a consumer
-# that keeps up never fills it, so it costs nothing then.
-STREAM_BUFFER = 8
+# Chunks Python holds for a consumer that has not taken them yet. Once they
+# are all there, JavaScript waits before it hands over the next one (it awaits
+# what on_chunk returns) until the consumer has taken half, so a stalled
+# consumer stalls the engine too: beyond these, only the streaming transport's
+# window (docs/bridge-protocol.md) runs ahead. Waiting for half, not for one,
+# makes a consumer that is slower than the engine cost one wake-up of
+# JavaScript per 8 chunks, not one per chunk.
+STREAM_BUFFER = 16
 
 
 class _Binding(Protocol):
@@ -97,42 +98,47 @@ class PyodideBridge:
 
     async def stream(self, request: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         request_id = _next_id()
-        chunks: asyncio.Queue[str | None] = asyncio.Queue(STREAM_BUFFER)  # None: JavaScript is done
+        chunks: asyncio.Queue[str | None] = asyncio.Queue()  # None: JavaScript is done
+        loop = asyncio.get_running_loop()
+        room: asyncio.Future[None] | None = None  # what JavaScript awaits while the buffer is full
         closed = False
 
-        def put(chunk: str) -> Awaitable[None] | None:
+        def put(chunk: str) -> asyncio.Future[None] | None:
+            nonlocal room
             if closed:
                 return None  # nobody reads any more; JavaScript is winding down after the abort
-            if chunks.full():
-                return chunks.put(chunk)  # JavaScript awaits the room before the next chunk
             chunks.put_nowait(chunk)
-            return None
+            if chunks.qsize() < STREAM_BUFFER:
+                return None
+            room = loop.create_future()
+            return room
+
+        def make_room() -> None:
+            if room is not None and not room.done():
+                room.set_result(None)
 
         on_chunk = create_proxy(put)
+        done = asyncio.ensure_future(_settle(self._js.stream(json.dumps(request), on_chunk, request_id)))
 
-        async def deliver(streamed: Awaitable[None]) -> None:
-            try:
-                await _settle(streamed)
-            finally:
-                # JavaScript may call on_chunk until its promise settles, so the
-                # callback lives exactly that long.
-                on_chunk.destroy()
-                if not closed:
-                    await chunks.put(None)
+        def finish(_: asyncio.Future[None]) -> None:
+            # JavaScript may call on_chunk until its promise settles, so the
+            # callback lives exactly that long.
+            on_chunk.destroy()
+            chunks.put_nowait(None)
 
-        # Called here, not in the task, so the request joins JavaScript's queue in call order.
-        done = asyncio.ensure_future(deliver(self._js.stream(json.dumps(request), on_chunk, request_id)))
+        done.add_done_callback(finish)
         finished = False
         try:
             while (item := await chunks.get()) is not None:
+                if chunks.qsize() <= STREAM_BUFFER // 2:
+                    make_room()
                 yield json.loads(item)
             finished = True
-            await done  # settled: raises what JavaScript rejected with
+            done.result()
         finally:
             if not finished:
                 closed = True
-                while not chunks.empty():
-                    chunks.get_nowait()  # wakes a put waiting for room, so JavaScript can go on to its end
+                make_room()  # so JavaScript goes on to the end the abort brings
                 self._js.abort(request_id)
                 done.add_done_callback(lambda f: f.cancelled() or f.exception())
 
