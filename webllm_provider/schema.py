@@ -178,7 +178,7 @@ def _number(value: Any) -> bool:
     return _TYPES["number"](value) and math.isfinite(value)
 
 
-def _names(value: Any) -> bool:
+def _names(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(n, str) for n in value) and len(set(value)) == len(value)
 
 

@@ -22,6 +22,7 @@ from .completions import Completion, Refused
 from .errors import gateway_error, invalid, tab_failure, typed_response
 from .openai_api import gateway
 from .security import BodyError, read_json
+from .state import Gateway
 from .tabs import PROGRESS, QueueFull
 from .validate import Invalid, chat_request
 
@@ -47,7 +48,7 @@ async def status(request: Request) -> Response:
 
 
 def _describe_model(
-    gw: Any, record: dict[str, Any], gpu: dict[str, Any] | None, recommended: str | None
+    gw: Gateway, record: dict[str, Any], gpu: dict[str, Any] | None, recommended: str | None
 ) -> dict[str, Any]:
     return {
         **record,
@@ -162,7 +163,7 @@ async def batch(request: Request) -> Response:
     )
 
 
-async def _one(gw: Any, body: dict[str, Any]) -> dict[str, Any]:
+async def _one(gw: Gateway, body: dict[str, Any]) -> dict[str, Any]:
     try:
         return {"status": 200, "response": await completions.complete(Completion(gw, body, "/api/batch"))}
     except Refused as exc:
