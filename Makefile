@@ -61,7 +61,7 @@ lint: $(VENV)/.test node_modules/.package-lock.json
 
 # The JavaScript's JSDoc types, checked by TypeScript (nothing is emitted); the
 # app's service worker has a global scope of its own, so a config of its own.
-# The Python package's, by mypy (strict; pyproject.toml's [tool.mypy] says what it reads).
+# The Python package's and the example app's agent, by mypy (strict; pyproject.toml's [tool.mypy]).
 typecheck: $(VENV)/.test node_modules/.package-lock.json
 	node_modules/.bin/tsc -p tsconfig.json
 	node_modules/.bin/tsc -p tsconfig.sw.json
