@@ -8,7 +8,10 @@ chunks it yielded), with the engine unpaced, so without the bound the whole
 reply would be through in a moment.
 """
 
+import pytest
 from pytest_pyodide import run_in_pyodide
+
+pytestmark = pytest.mark.driver_timeout(120)  # three streams with waits on a loaded machine
 
 
 @run_in_pyodide
@@ -40,6 +43,8 @@ async def test_a_stalled_consumer_holds_the_engine_back_and_then_gets_every_chun
             if js.handed >= consumed + STREAM_BUFFER:
                 break
             await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"Python was handed {js.handed} chunks, never a full buffer")
         counts = []
         for _ in range(100):
             counts.append((await control("state"))["streamed"])
@@ -84,7 +89,8 @@ async def test_a_stalled_consumer_holds_the_engine_back_and_then_gets_every_chun
 
     # An engine error while Python stalls: every chunk before it, in order, then the error.
     error = {"name": "ScriptedError", "message": "boom"}
-    failing = {"content": " ".join(words), "error": error, "error_after_tokens": 20}
+    failing_after = STREAM_BUFFER + 10  # while Python stalls: past its buffer, within the transport's window
+    failing = {"content": " ".join(words), "error": error, "error_after_tokens": failing_after}
     stream, first, _ = await stall(failing)
     chunks = [first]
     try:
@@ -94,4 +100,4 @@ async def test_a_stalled_consumer_holds_the_engine_back_and_then_gets_every_chun
         assert (error.name, error.message) == ("ScriptedError", "boom")
     else:
         raise AssertionError("the engine's error did not reach the consumer")
-    assert "".join(c["choices"][0]["delta"]["content"] for c in chunks) == " ".join(words[:20])
+    assert "".join(c["choices"][0]["delta"]["content"] for c in chunks) == " ".join(words[:failing_after])

@@ -28,8 +28,10 @@ T = TypeVar("T")
 # consumer stalls the engine too: beyond these, only the streaming transport's
 # window (docs/bridge-protocol.md) runs ahead. Waiting for half, not for one,
 # makes a consumer that is slower than the engine cost one wake-up of
-# JavaScript per 8 chunks, not one per chunk.
-STREAM_BUFFER = 16
+# JavaScript per 16 chunks, not one per chunk (bench/run.py's unpaced stream
+# into the provider lost a third of its chunks/s with a wake-up per chunk and
+# about a quarter with 16 chunks; with 32 it is within the noise).
+STREAM_BUFFER = 32
 
 
 class _Binding(Protocol):
