@@ -24,7 +24,7 @@ DIST_LOCK := $(DIST)/pyodide-lock.json
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 PYTEST := $(PY) -m pytest $(PYTEST_ARGS)
-LINTED := webllm_provider tests tools examples
+LINTED := webllm_provider tests tools examples typings
 CPYTHON_TESTS := tests/cpython
 NODE_TESTS := tests/node --runtime node --dist-dir $(DIST)
 BROWSER_TESTS := tests/browser --runtime chrome --dist-dir $(DIST)
@@ -61,9 +61,11 @@ lint: $(VENV)/.test node_modules/.package-lock.json
 
 # The JavaScript's JSDoc types, checked by TypeScript (nothing is emitted); the
 # app's service worker has a global scope of its own, so a config of its own.
-typecheck: node_modules/.package-lock.json
+# The Python package's and the example app's agent, by mypy (strict; pyproject.toml's [tool.mypy]).
+typecheck: $(VENV)/.test node_modules/.package-lock.json
 	node_modules/.bin/tsc -p tsconfig.json
 	node_modules/.bin/tsc -p tsconfig.sw.json
+	$(VENV)/bin/mypy
 
 # JavaScript unit tests (node:test), DOM from linkedom.
 test-js: node_modules/.package-lock.json
@@ -143,7 +145,7 @@ $(DIST_LOCK): $(VENV)/.base $(STAMPS)/web tools/build_pyodide_dist.py pyproject.
 	$(PY) tools/build_pyodide_dist.py --out $(DIST)
 
 clean:
-	rm -rf build .pytest_cache .hypothesis
+	rm -rf build .pytest_cache .hypothesis .mypy_cache
 	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
 distclean: clean

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypeGuard
 
 from ._compat import ConfigurationError, InvalidRequestError
 
@@ -31,7 +31,7 @@ def _interval(low: float, low_in: bool, high: float, high_in: bool) -> str:
     return f"{'[' if low_in else '('}{low}, {high if high != math.inf else 'inf'}{']' if high_in else ')'}"
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: object) -> TypeGuard[float]:
     """A JSON number JavaScript reads as finite (a huge int would arrive as Infinity)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
@@ -41,7 +41,7 @@ def _finite(value: Any) -> bool:
         return False
 
 
-def _within(value: Any, low: float, low_in: bool, high: float, high_in: bool) -> bool:
+def _within(value: object, low: float, low_in: bool, high: float, high_in: bool) -> bool:
     if not _finite(value):
         return False
     above = value >= low if low_in else value > low

@@ -8,7 +8,7 @@ gives them; see docs/bridge-protocol.md for the JavaScript side.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -18,10 +18,10 @@ class Bridge(Protocol):
         """Run one non-streamed request; return a ChatCompletion dict."""
         ...
 
-    def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    def stream(self, request: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         """Run one streamed request; yield ChatCompletionChunk dicts.
 
-        Closing the iterator early must stop the generation.
+        Closing the generator early (``aclose()``) must stop the generation.
         """
         ...
 

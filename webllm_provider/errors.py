@@ -250,6 +250,7 @@ def from_bridge(error: BridgeError, *, model: str | None = None) -> LLMError:
     typed = cls(
         f"{what} {advice} [WebLLM {error.name}: {error.message}]", provider=PROVIDER, model=model, retryable=retryable
     )
+    # Two attributes amplifier-core's error classes do not declare (hence the ignores).
     # WebLLM's name where its text gave it ("Error: DeviceLostError: ..."), ours for a
     # browser error (NetworkError), else the error's own.
     own = renamed(error.name, error.message)

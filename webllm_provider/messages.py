@@ -57,7 +57,8 @@ def _blocks(content: Any) -> list[Any]:
 
 
 def _type(block: Any) -> str:
-    return _access.get(block, "type", "")
+    kind: str = _access.get(block, "type", "")
+    return kind
 
 
 class _Converter:
@@ -227,7 +228,7 @@ def _image_url(block: Any, index: int) -> str:
     source = _access.get(block, "source", {})
     if _access.get(source, "type") == "base64":
         return f"data:{_access.get(source, 'media_type', 'image/png')};base64,{_access.get(source, 'data', '')}"
-    url = _access.get(source, "url")
+    url: str = _access.get(source, "url")
     if not url:
         raise InvalidRequestError(
             f"messages[{index}] has an image with neither base64 data nor a url.", provider="webllm"

@@ -8,6 +8,7 @@ the docs' words). Code imports these names instead of writing the strings.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, Protocol, TypedDict
 
 # -- Python <-> page: the functions Python calls --------------------------------------
@@ -23,11 +24,11 @@ class BridgeModule(Protocol):
     Each docstring is the function's JavaScript signature, then what it gives.
     """
 
-    def complete(self, request_json: str, request_id: str | None = None, /) -> Any:
+    def complete(self, request_json: str, request_id: str | None = None, /) -> Awaitable[str]:
         """(requestJson: string, requestId?: string) => Promise<string>
         a ChatCompletion, as JSON"""
 
-    def stream(self, request_json: str, on_chunk: Any, request_id: str | None = None, /) -> Any:
+    def stream(self, request_json: str, on_chunk: Any, request_id: str | None = None, /) -> Awaitable[None]:
         """(requestJson: string, onChunk: (chunkJson: string) => void, requestId?: string) => Promise<void>
         resolves after the last chunk was delivered; chunks are pushed, never polled"""
 
@@ -36,7 +37,7 @@ class BridgeModule(Protocol):
         a queued request is removed and rejects with `AbortError`; the running one is interrupted
         (`interruptGenerate`) and ends with `finish_reason: "abort"`"""
 
-    def models(self) -> Any:
+    def models(self) -> Awaitable[str]:
         """() => Promise<string>
         `{"models": [ModelRecord...], "gpu": GpuInfo, "loaded": string | null}` as JSON (reads the catalog and
         asks WebGPU for an adapter)"""
@@ -45,7 +46,7 @@ class BridgeModule(Protocol):
         """() => string
         the loaded model's id, or null, as JSON; synchronous, costs nothing"""
 
-    def load(self, model_id: str, on_progress: Any = None, /) -> Any:
+    def load(self, model_id: str, on_progress: Any = None, /) -> Awaitable[None]:
         """(modelId: string, onProgress?: (reportJson: string) => void) => Promise<void>
         loads (or switches to) a model; progress reports are WebLLM's `InitProgressReport`, in two phases
         that each go from 0 to 1: the weights, then the shaders ("Loading GPU shader modules")"""

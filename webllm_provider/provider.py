@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
 from contextlib import aclosing, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -55,7 +55,7 @@ class _Call:
     expected: Expected
     deadline: float | None
 
-    def needs_answer_pass(self, response: Any) -> bool:
+    def needs_answer_pass(self, response: ChatResponse) -> bool:
         # WebLLM's native path can only emit a list of calls; an empty list
         # under tool_choice auto means "no call needed", so ask for the answer.
         plan = self.expected.plan
@@ -80,7 +80,7 @@ class _Call:
 class _Outcome:
     """What an exchange produced, filled in by whoever runs it."""
 
-    response: Any = None
+    response: ChatResponse | None = None
 
 
 @contextmanager
@@ -224,12 +224,12 @@ class WebLLMProvider:
         """
         call = await self._prepare(request, kwargs, stream=self._streams(request))
         async with self._exchange(call) as outcome:
-            outcome.response = await self._with_retries(call)
-        return outcome.response
+            response = outcome.response = await self._with_retries(call)
+        return response
 
     async def stream_reply(
         self, request: Any, **kwargs: Any
-    ) -> AsyncIterator[TextDelta | ThinkingDelta | ChatResponse]:
+    ) -> AsyncGenerator[TextDelta | ThinkingDelta | ChatResponse, None]:
         """Yield the reply's text as it arrives (TextDelta, ThinkingDelta), then the ChatResponse.
 
         For Python callers without Amplifier. The hooks hear the same events as
@@ -245,6 +245,7 @@ class WebLLMProvider:
                     outcome.response = item
                 else:
                     yield item
+        assert outcome.response is not None, "_streamed ends with the ChatResponse"
         yield outcome.response
 
     def _streams(self, request: Any) -> bool:
@@ -315,7 +316,7 @@ class WebLLMProvider:
                     return item
         raise StreamError("The stream ended without a reply.", provider=PROVIDER, model=call.model)
 
-    async def _streamed(self, call: _Call) -> AsyncIterator[Piece | ChatResponse]:
+    async def _streamed(self, call: _Call) -> AsyncGenerator[Piece | ChatResponse, None]:
         """The reply's pieces, then the ChatResponse, told to the hooks as they pass."""
         hooks = HookStream(self._emit)
         partial: list[str] = []
@@ -332,12 +333,13 @@ class WebLLMProvider:
                             partial.append(item.text)
                         await hooks.delta(item)
                         yield item
+                assert response is not None, "_stream_once ends with its ChatResponse"
                 if expected is not call.expected or not call.needs_answer_pass(response):
                     break
                 body, expected = call.answer_pass()
             await hooks.finish([tool_call.name for tool_call in response.tool_calls or []])
         except BaseException as exc:
-            if isinstance(exc, LLMError):
+            if isinstance(exc, LLMError):  # an attribute amplifier-core's errors do not declare (hence the ignore)
                 exc.partial_text = "".join(partial)  # type: ignore[attr-defined]
             await hooks.aborted(exc)
             raise
@@ -390,11 +392,18 @@ class WebLLMProvider:
 
     async def _stream_once(
         self, call: _Call, body: dict[str, Any], expected: Expected
-    ) -> AsyncIterator[Piece | ChatResponse]:
+    ) -> AsyncGenerator[Piece | ChatResponse, None]:
         assembler = StreamAssembler()
         visible = visible_text(expected.plan)
         thinking = ThinkingSplitter()
-        async with aclosing(self.bridge.stream(body)) as chunks:
+        stream = self.bridge.stream(body)
+        if not hasattr(stream, "aclose"):  # a plain async iterator: a stop could never reach the engine
+            raise ConfigurationError(
+                "The bridge's stream() must return an async generator (closing it early stops the generation).",
+                provider=PROVIDER,
+                model=call.model,
+            )
+        async with aclosing(stream) as chunks:
             while (
                 chunk := await self._call(anext(chunks, _END), model=call.model, deadline=call.deadline)
             ) is not _END:

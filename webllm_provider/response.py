@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from . import schema
 from ._compat import ChatResponse, Degradation, TextBlock, ThinkingBlock, ToolCallBlock, Usage
@@ -12,6 +12,8 @@ from .deltas import split_thinking
 from .errors import StructuredOutputError
 from .request import Expected
 from .tool_calling import read_output
+
+T = TypeVar("T")
 
 # usage.extra keys WebLLM reports, kept in ChatResponse.metadata as they are
 # (the grammar ones only when the reply was grammar-constrained).
@@ -41,20 +43,20 @@ class UnusableReply(ValueError):
     """
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def as_object(value: Any, where: str) -> dict[str, Any]:
+def as_object(value: object, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise UnusableReply(f"{where} is {_kind(value)}, not an object")
     return value
 
 
-def optional(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
+def optional(value: object, kind: type[T], where: str) -> T | None:
     """``value`` if it is None or of ``kind``; anything else makes the reply unusable."""
     if value is not None and not isinstance(value, kind):
-        raise UnusableReply(f"{where} is {_kind(value)}, not {getattr(kind, '__name__', 'the expected type')}")
+        raise UnusableReply(f"{where} is {_kind(value)}, not {kind.__name__}")
     return value
 
 
@@ -65,7 +67,7 @@ def choices_of(reply: dict[str, Any], where: str) -> list[Any]:
     return choices
 
 
-def tool_call_list(value: Any, where: str) -> list[dict[str, Any]]:
+def tool_call_list(value: object, where: str) -> list[dict[str, Any]]:
     calls = optional(value, list, where) or []
     for index, call in enumerate(calls):
         as_object(call, f"{where}[{index}]")
@@ -89,7 +91,7 @@ class Reply:
     response_id: str | None = None
 
     @classmethod
-    def from_completion(cls, completion: Any) -> Reply:
+    def from_completion(cls, completion: object) -> Reply:
         completion = as_object(completion, "the completion")
         choices = choices_of(completion, "the completion")
         if not choices:

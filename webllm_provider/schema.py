@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 from urllib.parse import unquote
@@ -177,7 +178,7 @@ def _number(value: Any) -> bool:
     return _TYPES["number"](value) and math.isfinite(value)
 
 
-def _names(value: Any) -> bool:
+def _names(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(n, str) for n in value) and len(set(value)) == len(value)
 
 
@@ -242,12 +243,12 @@ def _resolve(ref: str, root: Any, path: str = "#") -> Any:
     return node
 
 
-def _equal(a: Any, b: Any) -> bool:
+def _equal(a: object, b: object) -> bool:
     """JSON equality: true is not 1, 1 is 1.0, containers compare item by item."""
     return _key(a) == _key(b)
 
 
-def _key(value: Any) -> Any:
+def _key(value: object) -> tuple[str, object]:
     """A hashable form of a JSON value that is equal exactly when the values are JSON-equal."""
     if isinstance(value, bool) or value is None:
         return ("literal", value)
@@ -384,7 +385,7 @@ def _check_string(value: str, schema: dict[str, Any], path: str, found: list[str
 def _check_number(value: float, schema: dict[str, Any], path: str, found: list[str]) -> None:
     # Each bound fails on the comparison that breaks it, so NaN (which Python's
     # json reads) fails none, as in the jsonschema package.
-    bounds = (
+    bounds: tuple[tuple[str, Callable[[float], bool], str], ...] = (
         ("minimum", lambda b: value < b, "at least"),
         ("maximum", lambda b: value > b, "at most"),
         ("exclusiveMinimum", lambda b: value <= b, "more than"),

@@ -25,7 +25,7 @@ class StreamAssembler:
         """Everything said so far, so a stopped stream still has its partial reply."""
         return "".join(self._text)
 
-    def add(self, chunk: Any) -> str:
+    def add(self, chunk: object) -> str:
         """Take one chunk; return the text it added ("" if none)."""
         chunk = as_object(chunk, "a stream chunk")
         reply = self._reply

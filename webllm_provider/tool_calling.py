@@ -20,6 +20,7 @@ fails raises InvalidToolCallError carrying the model's raw output.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,7 +188,7 @@ def _fold_system_into_first_user(messages: list[dict[str, Any]]) -> None:
     messages.insert(0, {"role": "user", "content": system})
 
 
-def visible_text(plan: ToolPlan) -> Any:
+def visible_text(plan: ToolPlan) -> Callable[[str], str]:
     """A filter from raw streamed output to the text a user should see."""
     if plan.native:
         return lambda _: ""  # the JSON list of calls; calls arrive whole at the end

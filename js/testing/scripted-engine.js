@@ -48,6 +48,8 @@ const DEFAULT_CONTEXT_WINDOW = 4096;
 export class ScriptedEngine {
   /** Requests as `chatCompletion` received them, before WebLLM's checks rewrote any. */
   received = /** @type {object[]} */ ([]);
+  /** Chunks the streams have yielded, so a test sees how far the engine ran ahead of its consumer. */
+  streamed = 0;
 
   /** @type {{model_list: any[]}} */
   #appConfig = prebuiltAppConfig;
@@ -99,11 +101,13 @@ export class ScriptedEngine {
     this.#loadFailure = null;
     this.#loadDelayMs = 0;
     this.received = [];
+    this.streamed = 0;
   }
 
-  /** @returns {{loaded: string[], queued: number, received: object[]}} */
+  /** @returns {{loaded: string[], queued: number, received: object[], streamed: number}} */
   state() {
-    return { loaded: [...this.#models.keys()], queued: this.#replies.length, received: this.received };
+    const { received, streamed } = this;
+    return { loaded: [...this.#models.keys()], queued: this.#replies.length, received, streamed };
   }
 
   // ---- the MLCEngine interface WebWorkerMLCEngineHandler uses
@@ -269,6 +273,7 @@ export class ScriptedEngine {
       const delta = () => {
         const text = generation.outputMessage.slice(sent);
         sent = generation.outputMessage.length;
+        this.streamed += 1;
         return deltaChunk(request, state, text, generation);
       };
       yield delta();
@@ -281,8 +286,11 @@ export class ScriptedEngine {
         yield delta();
       }
       this.#finish(request, generation);
+      this.streamed += 1;
       yield finalChunk(request, state, generation);
-      if (request.stream_options?.include_usage === true) yield usageChunk(request, state, generation, timeReceived);
+      if (request.stream_options?.include_usage !== true) return;
+      this.streamed += 1;
+      yield usageChunk(request, state, generation, timeReceived);
     } finally {
       release();
     }

@@ -8,7 +8,7 @@
  *   {action: "failNextLoad", error: {name, message}}  the next load throws
  *   {action: "setLoadDelay", ms}                      loads take this long
  *   {action: "reset"}                                 forget script and settings
- *   {action: "state"}                                 -> {loaded, queued, received}
+ *   {action: "state"}                                 -> {loaded, queued, received, streamed}
  *   {action: "crash", how: "throw" | "close"}         an uncaught error, or the worker ends
  */
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";

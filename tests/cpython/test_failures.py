@@ -11,6 +11,7 @@ import asyncio
 import pytest
 
 from webllm_provider import (
+    ConfigurationError,
     ContextLengthError,
     InvalidRequestError,
     InvalidToolCallError,
@@ -241,6 +242,30 @@ async def test_a_broken_catalog_is_a_typed_error_and_does_not_block_requests(cat
     with pytest.raises(LLMError, match="catalog"):
         await provider.list_models()
     assert (await provider.complete(REQUEST)).content[0].text == "You said hi."
+
+
+class _Unclosable:
+    """An async iterator without aclose(): a stop could not reach the engine (Bridge.stream is an async generator)."""
+
+    def __init__(self, items):
+        self.items = iter(items)
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        try:
+            return next(self.items)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+
+async def test_a_bridge_stream_that_cannot_be_closed_is_a_configuration_error():
+    """Found by mypy: the contract said AsyncIterator; the provider calls aclose (AttributeError after the reply)."""
+    provider, bridge, _ = provider_with()
+    bridge.stream = lambda request: _Unclosable(chunks("Hi there."))
+    with pytest.raises(ConfigurationError, match="async generator"):
+        [event async for event in provider.stream_reply(REQUEST)]
 
 
 # --- native tools with WebLLM's own records ------------------------------------------------------

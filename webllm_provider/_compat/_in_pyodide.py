@@ -1,8 +1,8 @@
 """Pyodide: the bridge is the JavaScript module that js/pyodide-binding.js registers.
 
 Everything crosses as JSON strings, so no JavaScript proxy outlives a call.
-Stream chunks are pushed by JavaScript into an asyncio queue: Python awaits
-them, it never polls.
+Stream chunks are pushed by JavaScript into a bounded asyncio queue: Python
+awaits them, it never polls, and JavaScript waits while the queue is full.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import asyncio
 import importlib
 import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable
-from typing import Any, cast
+from collections.abc import AsyncGenerator, Awaitable
+from typing import Any, TypeVar, cast
 
-from pyodide.ffi import JsException, create_proxy
+from pyodide.ffi import JsException, JsProxy, create_proxy
 
 import js
 
@@ -22,10 +22,21 @@ from ..contract import Bridge, BridgeError, ProgressCallback, completion_as_chun
 from ..protocol import GLOBAL_NAMES, PYTHON_MODULE, BridgeModule
 
 _request_ids = itertools.count(1)
-_END = object()
+T = TypeVar("T")
+
+# Chunks Python holds for a consumer that has not taken them yet. Once they
+# are all there, JavaScript waits before it hands over the next one (it awaits
+# what on_chunk returns) until the consumer has taken half, so a stalled
+# consumer stalls the engine too: beyond these, only the streaming transport's
+# window (docs/bridge-protocol.md) runs ahead. Waiting for half, not for one,
+# makes a consumer that is slower than the engine cost one wake-up of
+# JavaScript per 16 chunks, not one per chunk (bench/run.py's unpaced stream
+# into the provider lost a third of its chunks/s with a wake-up per chunk and
+# about a quarter with 16 chunks; with 32 it is within the noise).
+STREAM_BUFFER = 32
 
 
-def _bridge_error(reason: Any) -> BridgeError:
+def _bridge_error(reason: object) -> BridgeError:
     """A BridgeError for whatever a promise rejected with: an Error, a string, anything."""
     name = getattr(reason, "name", None)
     message = getattr(reason, "message", None)
@@ -34,14 +45,14 @@ def _bridge_error(reason: Any) -> BridgeError:
     )
 
 
-async def _settle(promise: Awaitable[Any]) -> Any:
+async def _settle(promise: Awaitable[T]) -> T:
     try:
         return await promise
     except JsException as exc:
         raise _bridge_error(exc) from None
 
 
-async def _call_app_function(function: Any, argument: str) -> Any:
+async def _call_app_function(function: JsProxy, argument: str) -> str:
     """Call an app's own JavaScript function and settle whatever it returns or rejects with.
 
     Pyodide cannot hand Python a promise that rejects with something other
@@ -54,7 +65,8 @@ async def _call_app_function(function: Any, argument: str) -> Any:
     (outcome,) = await js.Promise.allSettled(returned)
     if outcome.status == "rejected":
         raise _bridge_error(outcome.reason)
-    return outcome.value
+    value: str = outcome.value  # the app's function answers with JSON text, as the guide's convention has it
+    return value
 
 
 def _next_id() -> str:
@@ -75,37 +87,62 @@ class PyodideBridge:
         except asyncio.CancelledError:
             self._js.abort(request_id)
             raise
-        return json.loads(text)
+        completion: dict[str, Any] = json.loads(text)
+        return completion
 
-    async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def stream(self, request: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         request_id = _next_id()
-        chunks: asyncio.Queue[Any] = asyncio.Queue()
-        on_chunk = create_proxy(chunks.put_nowait)
+        chunks: asyncio.Queue[str | None] = asyncio.Queue()  # None: JavaScript is done
+        loop = asyncio.get_running_loop()
+        room: asyncio.Future[None] | None = None  # what JavaScript awaits while the buffer is full
+        closed = False
+
+        def put(chunk: str) -> asyncio.Future[None] | None:
+            nonlocal room
+            if closed:
+                return None  # nobody reads any more; JavaScript is winding down after the abort
+            chunks.put_nowait(chunk)
+            if chunks.qsize() < STREAM_BUFFER:
+                return None
+            room = loop.create_future()
+            return room
+
+        def make_room() -> None:
+            if room is not None and not room.done():
+                room.set_result(None)
+
+        on_chunk = create_proxy(put)
         done = asyncio.ensure_future(_settle(self._js.stream(json.dumps(request), on_chunk, request_id)))
 
-        def finish(_: asyncio.Future[Any]) -> None:
-            # JavaScript may still push chunks until its promise settles, so the
+        def finish(_: asyncio.Future[None]) -> None:
+            # JavaScript may call on_chunk until its promise settles, so the
             # callback lives exactly that long.
             on_chunk.destroy()
-            chunks.put_nowait(_END)
+            chunks.put_nowait(None)
 
         done.add_done_callback(finish)
         finished = False
         try:
-            while (item := await chunks.get()) is not _END:
+            while (item := await chunks.get()) is not None:
+                if chunks.qsize() <= STREAM_BUFFER // 2:
+                    make_room()
                 yield json.loads(item)
             finished = True
             done.result()
         finally:
             if not finished:
+                closed = True
+                make_room()  # so JavaScript goes on to the end the abort brings
                 self._js.abort(request_id)
                 done.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     async def list_models(self) -> list[dict[str, Any]]:
-        return (self._described or await self._describe())["models"]
+        models: list[dict[str, Any]] = (self._described or await self._describe())["models"]
+        return models
 
     async def gpu_info(self) -> dict[str, Any]:
-        return (self._described or await self._describe())["gpu"]
+        gpu: dict[str, Any] = (self._described or await self._describe())["gpu"]
+        return gpu
 
     async def loaded_model(self) -> str | None:
         loaded: str | None = json.loads(self._js.loaded())
@@ -122,20 +159,22 @@ class PyodideBridge:
     async def _describe(self) -> dict[str, Any]:
         # The catalog and the adapter stay as they are while the page lives, so
         # one answer serves them all; the loaded model has a call of its own.
-        self._described = json.loads(await _settle(self._js.models()))
-        return self._described
+        described: dict[str, Any] = json.loads(await _settle(self._js.models()))
+        self._described = described
+        return described
 
 
 class CompleteOnlyBridge:
     """An app that registered only the guide's ``js_llm_complete(requestJson)``."""
 
-    def __init__(self, js_llm_complete: Any) -> None:
+    def __init__(self, js_llm_complete: JsProxy) -> None:
         self._complete = js_llm_complete
 
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
-        return json.loads(await _call_app_function(self._complete, json.dumps(request)))
+        completion: dict[str, Any] = json.loads(await _call_app_function(self._complete, json.dumps(request)))
+        return completion
 
-    async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def stream(self, request: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         for chunk in completion_as_chunks(await self.complete(request)):
             yield chunk
 

@@ -12,7 +12,7 @@ response; the gateway then stops the generation in the tab.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -45,9 +45,10 @@ class GatewayBridge:
         response = await self._client.post("/v1/chat/completions", json=request)
         if response.status_code != 200:
             raise _failure(response.status_code, response.content)
-        return response.json()
+        completion: dict[str, Any] = response.json()
+        return completion
 
-    async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def stream(self, request: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         body = {**request, **STREAMED}
         async with aconnect_sse(self._client, "POST", "/v1/chat/completions", json=body) as source:
             if source.response.status_code != 200:
@@ -61,14 +62,16 @@ class GatewayBridge:
                 yield chunk
 
     async def list_models(self) -> list[dict[str, Any]]:
-        return (self._described or await self._describe())["models"]
+        models: list[dict[str, Any]] = (self._described or await self._describe())["models"]
+        return models
 
     async def gpu_info(self) -> dict[str, Any] | None:
-        return (self._described or await self._describe())["gpu"]
+        gpu: dict[str, Any] | None = (self._described or await self._describe())["gpu"]
+        return gpu
 
     async def loaded_model(self) -> str | None:
-        response = await self._get("/api/status")
-        return response["loaded"]
+        loaded: str | None = (await self._get("/api/status"))["loaded"]
+        return loaded
 
     async def load(self, model_id: str, on_progress: ProgressCallback | None = None) -> None:
         """Load a model in a tab, with WebLLM's progress reports."""
@@ -87,7 +90,7 @@ class GatewayBridge:
         await self._client.aclose()
 
     async def _describe(self) -> dict[str, Any]:
-        described = await self._get("/api/models")
+        described: dict[str, Any] = await self._get("/api/models")
         if described["gpu"] is not None:  # a tab has answered: the catalog and GPU stay as they are
             self._described = described
         return described

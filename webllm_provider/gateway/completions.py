@@ -134,7 +134,7 @@ class Completion:
 
 async def complete(run: Completion, request: Request | None = None) -> dict[str, Any]:
     """A non-streamed completion, or Refused."""
-    cached = run.cached_result()
+    cached: dict[str, Any] | None = run.cached_result()  # a non-streamed request: its key holds a completion
     if cached is not None:
         run.finish(200, cached, cached.get("usage"))
         return cached
@@ -214,11 +214,12 @@ async def _next_batch(events: AsyncIterator[tuple[str, Any]]) -> list[dict[str, 
     """The next chunks the tab sent; empty at the end."""
     async for kind, value in events:
         if kind == ToGateway.CHUNKS and value:
-            return value
+            chunks: list[dict[str, Any]] = value  # the tab's JSON
+            return chunks
     return []
 
 
-def _cancel_on_disconnect(request: Request | None, cancel: Callable[[], None]) -> Callable[[], None]:
+def _cancel_on_disconnect(request: Request | None, cancel: Callable[[], None]) -> Callable[[], object]:
     """Cancel the job if the client goes away before the reply starts; returns the stopper."""
     if request is None:
         return lambda: None

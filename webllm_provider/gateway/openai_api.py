@@ -21,7 +21,8 @@ from .validate import Invalid, chat_request
 
 
 def gateway(request: Request) -> Gateway:
-    return request.app.state.gateway
+    state: Gateway = request.app.state.gateway  # Starlette's app state holds anything
+    return state
 
 
 async def read_chat(request: Request) -> dict[str, Any]:

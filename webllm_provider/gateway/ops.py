@@ -22,6 +22,7 @@ from .completions import Completion, Refused
 from .errors import gateway_error, invalid, tab_failure, typed_response
 from .openai_api import gateway
 from .security import BodyError, read_json
+from .state import Gateway
 from .tabs import QueueFull
 from .validate import Invalid, chat_request
 
@@ -46,7 +47,7 @@ async def status(request: Request) -> Response:
     )
 
 
-def _describe_model(gw: Any, record: dict[str, Any]) -> dict[str, Any]:
+def _describe_model(gw: Gateway, record: dict[str, Any]) -> dict[str, Any]:
     """The tab's record, with its verdicts (``fits``, ``recommended``: js/catalog.js), and this gateway's view."""
     return {
         **record,
@@ -157,7 +158,7 @@ async def batch(request: Request) -> Response:
     )
 
 
-async def _one(gw: Any, body: dict[str, Any]) -> dict[str, Any]:
+async def _one(gw: Gateway, body: dict[str, Any]) -> dict[str, Any]:
     try:
         return {"status": 200, "response": await completions.complete(Completion(gw, body, "/api/batch"))}
     except Refused as exc:

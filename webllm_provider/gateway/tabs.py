@@ -43,7 +43,7 @@ class Job:
     kind: str  # ToTab.GENERATE or ToTab.LOAD
     payload: dict[str, Any]
     id: str = field(default_factory=lambda: f"gw-{_RUN}-{next(_ids)}")
-    events: asyncio.Queue = field(default_factory=asyncio.Queue)
+    events: asyncio.Queue[tuple[str, Any]] = field(default_factory=asyncio.Queue)
     tab: Tab | None = None
     finished: bool = False
     dispatched_at: float = 0.0
@@ -62,7 +62,8 @@ class Job:
         while True:
             kind, value = await self.next_event()
             if kind in (ToGateway.RESULT, ToGateway.DONE):
-                return value
+                completion: dict[str, Any] = value  # the tab's JSON
+                return completion
 
     async def stream(self) -> AsyncIterator[tuple[str, Any]]:
         """(kind, value) up to and including ToGateway.DONE; ToGateway.ERROR raises its BridgeError."""
@@ -81,7 +82,7 @@ class Tab:
     gpu: dict[str, Any]
     loaded: str | None
     id: str = field(default_factory=lambda: f"tab-{next(_ids)}")
-    outbox: asyncio.Queue = field(default_factory=asyncio.Queue)
+    outbox: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     job: Job | None = None
     served: int = 0
     connected_at: float = field(default_factory=time.time)

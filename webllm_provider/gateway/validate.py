@@ -19,7 +19,7 @@ class Invalid(InvalidRequestError):
         self.param = param
 
 
-def chat_request(body: Any) -> dict[str, Any]:
+def chat_request(body: object) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Invalid("The body must be a JSON object.", "body")
     messages = body.get("messages")
@@ -46,7 +46,7 @@ def chat_request(body: Any) -> dict[str, Any]:
     return body
 
 
-def _message(message: Any, where: str) -> None:
+def _message(message: object, where: str) -> None:
     if not isinstance(message, dict):
         raise Invalid(f"{where} must be an object.", where)
     if message.get("role") not in ROLES:

@@ -15,6 +15,7 @@ Tools here:
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import json
 import math
@@ -184,7 +185,8 @@ def evaluate(expression: str) -> int | float:
         raise ToolError("The result is a complex number; only real arithmetic is supported.")
     if isinstance(value, float) and not math.isfinite(value):
         raise ToolError("The result is not a finite number.")
-    return value
+    number: int | float = value  # what is left of _eval's numbers
+    return number
 
 
 def _eval(node: ast.AST) -> Any:
@@ -279,9 +281,9 @@ class MemoryStore:
 def browser_local_storage() -> KeyValueStore:
     """The page's localStorage (in Pyodide), or a MemoryStore where there is none."""
     try:
-        import js  # type: ignore[import-not-found]  # Pyodide's view of globalThis
+        import js  # Pyodide's view of globalThis
 
-        store = js.localStorage
+        store: KeyValueStore = js.localStorage  # the Web Storage API has KeyValueStore's shape
         store.length  # noqa: B018  (throws where storage is disabled)
         return store
     except Exception:
@@ -310,7 +312,7 @@ def make_storage_tool(store: KeyValueStore) -> Tool:
         if action == "list":
             keys = []
             for i in range(_guard(lambda: int(store.length))):
-                name = _guard(lambda i=i: store.key(i))
+                name = _guard(functools.partial(store.key, i))
                 if isinstance(name, str) and name.startswith(STORAGE_PREFIX):
                     keys.append(name[len(STORAGE_PREFIX) :])
             return {"keys": sorted(keys)}
