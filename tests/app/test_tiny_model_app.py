@@ -16,6 +16,7 @@ from .test_app import record_streaming
 
 TINY_MODEL = "tiny-llama-q0f32"
 LOAD_TIMEOUT = 240  # Pyodide's boot and the model's shaders, on a loaded 2-CPU machine
+SHORT_REPLY_TOKENS = 12  # about 2 s at the tiny model's 7 tokens/s
 
 
 def open_tiny(app: AppPage) -> None:
@@ -26,11 +27,13 @@ def open_tiny(app: AppPage) -> None:
 
 
 def seed_sampling(app: AppPage, n: int) -> None:
-    """Fix the provider's sampling seed (large: WebLLM's generator makes a small seed's first draw ~0)."""
+    """Fix the provider's sampling seed (large: WebLLM's generator makes a small seed's first draw ~0),
+    and keep the reply short: a few tokens show it streaming, the app's 1,024 take minutes here."""
     seed = 1_000_003 * n
     code = (
         "import dataclasses\nfrom agent import page\nprovider = page.session().provider\n"
-        f"provider.config = dataclasses.replace(provider.config, seed={seed})"
+        f"provider.config = dataclasses.replace(provider.config, seed={seed})\n"
+        f"page.session().max_output_tokens = {SHORT_REPLY_TOKENS}"
     )
     # Python runs in the app's Python worker: the test's code goes there by name, like the page's calls.
     app.js_async("await app.python.call('builtins.exec', arguments[0], {});", code)
