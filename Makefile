@@ -1,11 +1,11 @@
 # webllm-provider: build, test and demo.
 #
-#   make test    install what is missing, build, lint, typecheck, run the JS unit tests and the seven
-#                Python test layers, then a benchmark smoke run
+#   make test    install what is missing, build, lint, typecheck, run the JS unit tests, the seven
+#                Python test layers and a benchmark smoke run (side by side, TEST_JOBS at a time)
 #   make demo    install what is missing (no test tools), build, serve build/dist on :8000
 #   make gateway the local gateway (python -m webllm_provider.gateway) on 127.0.0.1:8765
 #   make bench   benchmark the bridge in headless Chromium (bench/run.py, bench/placements.py; make bench-smoke: tiny counts,
-#                the last step of make test)
+#                one of make test's layers)
 #   make dist    just build build/dist (Pyodide runtime + wheels + JS bundles + example app)
 #   make clean   remove build outputs;  make distclean  also .venv and node_modules
 #
@@ -40,21 +40,15 @@ TINY_MODEL := $(shell find tests/fixtures/tiny-model -type f 2>/dev/null)
 
 .PHONY: lint typecheck test-js test test-cpython test-node test-browser test-app test-placements test-gateway test-docs gateway demo bench bench-smoke dist browsers clean distclean
 
-# Each layer runs even if an earlier one failed; the exit status is non-zero if any did.
-test: $(VENV)/.test browsers $(DIST_LOCK)
-	@status=0; \
-	$(MAKE) --no-print-directory lint || status=1; \
-	$(MAKE) --no-print-directory typecheck || status=1; \
-	$(MAKE) --no-print-directory test-js || status=1; \
-	$(PYTEST) $(CPYTHON_TESTS) || status=1; \
-	$(PYTEST) $(NODE_TESTS) || status=1; \
-	$(PYTEST) $(BROWSER_TESTS) || status=1; \
-	$(PYTEST) $(APP_TESTS) || status=1; \
-	$(PYTEST) $(PLACEMENT_TESTS) || status=1; \
-	$(PYTEST) $(GATEWAY_TESTS) || status=1; \
-	$(PYTEST) $(DOCS_TESTS) || status=1; \
-	$(MAKE) --no-print-directory bench-smoke || status=1; \
-	exit $$status
+# The layers, the longest first. make test runs TEST_JOBS of them side by side (default:
+# one per core; TEST_JOBS=1 runs them one after another), each even if another failed
+# (-k; the exit status is non-zero if any did), each layer's output printed whole when it ends.
+TEST_LAYERS := test-app test-placements test-browser test-gateway test-docs test-node test-cpython \
+	test-js typecheck lint bench-smoke
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
+test: $(VENV)/.test browsers $(DIST_LOCK) node_modules/.package-lock.json
+	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target $(TEST_LAYERS)
 
 lint: $(VENV)/.test node_modules/.package-lock.json
 	$(VENV)/bin/ruff check $(LINTED)

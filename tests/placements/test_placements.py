@@ -115,14 +115,12 @@ def test_python_api_errors_are_typed(python_page):
 
 def test_a_dying_python_worker_fails_pending_calls_typed(python_page):
     page = python_page("worker")
-    failure = page.js(
-        """
-        const pending = python.call("cases.busy", 5000);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        python.worker.terminate();
-        return await pending.then(() => "answered", (error) => `${error.name}: ${error.message}`);
-        """
+    page.js(
+        """globalThis.pending = python.call("cases.busy", 5000).then(
+            () => "answered", (error) => `${error.name}: ${error.message}`);"""
     )
+    chromium.until(lambda: ["busy", {"ms": 5000}] in page.js("return globalThis.events;"), 30, "Python to be busy")
+    failure = page.js("python.worker.terminate(); return await globalThis.pending;")
     assert failure == "WorkerError: The Python worker stopped."
     later = page.js("return await python.call('cases.ping').catch((error) => error.name);")
     assert later == "WorkerError"
