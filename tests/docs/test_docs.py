@@ -51,18 +51,10 @@ RUN = [  # (file, language, first line): the test that runs it
 ]
 NOT_RUN = {
     (README, "sh", "make demo"): "make's own targets (make test is one of them)",
-    (
-        README,
-        "sh",
-        ".venv/bin/python -m webllm_provider.gateway",
-    ): "a server that runs until stopped (tests/gateway start it)",
+    (README, "sh", ".venv/bin/python -m webllm_provider.gateway"): "a server, until stopped (tests/gateway)",
     (README, "", " page (main thread)"): "a diagram",
     (README, "", "llm:request"): "hook events, not code (tests/cpython/test_hook_stream.py checks them)",
-    (
-        README,
-        "",
-        "webllm_provider/     the provider",
-    ): "the layout (test_paths_named_in_the_docs_exist checks its paths)",
+    (README, "", "webllm_provider/     the provider"): "the layout (its paths are checked below)",
     (APP_README, "", "make demo"): "make demo serves until stopped",
     (ROOT / "docs" / "bridge-protocol.md", "", "Python (Pyodide)"): "a diagram",
     (ROOT / "docs" / "design.md", "", " page (main thread)"): "a diagram",
