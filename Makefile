@@ -1,17 +1,17 @@
 # webllm-provider: build, test and demo.
 #
-#   make test    install what is missing, build, lint, typecheck, run the JS unit tests and the six
-#                Python test layers, then a benchmark smoke run
+#   make test    install what is missing, build, lint, typecheck, run the JS unit tests, the seven
+#                Python test layers and a benchmark smoke run (side by side, TEST_JOBS at a time)
 #   make demo    install what is missing (no test tools), build, serve build/dist on :8000
 #   make gateway the local gateway (python -m webllm_provider.gateway) on 127.0.0.1:8765
 #   make bench   benchmark the bridge in headless Chromium (bench/run.py, bench/placements.py; make bench-smoke: tiny counts,
-#                the last step of make test)
+#                one of make test's layers)
 #   make dist    just build build/dist (Pyodide runtime + wheels + JS bundles + example app)
 #   make clean   remove build outputs;  make distclean  also .venv and node_modules
 #
 # Every step is a file target or stamp, so a second run only redoes what changed.
 # Single layers while developing: make lint | typecheck | test-js | test-cpython | test-node | test-browser
-# | test-app | test-placements | test-gateway, with extra pytest arguments in PYTEST_ARGS (e.g. make test-browser PYTEST_ARGS=-x).
+# | test-app | test-placements | test-gateway | test-docs, with extra pytest arguments in PYTEST_ARGS (e.g. make test-browser PYTEST_ARGS=-x).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -31,28 +31,24 @@ BROWSER_TESTS := tests/browser --runtime chrome --dist-dir $(DIST)
 APP_TESTS := tests/app --dist-dir $(DIST)
 PLACEMENT_TESTS := tests/placements --dist-dir $(DIST)
 GATEWAY_TESTS := tests/gateway
+DOCS_TESTS := tests/docs --dist-dir $(DIST)
 
 JS_SOURCES := $(shell find js -type f 2>/dev/null)
 PY_SOURCES := $(shell find webllm_provider -type f -not -path '*/__pycache__/*' 2>/dev/null)
 APP_SOURCES := $(shell find examples/browser-app -type f 2>/dev/null)
 TINY_MODEL := $(shell find tests/fixtures/tiny-model -type f 2>/dev/null)
 
-.PHONY: lint typecheck test-js test test-cpython test-node test-browser test-app test-placements test-gateway gateway demo bench bench-smoke dist browsers clean distclean
+.PHONY: lint typecheck test-js test test-cpython test-node test-browser test-app test-placements test-gateway test-docs gateway demo bench bench-smoke dist browsers clean distclean
 
-# Each layer runs even if an earlier one failed; the exit status is non-zero if any did.
-test: $(VENV)/.test browsers $(DIST_LOCK)
-	@status=0; \
-	$(MAKE) --no-print-directory lint || status=1; \
-	$(MAKE) --no-print-directory typecheck || status=1; \
-	$(MAKE) --no-print-directory test-js || status=1; \
-	$(PYTEST) $(CPYTHON_TESTS) || status=1; \
-	$(PYTEST) $(NODE_TESTS) || status=1; \
-	$(PYTEST) $(BROWSER_TESTS) || status=1; \
-	$(PYTEST) $(APP_TESTS) || status=1; \
-	$(PYTEST) $(PLACEMENT_TESTS) || status=1; \
-	$(PYTEST) $(GATEWAY_TESTS) || status=1; \
-	$(MAKE) --no-print-directory bench-smoke || status=1; \
-	exit $$status
+# The layers, the longest first. make test runs TEST_JOBS of them side by side (default:
+# one per core; TEST_JOBS=1 runs them one after another), each even if another failed
+# (-k; the exit status is non-zero if any did), each layer's output printed whole when it ends.
+TEST_LAYERS := test-app test-placements test-browser test-gateway test-docs test-node test-cpython \
+	test-js typecheck lint bench-smoke
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
+test: $(VENV)/.test browsers $(DIST_LOCK) node_modules/.package-lock.json
+	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target $(TEST_LAYERS)
 
 lint: $(VENV)/.test node_modules/.package-lock.json
 	$(VENV)/bin/ruff check $(LINTED)
@@ -88,6 +84,10 @@ test-placements: $(VENV)/.test browsers $(DIST_LOCK)
 
 test-gateway: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PYTEST) $(GATEWAY_TESTS)
+
+# The docs' code run: the README's snippets in Chromium and against the gateway (tests/docs).
+test-docs: $(VENV)/.test browsers $(DIST_LOCK)
+	$(PYTEST) $(DOCS_TESTS)
 
 # The local gateway: a browser tab's WebLLM for CPython and OpenAI clients (prints the URL to open).
 gateway: $(VENV)/.test $(DIST_LOCK)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import importlib.util
 import json
 import statistics
 import sys
@@ -32,13 +31,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"_webllm_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(ROOT))  # `from tools import ...` when run as a script
+from tools import chromium  # noqa: E402
+from tools import gateway_harness as harness  # noqa: E402
 
 
 def chunk_rates(tab, client, http, model: str, tokens: int, runs: int) -> dict:
@@ -134,7 +129,6 @@ def main() -> int:
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    harness, chromium = _tool("gateway_harness"), _tool("chromium")
     from openai import OpenAI
 
     tokens, runs, per_client = (200, 2, 3) if args.smoke else (4000, 5, 40)

@@ -28,7 +28,6 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,16 +44,14 @@ PHASES = [
 
 def load(driver, base: str, query: str, timeout: float = 120) -> dict:
     driver.get(f"{base}/bench/placements.html?{query}")
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def finished():
         result, error = driver.execute_script("return [window.benchResult ?? null, window.benchError ?? null]")
         if error:
             raise RuntimeError(f"{query}: {error}")
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(query)
-        time.sleep(0.05)
+        return result
+
+    return run.browser.until(finished, timeout, f"{query} to finish")
 
 
 def blocking(tasks: list, start: float, end: float) -> dict:
@@ -69,11 +66,12 @@ def blocking(tasks: list, start: float, end: float) -> dict:
 
 
 def end_shared(driver):
-    driver.execute_async_script(
-        "const done = arguments[0];"
-        "import('/webllm/python-host.js').then(({endSharedEngine}) => {"
-        " endSharedEngine('/webllm/testing/scripted-worker.js'); setTimeout(done, 300); });"
+    run.browser.run(
+        driver,
+        "const { endSharedEngine } = await import('/webllm/python-host.js');"
+        "endSharedEngine('/webllm/testing/scripted-worker.js');",
     )
+    run.browser.until_shared_workers_gone(driver)
 
 
 def main() -> int:
@@ -142,9 +140,9 @@ def main() -> int:
 
 def draw(driver, results: dict) -> str:
     """bench/page/placements-chart.js, in the page (the server still running): a PNG data URL."""
-    return driver.execute_async_script(
-        "const done = arguments[1];"
-        "import('/bench/placements-chart.js').then(({drawPlacements}) => done(drawPlacements(arguments[0])));",
+    return run.browser.run(
+        driver,
+        "const { drawPlacements } = await import('/bench/placements-chart.js'); return drawPlacements(arguments[0]);",
         results,
     )
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import importlib.util
 import json
 import os
 import platform
@@ -34,6 +33,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `from tools import ...` when run as a script
+from tools import chromium as browser  # noqa: E402
+from tools import serve  # noqa: E402
+
 BENCH_BUILD = ROOT / "build" / "bench"
 REAL_CHART = ROOT / "bench" / "real-engine.png"  # the real engine is not in --smoke runs
 
@@ -49,14 +52,7 @@ TARGETS = {
 # ---- serving and the browser (the project's own: tools/serve.py, tools/chromium.py)
 
 
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"_webllm_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def bench_handler(serve, bench: Path):
+def bench_handler(bench: Path):
     """tools/serve.py's handler (COOP/COEP, MIME types), plus /bench/ from ``bench``."""
     headers = getattr(serve, "HEADERS", {})
     # performance.now() is clamped to 100 us unless the page is cross-origin
@@ -85,8 +81,7 @@ def bench_handler(serve, bench: Path):
 
 @contextlib.contextmanager
 def server(dist: Path, bench: Path):
-    serve = _tool("serve")
-    base, stop = serve.start(dist, bench_handler(serve, bench))
+    base, stop = serve.start(dist, bench_handler(bench))
     try:
         yield base
     finally:
@@ -94,29 +89,29 @@ def server(dist: Path, bench: Path):
 
 
 def chromium():
-    return _tool("chromium").driver()
+    return browser.driver()
 
 
 def wait_for(driver, variable: str, timeout: float, on_log=None):
-    """Poll window[variable] until it says done; relay its log lines."""
-    deadline = time.monotonic() + timeout
+    """Waits until window[variable] says done; relays its log lines."""
     seen = 0
-    while True:
+
+    def done():
+        nonlocal seen
         state = driver.execute_script(
             f"return window.{variable} && {{...window.{variable}, results: null, chart: null}}"
         )
-        if state:
-            for line in (state.get("log") or [])[seen:]:
-                if on_log:
-                    on_log(line)
-            seen = len(state.get("log") or [])
-            if state.get("done"):
-                if state.get("error"):
-                    raise RuntimeError(f"the benchmark page failed: {state['error']}")
-                return state
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"window.{variable} not done after {timeout:.0f} s")
-        time.sleep(0.25)
+        log = (state or {}).get("log") or []
+        for line in log[seen:]:
+            if on_log:
+                on_log(line)
+        seen = len(log)
+        return state if state and state.get("done") else None
+
+    state = browser.until(done, timeout, f"window.{variable} to be done", poll=0.25)
+    if state.get("error"):
+        raise RuntimeError(f"the benchmark page failed: {state['error']}")
+    return state
 
 
 # ---- statistics (the same interpolation as bench/page/stats.js)

@@ -21,26 +21,15 @@ Fixtures defined here:
 same wheel through the dist's lock instead, without micropip.
 """
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
+from tools import chromium, serve  # noqa: F401 (re-exported to the layers' conftests)
+
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_PACKAGE = "webllm-provider"  # its name in build/dist/pyodide-lock.json
-
-
-def load_tool(name: str):
-    """A module from tools/ (scripts, not a package): the server and the browser set-up."""
-    spec = importlib.util.spec_from_file_location(f"_webllm_tools_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-serve = load_tool("serve")
-chromium = load_tool("chromium")
 
 
 def _demo_handler():

@@ -1,6 +1,6 @@
 """The local gateway as tests and the benchmark drive it: ``python -m
 webllm_provider.gateway`` in a subprocess with the scripted engine's worker,
-and browser tabs on its page (Selenium, tools/chromium.py).
+and browser tabs on its page (Selenium; scripts and waits from tools/chromium.py).
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+
+from tools.chromium import run, until
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "Qwen2.5-0.5B-Instruct-q4f32_1-MLC"
@@ -33,16 +34,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until(condition, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 class GatewayProcess:
     def __init__(self, *args: str, port: int | None = None, token: str = "test-token-0123456789") -> None:
         self.args = list(args)
@@ -60,7 +51,7 @@ class GatewayProcess:
         env = {**os.environ, "WEBLLM_GATEWAY_TOKEN": self.token}
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.banner = self.process.stdout.readline() + self.process.stdout.readline() + self.process.stdout.readline()
-        wait_until(self._answers, 30, "the gateway to answer")
+        until(self._answers, 30, "the gateway to answer")
         return self
 
     def _answers(self) -> bool:
@@ -98,19 +89,9 @@ class Tab:
         self.handle = handle
 
     def js(self, body: str, *args):
-        """Run ``body`` (may await; ``return`` a JSON value) in this tab."""
+        """Runs ``body`` (may await; ``return`` a JSON value) in this tab (tools/chromium.py's ``run``)."""
         self.driver.switch_to.window(self.handle)
-        result = self.driver.execute_async_script(
-            f"""
-            const done = arguments[arguments.length - 1];
-            (async () => {{ {body} }})().then(
-                (value) => done({{ ok: true, value: JSON.stringify(value ?? null) }}),
-                (error) => done({{ ok: false, error: `${{error?.name}}: ${{error?.message}}` }}));
-            """,
-            *args,
-        )
-        assert result["ok"], result["error"]
-        return json.loads(result["value"])
+        return run(self.driver, body, *args)
 
     def control(self, action: str, **fields):
         """Steers the scripted engine (js/testing/control.js) behind the tab's bridge."""
@@ -141,7 +122,7 @@ def open_tab(driver, gateway: GatewayProcess, model: str | None = MODEL) -> Tab:
     driver.switch_to.new_window("window")
     tab = Tab(driver, driver.current_window_handle)
     driver.get(gateway.page_url())
-    new = wait_until(lambda: [t for t in gateway.tabs() if t["id"] not in before], 60, "the tab to connect")
+    new = until(lambda: [t for t in gateway.tabs() if t["id"] not in before], 60, "the tab to connect")
     tab.id = new[0]["id"]
     if model:
         load(gateway, model)

@@ -26,8 +26,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.support.ui import WebDriverWait
 
 from ..conftest import ROOT, chromium, serve
 
@@ -118,33 +116,19 @@ class AppPage:
         )
 
     def until(self, condition, timeout: float = 20, what: str = "a condition"):
-        """``condition(driver)``'s first truthy value, waited for with WebDriverWait."""
-        try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition)
-        except TimeoutException:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{self.debug()}") from None
+        """``condition(driver)``'s first truthy value; a timeout shows the page's state."""
+        return chromium.until(lambda: condition(self.driver), timeout, what, explain=self.debug)
 
     def wait_for(self, js_condition: str, timeout: float = 20, what: str | None = None):
         """The first truthy value of a JavaScript expression."""
-        script = f"return ({js_condition});"
-        return self.until(lambda driver: driver.execute_script(script), timeout, what or js_condition)
+        return chromium.until_js(self.driver, js_condition, timeout, what, explain=self.debug)
 
     def js(self, script: str, *args):
         return self.driver.execute_script(script, *args)
 
     def js_async(self, body: str, *args):
-        """Run ``body`` (may use await) and return its value; a rejection fails the test."""
-        result = self.driver.execute_async_script(
-            f"""
-            const done = arguments[arguments.length - 1];
-            (async () => {{ {body} }})().then(
-                (value) => done({{ok: true, value}}),
-                (error) => done({{ok: false, error: `${{error?.name}}: ${{error?.message ?? error}}`}}));
-            """,
-            *args,
-        )
-        assert result["ok"], result["error"]
-        return result["value"]
+        """Run ``body`` (may use await) and return its value; a rejection raises chromium.ScriptRejected."""
+        return chromium.run(self.driver, body, *args)
 
     def debug(self) -> str:
         try:

@@ -4,6 +4,7 @@ and the page says which is in use."""
 
 from __future__ import annotations
 
+from ..conftest import chromium
 from .conftest import AppPage
 from .test_app import answer
 
@@ -53,6 +54,7 @@ def test_the_shared_engine_is_a_setting_and_the_page_says_so(app: AppPage):
         "const { endSharedEngine } = await import('/webllm/python-host.js');"
         "endSharedEngine('/webllm/testing/scripted-worker.js');"
     )
+    chromium.until_shared_workers_gone(app.driver)
 
 
 def test_python_on_the_page_is_an_option(app: AppPage):

@@ -11,11 +11,14 @@ import json
 import re
 import time
 
+import pytest
+
 from .conftest import AppPage
 from .test_app import record_streaming
 
 TINY_MODEL = "tiny-llama-q0f32"
 LOAD_TIMEOUT = 240  # Pyodide's boot and the model's shaders, on a loaded 2-CPU machine
+SHORT_REPLY_TOKENS = 12  # about 2 s at the tiny model's 7 tokens/s
 
 
 def open_tiny(app: AppPage) -> None:
@@ -25,15 +28,54 @@ def open_tiny(app: AppPage) -> None:
     assert "tiny test model" in app.status()
 
 
+def run_in_session(app: AppPage, code: str) -> None:
+    """Runs Python ``code`` in the app's Python worker (the test's code goes there by name, like the page's calls)."""
+    prelude = "import dataclasses\nfrom agent import page\nprovider = page.session().provider\n"
+    app.js_async("await app.python.call('builtins.exec', arguments[0], {});", prelude + code)
+
+
 def seed_sampling(app: AppPage, n: int) -> None:
-    """Fix the provider's sampling seed (large: WebLLM's generator makes a small seed's first draw ~0)."""
-    seed = 1_000_003 * n
-    code = (
-        "import dataclasses\nfrom agent import page\nprovider = page.session().provider\n"
-        f"provider.config = dataclasses.replace(provider.config, seed={seed})"
+    """Fix the provider's sampling seed (large: WebLLM's generator makes a small seed's first draw ~0),
+    and keep the reply short: a few tokens show it streaming, the app's 1,024 take minutes here."""
+    run_in_session(
+        app,
+        f"provider.config = dataclasses.replace(provider.config, seed={1_000_003 * n})\n"
+        f"page.session().max_output_tokens = {SHORT_REPLY_TOKENS}",
     )
-    # Python runs in the app's Python worker: the test's code goes there by name, like the page's calls.
-    app.js_async("await app.python.call('builtins.exec', arguments[0], {});", code)
+
+
+@pytest.fixture(scope="module")
+def tiny_page(driver, app_server) -> AppPage:
+    """The app on the tiny model, opened once for the module: the model's load is most of a test's time."""
+    app = AppPage(driver, app_server)
+    app.reset()
+    open_tiny(app)
+    return app
+
+
+@pytest.fixture
+def tiny(tiny_page: AppPage) -> AppPage:
+    """``tiny_page`` as a fresh one is, whatever a test before left: no reply running, an empty chat,
+    tools on, the session's own reply length, no seed."""
+    app = tiny_page
+    app.wait_idle(timeout=120)
+    app.driver.find_element("id", "settings-button").click()
+    if app.messages():
+        clear = app.driver.find_element("id", "clear-button")
+        clear.click()
+        clear.click()  # two clicks: the first only arms it
+        app.until(lambda _: app.messages() == [], 10, "the chat to be cleared")
+    if not app.driver.find_element("id", "tools-toggle").is_selected():
+        app.driver.find_element("id", "tools-toggle").click()
+    app.driver.find_element("id", "settings-button").click()
+    assert app.js_async("return await app.python.call('agent.page.settings');")["tools_enabled"] is True
+    run_in_session(
+        app,
+        "import inspect\nfrom agent.session import Session\n"
+        "provider.config = dataclasses.replace(provider.config, seed=None)\n"
+        "page.session().max_output_tokens = inspect.signature(Session).parameters['max_output_tokens'].default",
+    )
+    return app
 
 
 def reply_with_text(app: AppPage, prompt: str) -> dict:
@@ -65,8 +107,8 @@ def last_reply_meta(app: AppPage) -> dict:
     return json.loads(app.js_async("return await app.python.call('agent.page.export_json');"))["messages"][-1]["meta"]
 
 
-def test_a_message_streams_a_reply_from_the_real_engine_with_its_own_figures(app: AppPage):
-    open_tiny(app)
+def test_a_message_streams_a_reply_from_the_real_engine_with_its_own_figures(tiny: AppPage):
+    app = tiny
     toggle_tools(app)  # off: a plain-text reply
     assert app.js_async("return await app.python.call('agent.page.settings');")["tools_enabled"] is False
     reply = reply_with_text(app, "Hello there")
@@ -84,8 +126,8 @@ def test_a_message_streams_a_reply_from_the_real_engine_with_its_own_figures(app
     assert TINY_MODEL in reply["meta"]
 
 
-def test_stop_interrupts_the_real_engine_and_the_next_message_works(app: AppPage):
-    open_tiny(app)
+def test_stop_interrupts_the_real_engine_and_the_next_message_works(tiny: AppPage):
+    app = tiny
     app.type_and_send("Tell me everything, using your tools")
     app.wait_busy()
     started = time.monotonic()

@@ -14,16 +14,10 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import chromium, load_tool
-
-harness = load_tool("gateway_harness")
-HERMES, MODEL, GatewayProcess, load, wait_until = (
-    harness.HERMES,
-    harness.MODEL,
-    harness.GatewayProcess,
-    harness.load,
-    harness.wait_until,
-)
+from tools import chromium
+from tools import gateway_harness as harness
+from tools.chromium import until as wait_until
+from tools.gateway_harness import HERMES, MODEL, GatewayProcess, load
 
 
 @pytest.fixture(scope="module")

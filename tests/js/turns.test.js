@@ -12,8 +12,19 @@ import { TurnQueue } from "../../js/worker-host.js";
  */
 const client = (name) => /** @type {any} */ ({ name });
 
-/** Lets messages and settled promises run their callbacks. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until `log` has `count` grants (however long a loaded machine takes
+ * to deliver them, up to 10 s), then a little longer, so that a grant too many
+ * would show too.
+ * @param {string[]} log
+ * @param {number} count
+ */
+async function granted(log, count) {
+  for (const start = Date.now(); log.length < count && Date.now() - start < 10_000; ) await tick();
+  await tick(10);
+}
 
 /**
  * Asks `queue` for a turn as a client does (engine-link.js): the engine's end
@@ -42,14 +53,18 @@ test("turns are granted one at a time, in the order asked, across clients", asyn
   /** @type {string[]} */
   const log = [];
   const turns = [ask(queue, a, "a1", log), ask(queue, b, "b1", log), ask(queue, a, "a2", log)];
-  await settle();
-  assert.deepEqual(log, ["a1"]);
-  for (const [i, turn] of turns.entries()) {
-    turn.end();
-    await settle();
-    assert.deepEqual(log, ["a1", "b1", "a2"].slice(0, Math.min(3, i + 2)));
+  try {
+    await granted(log, 1);
+    assert.deepEqual(log, ["a1"]);
+    for (const [i, turn] of turns.entries()) {
+      turn.end();
+      const expected = ["a1", "b1", "a2"].slice(0, Math.min(3, i + 2));
+      await granted(log, expected.length);
+      assert.deepEqual(log, expected);
+    }
+  } finally {
+    for (const turn of turns) turn.close(); // an open port would keep node running
   }
-  for (const turn of turns) turn.close();
 });
 
 test("a client that is gone loses its waiting turns and frees the current one", async () => {
@@ -63,13 +78,16 @@ test("a client that is gone loses its waiting turns and frees the current one", 
     ask(queue, gone, "gone2", log),
     ask(queue, staying, "staying2", log),
   ];
-  await settle();
-  assert.deepEqual(log, ["gone1"]);
-  queue.forget(gone);
-  await settle();
-  assert.deepEqual(log, ["gone1", "staying1"]);
-  turns[1].end();
-  await settle();
-  assert.deepEqual(log, ["gone1", "staying1", "staying2"], "gone2 was dropped");
-  for (const turn of turns) turn.close();
+  try {
+    await granted(log, 1);
+    assert.deepEqual(log, ["gone1"]);
+    queue.forget(gone);
+    await granted(log, 2);
+    assert.deepEqual(log, ["gone1", "staying1"]);
+    turns[1].end();
+    await granted(log, 3);
+    assert.deepEqual(log, ["gone1", "staying1", "staying2"], "gone2 was dropped");
+  } finally {
+    for (const turn of turns) turn.close();
+  }
 });

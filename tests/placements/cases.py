@@ -79,7 +79,9 @@ async def load_with_progress(model: str) -> list:
 
 
 def busy(ms: int) -> int:
-    """Keeps Python busy (a long tool run): only the worker placement leaves the page free meanwhile."""
+    """Keeps Python busy (a long tool run): only the worker placement leaves the page free meanwhile.
+    Emits "busy" first, for a page that waits until Python is in it."""
+    emit("busy", json.dumps({"ms": ms}))
     end = time.perf_counter() + ms / 1000
     spins = 0
     while time.perf_counter() < end:

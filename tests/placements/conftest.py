@@ -11,12 +11,12 @@ scripted engine: ``pytest tests/placements --dist-dir build/dist``.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from ..app.conftest import dist_dir, new_driver, serving  # noqa: F401 (dist_dir and serving are fixtures)
+from ..conftest import chromium
 
 MODEL = "Qwen2.5-0.5B-Instruct-q4f32_1-MLC"
 CASES = (Path(__file__).parent / "cases.py").read_text()
@@ -31,18 +31,9 @@ class PythonPage:
         self.engine = engine
 
     def js(self, body: str, *args):
-        """Runs ``body`` (may await) in this tab; a rejection comes back as ``{"error": "Name: message"}``."""
+        """Runs ``body`` (may await) in this tab; a rejection raises chromium.ScriptRejected."""
         self.driver.switch_to.window(self.handle)
-        result = self.driver.execute_async_script(
-            f"""
-            const done = arguments[arguments.length - 1];
-            (async () => {{ {body} }})().then(
-                (value) => done({{ok: true, value: value ?? null}}),
-                (error) => done({{ok: false, error: `${{error?.name}}: ${{error?.message ?? error}}`}}));
-            """,
-            *args,
-        )
-        return result["value"] if result["ok"] else {"error": result["error"]}
+        return chromium.run(self.driver, body, *args)
 
     def call(self, target: str, *args):
         return self.js("return await globalThis.python.call(arguments[0], ...arguments[1]);", target, list(args))
@@ -57,11 +48,12 @@ class PythonPage:
 
     def wait_received(self, count: int, timeout: float = 30) -> list:
         """Waits until the engine has received ``count`` requests; returns them."""
-        deadline = time.monotonic() + timeout
-        while len(received := self.control("state")["received"]) < count:
-            assert time.monotonic() < deadline, f"the engine received {len(received)} requests, not {count}"
-            time.sleep(0.05)
-        return received
+
+        def enough():
+            received = self.control("state")["received"]
+            return received if len(received) >= count else None
+
+        return chromium.until(enough, timeout, f"the engine to receive {count} requests")
 
 
 def start(driver, base_url: str, python: str, engine: str, *, model: str | None = MODEL, new_tab=False) -> PythonPage:
@@ -133,6 +125,7 @@ def python_page(driver, app_server):
             'const { endSharedEngine } = await import("/webllm/python-host.js"); endSharedEngine(arguments[0]);',
             f"{app_server}/webllm/testing/scripted-worker.js",
         )
+        chromium.until_shared_workers_gone(driver)
     # Close every extra tab; the first is reused by the next test (a fresh document).
     for handle in {page.handle for page in pages} - {pages[0].handle}:
         if handle in driver.window_handles:

@@ -4,6 +4,7 @@ a dying engine worker and a lost GPU device behave the same in every placement."
 
 import pytest
 
+from ..conftest import chromium
 from .conftest import MODEL
 
 PLACEMENTS = [
@@ -99,23 +100,27 @@ def test_only_the_worker_placement_keeps_the_page_running_while_python_is_busy(p
 
 def test_python_api_errors_are_typed(python_page):
     page = python_page("worker")
-    missing = page.call("cases.no_such_function")
-    assert missing == {"error": "TypeError: cases.no_such_function is not a Python function."}
-    assert page.call("cases.failure")["error"].startswith("PythonError")  # a missing argument: Python's own error
-    assert page.js("return await globalThis.python.call('nodot');")["error"].startswith("TypeError")
+    with pytest.raises(chromium.ScriptRejected) as missing:
+        page.call("cases.no_such_function")
+    assert missing.value.name == "TypeError"
+    assert missing.value.message == "cases.no_such_function is not a Python function."
+    with pytest.raises(chromium.ScriptRejected) as missing_argument:
+        page.call("cases.failure")
+    assert missing_argument.value.name == "PythonError"  # Python's own error
+    assert "missing 1 required positional argument" in missing_argument.value.message
+    with pytest.raises(chromium.ScriptRejected, match="^Message: TypeError: "):
+        page.js("return await globalThis.python.call('nodot');")
     assert MODEL in page.control("state")["loaded"]
 
 
 def test_a_dying_python_worker_fails_pending_calls_typed(python_page):
     page = python_page("worker")
-    failure = page.js(
-        """
-        const pending = python.call("cases.busy", 5000);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        python.worker.terminate();
-        return await pending.then(() => "answered", (error) => `${error.name}: ${error.message}`);
-        """
+    page.js(
+        """globalThis.pending = python.call("cases.busy", 5000).then(
+            () => "answered", (error) => `${error.name}: ${error.message}`);"""
     )
+    chromium.until(lambda: ["busy", {"ms": 5000}] in page.js("return globalThis.events;"), 30, "Python to be busy")
+    failure = page.js("python.worker.terminate(); return await globalThis.pending;")
     assert failure == "WorkerError: The Python worker stopped."
     later = page.js("return await python.call('cases.ping').catch((error) => error.name);")
     assert later == "WorkerError"
