@@ -43,13 +43,14 @@ export async function control(target, message, { timeoutMs = TIMEOUT_MS } = {}) 
   const channel = new MessageChannel();
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
+  let stopWatching = () => {};
   try {
     return await new Promise((resolve, reject) => {
       timer = setTimeout(
         () => reject(namedError("WorkerError", `No answer to control action ${message.action} in ${timeoutMs} ms.`)),
         timeoutMs,
       );
-      void whenGone(port).then(() =>
+      stopWatching = onDeath(port, () =>
         reject(namedError("WorkerError", `The worker was gone before it answered control action ${message.action}.`)),
       );
       channel.port1.onmessage = ({ data }) => (data.ok ? resolve(data.value) : reject(normaliseError(data.error)));
@@ -57,6 +58,7 @@ export async function control(target, message, { timeoutMs = TIMEOUT_MS } = {}) 
     });
   } finally {
     clearTimeout(timer);
+    stopWatching();
     channel.port1.close();
   }
 }
@@ -73,21 +75,28 @@ async function portOf(target) {
   throw namedError("TypeError", "control() takes a WorkerClient, a PythonHost or what startPython returns.");
 }
 
-/** @type {WeakMap<object, Promise<void>>} per port: resolves once the worker behind it is gone */
-const deaths = new WeakMap();
+/** @type {WeakMap<object, Set<() => void>>} per port: the calls waiting on it, told when its worker is gone */
+const watched = new WeakMap();
 
 /**
- * One lifeline (lifeline.js) per port, however many control calls use it.
+ * Calls `callback` if the worker behind `port` dies; one lifeline
+ * (lifeline.js) per port, however many control calls use it.
  * @param {Worker | MessagePort} port
- * @returns {Promise<void>}
+ * @param {() => void} callback
+ * @returns {() => void} stops
  */
-function whenGone(port) {
-  let death = deaths.get(port);
-  if (!death) {
-    death = new Promise((resolve) => void watchLifeline(port, () => resolve(undefined)));
-    deaths.set(port, death);
+function onDeath(port, callback) {
+  let waiting = watched.get(port);
+  if (!waiting) {
+    const calls = new Set();
+    watchLifeline(port, () => {
+      for (const call of calls) call();
+    });
+    watched.set(port, (waiting = calls));
   }
-  return death;
+  waiting.add(callback);
+  const added = waiting;
+  return () => void added.delete(callback);
 }
 
 /**
