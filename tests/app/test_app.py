@@ -386,7 +386,7 @@ def test_reload_restores_history_and_clear_empties_it(app: AppPage):
     """)
     app.driver.find_element("id", "settings-button").click()
     app.driver.find_element("id", "export-button").click()
-    download = app.js("return window.__download")
+    download = app.wait_for("window.__download", 20, "the export's download")  # Python writes it first
     assert re.fullmatch(r"chat-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.json", download["name"])
     assert download["href"].startswith("blob:")
     exported = json.loads(app.js_async("return await window.__blob.text();"))
