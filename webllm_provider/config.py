@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any, TypeGuard
 
 from ._compat import ConfigurationError, InvalidRequestError
+from ._compat._engine_settings import EngineSettings
 
 # auto: WebLLM's native function calling where the model has it, else constrained.
 TOOL_MODES = ("auto", "native", "constrained")
@@ -24,7 +25,19 @@ _RANGES: dict[str, tuple[float, bool, float, bool]] = {
 }
 
 
-_NOT_SAMPLING = ("default_model", "timeout", "tool_mode", "use_streaming", "max_retries", "retry_delay", "priority")
+_NOT_SAMPLING = (
+    "default_model",
+    "timeout",
+    "tool_mode",
+    "use_streaming",
+    "max_retries",
+    "retry_delay",
+    "priority",
+    "worker_url",
+    "app_config",
+)
+# The fields every record of WebLLM's AppConfig.model_list must have (ModelRecord in its config.ts).
+_MODEL_RECORD_FIELDS = ("model", "model_id", "model_lib")
 
 
 def _interval(low: float, low_in: bool, high: float, high_in: bool) -> str:
@@ -77,6 +90,11 @@ class ProviderConfig:
     max_retries: int = 1
     retry_delay: float = 1.0
     priority: int = 100
+    # For an engine the provider starts itself (Pyodide with no bridge a page
+    # installed): the engine worker's script where a Content-Security-Policy
+    # forbids blob: workers, and WebLLM's AppConfig for models of one's own.
+    worker_url: str | None = None
+    app_config: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, config: dict[str, Any] | None) -> ProviderConfig:
@@ -102,6 +120,12 @@ class ProviderConfig:
         except InvalidRequestError as exc:
             raise ConfigurationError(str(exc), provider="webllm") from None
         return cls(**config)
+
+    def engine_settings(self) -> EngineSettings | None:
+        """The settings for an engine the provider starts itself, if the config has any."""
+        if self.worker_url is None and self.app_config is None:
+            return None
+        return EngineSettings(self.worker_url, self.app_config)
 
     def sampling(self) -> dict[str, Any]:
         """The non-empty sampling fields, named as WebLLM's request names them."""
@@ -138,6 +162,7 @@ def check_sampling(values: dict[str, Any]) -> None:
 
 
 def _check_provider_fields(config: dict[str, Any]) -> None:
+    _check_engine_fields(config)
     if not isinstance(config.get("use_streaming", True), bool):
         raise ConfigurationError(
             f"use_streaming must be true or false, got {config['use_streaming']!r}.", provider="webllm"
@@ -148,3 +173,28 @@ def _check_provider_fields(config: dict[str, Any]) -> None:
         if value is not None and (not number or (low is not None and value < low)):
             bound = f" of at least {low}" if low is not None else ""
             raise ConfigurationError(f"{name} must be a number{bound}, got {value!r}.", provider="webllm")
+
+
+def _check_engine_fields(config: dict[str, Any]) -> None:
+    worker_url = config.get("worker_url")
+    if worker_url is not None and (not isinstance(worker_url, str) or not worker_url):
+        raise ConfigurationError(f"worker_url must be a URL, got {worker_url!r}.", provider="webllm")
+    app_config = config.get("app_config")
+    if app_config is None:
+        return
+    records = app_config.get("model_list") if isinstance(app_config, dict) else None
+    if not isinstance(records, list) or not records:
+        raise ConfigurationError(
+            f"app_config must be WebLLM's AppConfig, with a non-empty model_list, got {app_config!r}.",
+            provider="webllm",
+        )
+    for record in records:
+        missing = [
+            key for key in _MODEL_RECORD_FIELDS if not (isinstance(record, dict) and isinstance(record.get(key), str))
+        ]
+        if missing:
+            raise ConfigurationError(
+                f"Each app_config.model_list record needs {', '.join(_MODEL_RECORD_FIELDS)} as strings; "
+                f"{record!r} lacks {', '.join(missing)}.",
+                provider="webllm",
+            )

@@ -1,0 +1,62 @@
+/**
+ * The one script the wheel carries (webllm_provider/_web/webllm-provider.js,
+ * bundled with WebLLM into a single minified file by js/build.mjs), for
+ * Python whose host installed no bridge: a plain Pyodide, PyScript, a
+ * JupyterLite kernel. The same file plays both parts:
+ * - imported into Python's realm (a page, or a worker such as a PyScript
+ *   worker or a notebook kernel), `startBridge` registers the bridge there,
+ *   with a dedicated engine worker of its own (a nested worker when Python
+ *   itself runs in one);
+ * - run as that engine worker, it serves WebLLM's engine.
+ * Python imports it from a `blob:` URL of the packaged bytes, or from
+ * `worker_url` where a Content-Security-Policy forbids `blob:` scripts
+ * (webllm_provider/_compat/_self_start.py).
+ */
+import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
+import { pageLink } from "./engine-link.js";
+import { namedError } from "./errors.js";
+import { createBinding } from "./pyodide-binding.js";
+import { ERROR_NAMES } from "./protocol.js";
+import { serveWorker } from "./worker-host.js";
+
+// A worker's location is its script's URL; a realm that imports this file has another.
+if (globalThis.location?.href === import.meta.url) serveWorker(new WebWorkerMLCEngineHandler());
+
+/**
+ * @typedef {object} StartOptions what Python's config says (JSON)
+ * @property {string} [workerUrl] the engine worker's script (`worker_url`): default, this file
+ * @property {{model_list: any[]}} [appConfig] WebLLM's AppConfig (`app_config`): default, WebLLM's prebuilt one
+ */
+
+/**
+ * Registers a bridge with a dedicated engine of its own in this Pyodide
+ * (`webllm_bridge`, as pyodide-binding.js registers it for a page), replacing
+ * any bridge registered before.
+ * @param {any} pyodide Pyodide's API (Python's `pyodide_js`)
+ * @param {string} optionsJson {@link StartOptions}
+ */
+export function startBridge(pyodide, optionsJson) {
+  /** @type {StartOptions} */
+  const { workerUrl, appConfig } = JSON.parse(optionsJson);
+  const url = workerUrl ?? import.meta.url;
+  createBinding({ workerUrl: url, appConfig, link: () => engineLink(url) }).attach(pyodide);
+}
+
+/**
+ * A dedicated engine. A Content-Security-Policy that forbids the `blob:`
+ * worker fails here, before any request; the error says what to do.
+ * @param {string} url
+ */
+function engineLink(url) {
+  try {
+    return pageLink("dedicated", url);
+  } catch (error) {
+    if (!url.startsWith("blob:")) throw error;
+    throw namedError(
+      ERROR_NAMES.worker,
+      "This page's Content-Security-Policy forbids blob: workers, so the provider cannot start its engine from the " +
+        'file in its wheel. Serve that file (webllm_provider/_web/webllm-provider.js) from this origin and pass its URL as "worker_url" ' +
+        `in the provider's config. (${/** @type {Error} */ (error).message})`,
+    );
+  }
+}
