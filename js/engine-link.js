@@ -10,11 +10,15 @@
  * - "shared": a SharedWorker, one per origin, which outlives any one tab, so
  *   a reload or a second tab finds the model loaded.
  *
- * Workers and SharedWorkers can only be started from a page. When the bridge
- * runs in a Python worker (python-worker.js), that worker makes the
+ * A dedicated worker can start nested dedicated workers (Chromium, Firefox
+ * and Safari; WebGPU is there too: a provider with no bridge installed starts
+ * its engine that way inside a PyScript worker or a notebook kernel,
+ * self-start.js, tests/hosts), but no SharedWorker. So when the bridge runs
+ * in this project's Python worker (python-worker.js), that worker makes the
  * MessageChannel itself and asks the page to hand one end to the engine
- * (`remoteLink` there, `hostEngineLinks` on the page); after that, the Python
- * worker and the engine talk directly, never through the page.
+ * (`remoteLink` there, `hostEngineLinks` on the page), which works for both
+ * placements; after that, the Python worker and the engine talk directly,
+ * never through the page.
  */
 import { namedError } from "./errors.js";
 import { holdLock, watchLifeline } from "./lifeline.js";
