@@ -14,9 +14,7 @@
  */
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
 import { pageLink } from "./engine-link.js";
-import { namedError } from "./errors.js";
 import { createBinding } from "./pyodide-binding.js";
-import { ERROR_NAMES } from "./protocol.js";
 import { serveWorker } from "./worker-host.js";
 
 // A worker's location is its script's URL; a realm that imports this file has another.
@@ -44,19 +42,30 @@ export function startBridge(pyodide, optionsJson) {
 
 /**
  * A dedicated engine. A Content-Security-Policy that forbids the `blob:`
- * worker fails here, before any request; the error says what to do.
+ * worker makes it fail to start; the error then says what to do instead.
  * @param {string} url
+ * @returns {import("./engine-link.js").EngineLink}
  */
 function engineLink(url) {
-  try {
-    return pageLink("dedicated", url);
-  } catch (error) {
-    if (!url.startsWith("blob:")) throw error;
-    throw namedError(
-      ERROR_NAMES.worker,
-      "This page's Content-Security-Policy forbids blob: workers, so the provider cannot start its engine from the " +
-        'file in its wheel. Serve that file (webllm_provider/_web/webllm-provider.js) from this origin and pass its URL as "worker_url" ' +
-        `in the provider's config. (${/** @type {Error} */ (error).message})`,
-    );
-  }
+  let blocked = false;
+  /** @param {SecurityPolicyViolationEvent} event */
+  const violation = (event) => {
+    if (event.effectiveDirective === "worker-src" && event.blockedURI.startsWith("blob")) blocked = true;
+  };
+  // Reported to the realm that started the worker, before the worker's error event.
+  globalThis.addEventListener("securitypolicyviolation", violation);
+  const link = pageLink("dedicated", url);
+  return {
+    ...link,
+    watch: (onDeath) => link.watch((message) => onDeath(blocked ? `${BLOB_WORKERS_FORBIDDEN} (${message})` : message)),
+    close: () => {
+      globalThis.removeEventListener("securitypolicyviolation", violation);
+      link.close();
+    },
+  };
 }
+
+const BLOB_WORKERS_FORBIDDEN =
+  "This page's Content-Security-Policy forbids blob: workers, so the provider cannot start its engine from the " +
+  "file in its wheel. Serve that file (webllm_provider/_web/webllm-provider.js) from this origin and pass its URL " +
+  'as "worker_url" in the provider\'s config.';
