@@ -40,6 +40,10 @@ await pyodide.runPythonAsync("from webllm_provider import WebLLMProvider");
 """
 
 RUN = [  # (file, language, first line): the test that runs it
+    # The Python-only ways in run in their hosts: tests/hosts/test_readme_hosts.py (micropip, PyScript)
+    (README, "python", "import micropip"),
+    (README, "html", '<script type="module" src="https://cdn.jsdelivr.net/npm/@pyscript/core'),
+    (README, "python", "%pip install webllm-provider"),  # tests/hosts/test_jupyterlite.py
     (README, "js", 'import { loadPyodide } from "./pyodide.mjs";'),  # test_use_it_in_a_page
     (README, "python", "from webllm_provider import WebLLMProvider, TextDelta"),  # test_use_it_in_a_page
     (README, "js", 'import { startPython } from "./webllm/python-host.js";'),  # test_python_off_the_main_thread

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,15 @@ def hosts(dist_dir, tmp_path_factory):
                     self.directory = str(folder)  # this request's handler only
                     return super().translate_path(path[len(prefix) - 1 :])
             return super().translate_path(path)
+
+        def end_headers(self):
+            if self.path.startswith("/lite/"):
+                # JupyterLite as sites serve it, not cross-origin isolated: with COOP/COEP its kernel
+                # switches to SharedArrayBuffer calls (coincident), which fail here ("value.then is
+                # not a function") on the notebook's file system calls.
+                http.server.SimpleHTTPRequestHandler.end_headers(self)
+            else:
+                super().end_headers()
 
         def log_message(self, *args):
             pass
