@@ -6,7 +6,8 @@
 #   make gateway the local gateway (python -m webllm_provider.gateway) on 127.0.0.1:8765
 #   make bench   benchmark the bridge in headless Chromium (bench/run.py, bench/placements.py; make bench-smoke: tiny counts,
 #                one of make test's layers)
-#   make dist    just build build/dist (Pyodide runtime + wheels + JS bundles + example app)
+#   make dist    just build build/dist (Pyodide runtime + wheels + JS bundles + example app) and the npm
+#                package's types/ (what it publishes: the wheel in build/dist, `npm pack` here; tests/hosts checks both)
 #   make clean   remove build outputs;  make distclean  also .venv and node_modules
 #
 # Every step is a file target or stamp, so a second run only redoes what changed.
@@ -34,6 +35,7 @@ GATEWAY_TESTS := tests/gateway
 DOCS_TESTS := tests/docs --dist-dir $(DIST)
 HOSTS_TESTS := tests/hosts --dist-dir $(DIST)
 LITE := build/lite/jupyter-lite.json
+TYPES := types/pyodide-binding.d.ts
 
 JS_SOURCES := $(shell find js -type f 2>/dev/null)
 PY_SOURCES := $(shell find webllm_provider -type f -not -path '*/__pycache__/*' 2>/dev/null)
@@ -49,7 +51,7 @@ TEST_LAYERS := test-app test-placements test-hosts test-browser test-gateway tes
 	test-js typecheck lint bench-smoke
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
-test: $(VENV)/.test browsers $(DIST_LOCK) $(LITE) node_modules/.package-lock.json
+test: $(VENV)/.test browsers $(DIST_LOCK) $(LITE) $(TYPES) node_modules/.package-lock.json
 	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target $(TEST_LAYERS)
 
 lint: $(VENV)/.test node_modules/.package-lock.json
@@ -92,7 +94,7 @@ test-docs: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PYTEST) $(DOCS_TESTS)
 
 # The Python hosts people use (a plain Pyodide page, PyScript, JupyterLite), offline, with the wheel.
-test-hosts: $(VENV)/.test browsers $(DIST_LOCK) $(LITE)
+test-hosts: $(VENV)/.test browsers $(DIST_LOCK) $(LITE) $(TYPES)
 	$(PYTEST) $(HOSTS_TESTS)
 
 # The JupyterLite site tests/hosts drives (tools/build_lite.py; its kernel's wheels from PyPI, once).
@@ -118,7 +120,12 @@ bench-smoke: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PY) bench/run.py --smoke
 	$(PY) bench/gateway.py --smoke
 
-dist: $(DIST_LOCK)
+dist: $(DIST_LOCK) $(TYPES)
+
+# The npm package's types, from the JSDoc of the modules it exports (package.json's exports).
+$(TYPES): node_modules/.package-lock.json $(JS_SOURCES) tsconfig.json tsconfig.types.json
+	rm -rf types
+	node_modules/.bin/tsc -p tsconfig.types.json
 
 # The venv in two steps: what any build needs (the wheel's build backend, so the
 # wheel builds without a network round trip), then the test tools.
@@ -157,7 +164,7 @@ $(DIST_LOCK): $(VENV)/.base $(STAMPS)/web tools/build_pyodide_dist.py pyproject.
 	$(PY) tools/build_pyodide_dist.py --out $(DIST)
 
 clean:
-	rm -rf build .pytest_cache .hypothesis .mypy_cache
+	rm -rf build types .pytest_cache .hypothesis .mypy_cache
 	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
 distclean: clean

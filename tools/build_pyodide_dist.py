@@ -229,6 +229,8 @@ def main():
         f"{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}: "
         f"{len(packages)} packages in pyodide-lock.json ({', '.join(sorted(packages))})"
     )
+    own = out / packages["webllm-provider"]["file_name"]
+    print(f"{own.name}: {own.stat().st_size / (1 << 20):.2f} MiB (the engine bundle is most of it)")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ RUN = [  # (file, language, first line): the test that runs it
 ]
 NOT_RUN = {
     (README, "sh", "make demo"): "make's own targets (make test is one of them)",
+    (README, "sh", "npm install webllm-provider-js"): "from npm (tests/hosts/test_artifacts.py checks it)",
     (README, "sh", ".venv/bin/python -m webllm_provider.gateway"): "a server, until stopped (tests/gateway)",
     (README, "", " page (main thread)"): "a diagram",
     (README, "", "llm:request"): "hook events, not code (tests/cpython/test_hook_stream.py checks them)",
