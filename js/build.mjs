@@ -60,6 +60,7 @@ const outputs = [
       "js/webllm-worker.js",
       "js/testing/scripted-worker.js",
       "js/testing/scripted-python-worker.js",
+      "js/testing/no-gpu-scripted-worker.js",
       "js/testing/control.js",
       "js/testing/tiny-model.js",
     ],

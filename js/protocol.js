@@ -47,6 +47,7 @@ export const WORKER_KINDS = /** @type {const} */ ({
   exit: "webllm-bridge/exit",
   link: "webllm-bridge/link",
   lifeline: "webllm-bridge/lifeline",
+  probe: "webllm-bridge/probe",
 });
 
 /** The `action` of a `link` message between a Python worker and its page. */

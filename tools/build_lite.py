@@ -76,6 +76,7 @@ def main():
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "lite")
     ap.add_argument("--wheel-cache", type=Path, default=ROOT / "build" / "wheels" / "kernel")
     args = ap.parse_args()
+    args.out = args.out.resolve()  # jupyter lite build runs in the site's source folder
     lock = json.loads((args.dist / "pyodide-lock.json").read_text())
     python = ".".join(lock["info"]["python"].split(".")[:2])
     with tempfile.TemporaryDirectory() as tmp:

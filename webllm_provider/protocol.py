@@ -93,6 +93,12 @@ WORKER_KINDS = {
         "`name` and a MessagePort",
         'take the Web Lock `name` for life and answer `"held"`: the sender notices the worker\'s death',
     ),
+    "probe": (
+        "webllm-bridge/probe",
+        "a MessagePort",
+        "to a shared engine: answer `{gpu}`, whether WebGPU finds an adapter there (else the page starts a "
+        "dedicated engine instead)",
+    ),
 }
 LINK_ACTIONS = {"open": "open", "close": "close", "error": "error"}
 TURN_MESSAGES = {"granted": "granted", "release": "release"}
