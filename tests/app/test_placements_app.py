@@ -70,10 +70,7 @@ def test_python_on_the_page_is_an_option(app: AppPage):
 
 def test_without_shared_worker_the_shared_engine_setting_runs_the_tabs_own_and_says_so(app: AppPage):
     """Chrome on Android has no SharedWorker: the setting degrades to this tab's engine, and the status says why."""
-    added = app.driver.execute_cdp_cmd(
-        "Page.addScriptToEvaluateOnNewDocument", {"source": "delete globalThis.SharedWorker;"}
-    )
-    try:
+    with chromium.without_shared_worker(app.driver):
         app.open("engine=scripted&engine-host=shared")
         chromium.until(lambda: "no SharedWorker" in app.status(), 20, "the status to name the fallback")
         assert "engine in this tab" in label(app) and "engine in this tab" in app.status()
@@ -82,5 +79,3 @@ def test_without_shared_worker_the_shared_engine_setting_runs_the_tabs_own_and_s
         app.wait_busy()
         app.wait_idle()
         assert app.messages()[-1]["text"] == "From this tab's engine."
-    finally:
-        app.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]})

@@ -9,11 +9,8 @@ from ..conftest import chromium
 
 @pytest.fixture
 def without_shared_worker(driver):
-    """Every page opened in this test has no SharedWorker, as in Chrome on Android."""
-    script = {"source": "delete globalThis.SharedWorker;"}
-    added = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", script)
-    yield
-    driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]})
+    with chromium.without_shared_worker(driver):
+        yield
 
 
 def chats(page) -> None:
