@@ -7,8 +7,6 @@ import json
 import urllib.parse
 from pathlib import Path
 
-import pytest
-
 from .conftest import PY_REPORT, REPORT_LISTENER, reports, tiny_model_app_config
 from .tool_chat import SCRIPTED_REPLIES
 
@@ -58,41 +56,41 @@ except BaseException as exc:
 """
 
 
-@pytest.mark.parametrize("worker", [False, True], ids=["main-thread", "worker"])
-def test_a_pyscript_script_chats_with_a_tool(driver, hosts, worker):
-    code = run_reporting(f"""
+TOOL_CHAT_RUN = """
 from webllm_provider import WebLLMProvider
-import js
-provider = WebLLMProvider({{"worker_url": {scripted_worker(hosts)!r}}})
+provider = WebLLMProvider({{"worker_url": {worker_url!r}}})
 result = await chat_with_tool(provider)
 report({{**result, "in_worker": in_worker()}})
-""")
-    driver.get(pyscript_page(hosts, f"pyscript-{worker}.html", code, worker=worker))
-    (result,) = reports(driver, 1, 150)
-    assert result == {
-        "call": ["add", {"a": 2, "b": 3}],
-        "answer": "2 + 3 = 5.",
-        "shown": "2 + 3 = 5.",
-        "in_worker": worker,
-    }
+"""
+EXPECTED_CHAT = {"call": ["add", {"a": 2, "b": 3}], "answer": "2 + 3 = 5.", "shown": "2 + 3 = 5."}
 
 
-def test_a_pyscript_worker_runs_the_tiny_model_in_a_nested_worker(driver, hosts):
+def test_a_pyscript_script_on_the_page_chats_with_a_tool(driver, hosts):
+    code = run_reporting(TOOL_CHAT_RUN.format(worker_url=scripted_worker(hosts)))
+    driver.get(pyscript_page(hosts, "pyscript-main.html", code, worker=False))
+    assert reports(driver, 1, 150) == [{**EXPECTED_CHAT, "in_worker": False}]
+
+
+def test_a_pyscript_worker_chats_with_a_tool_then_runs_the_tiny_model_in_a_nested_worker(driver, hosts):
+    """One worker (one Pyodide boot) for both: the second provider's settings replace the first's engine."""
     app_config = tiny_model_app_config(driver, hosts)
-    code = run_reporting(f"""
-from webllm_provider import WebLLMProvider
-import js
+    model_id = app_config["model_list"][0]["model_id"]
+    code = run_reporting(
+        TOOL_CHAT_RUN.format(worker_url=scripted_worker(hosts))
+        + f"""
 provider = WebLLMProvider({{"app_config": {app_config!r}, "max_tokens": 4, "temperature": 0}})
 progress = []
-model = await provider.load_model({app_config["model_list"][0]["model_id"]!r}, progress.append)
+model = await provider.load_model({model_id!r}, progress.append)
 response = await provider.complete({{"messages": [{{"role": "user", "content": "Hi"}}]}})
 report({{"model": model, "progress": [p["progress"] for p in progress],
          "text": "".join(block.text for block in response.content),
          "tokens": response.usage.output_tokens, "in_worker": in_worker()}})
-""")
-    driver.get(pyscript_page(hosts, "pyscript-tiny.html", code, worker=True))
-    (result,) = reports(driver, 1, 150)
-    assert result["in_worker"] and result["model"] == app_config["model_list"][0]["model_id"]
-    assert result["progress"] and result["progress"][-1] == 1
-    # Random weights: the text means nothing, but the real engine generated it, token by token.
-    assert isinstance(result["text"], str) and 1 <= result["tokens"] <= 4, result
+"""
+    )
+    driver.get(pyscript_page(hosts, "pyscript-worker.html", code, worker=True))
+    chat, tiny = reports(driver, 2, 200)
+    assert chat == {**EXPECTED_CHAT, "in_worker": True}
+    assert tiny["in_worker"] and tiny["model"] == model_id
+    assert tiny["progress"] and tiny["progress"][-1] == 1
+    # Random weights: the text means nothing (it may be blank), but the real engine generated it, token by token.
+    assert isinstance(tiny["text"], str) and 1 <= tiny["tokens"] <= 4, tiny
