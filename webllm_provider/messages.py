@@ -14,7 +14,8 @@ onto that faithfully:
   constrained reply this process received is written back exactly as the
   model wrote it (``replay``), so that WebLLM can reuse its KV cache:
   ``NATIVE`` for WebLLM's function-calling models (the call list as JSON, tool
-  results as ``role: tool`` messages), ``CONSTRAINED`` for every other model
+  results as ``role: tool`` messages in Hermes' ``{"name", "content"}`` form,
+  the name found by the result's ``tool_call_id``), ``CONSTRAINED`` for every other model
   (calls as the constrained JSON the model emits, results as user turns,
   because most chat templates in WebLLM have no tool role).
 
@@ -205,10 +206,13 @@ class _Converter:
 
     def _tool_result(self, call_id: str, output: Any) -> None:
         text = tool_output_text(output)
-        if self.style == NATIVE:
-            self.out.append({"role": "tool", "content": text, "tool_call_id": call_id})
-            return
+        # WebLLM shows the model a tool message's content only: the call's id becomes its tool's name.
         name = self.call_names.get(call_id, "unknown tool")
+        if self.style == NATIVE:
+            # Hermes' own tool-response form: {"name": ..., "content": ...}.
+            content = json.dumps({"name": name, "content": text}, ensure_ascii=False)
+            self.out.append({"role": "tool", "content": content, "tool_call_id": call_id})
+            return
         line = f"Tool result for {name} (call {call_id}):\n{text}"
         # Several results in a row read as one user turn, as chat templates expect.
         if self.results_at == len(self.out) - 1 >= 0:

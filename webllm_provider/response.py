@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from . import schema
@@ -164,6 +165,7 @@ def _usage(usage: dict[str, Any] | None) -> Usage | None:
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         total_tokens=_count(usage, "total_tokens") or input_tokens + output_tokens,
+        cost_usd=Decimal(0),  # a local model: known to cost nothing (None would say "unknown")
     )
 
 

@@ -106,7 +106,7 @@ def test_native_style_shows_calls_as_webllm_writes_them_and_results_as_tool_mess
     assert assistant["content"] == (
         '<think>\nI should use the calculator.\n</think>\n[{"name": "calculator", "arguments": {"expression": "2+3"}}]'
     )
-    assert out[2] == {"role": "tool", "content": "5", "tool_call_id": "call_1"}
+    assert out[2] == {"role": "tool", "content": '{"name": "calculator", "content": "5"}', "tool_call_id": "call_1"}
 
 
 def test_transcript_style_shows_calls_as_constrained_json_and_results_as_user_turns():
@@ -167,9 +167,9 @@ def test_tool_result_blocks_in_user_and_tool_messages_are_all_kept(style):
     )
     if style == NATIVE:
         assert out[2:] == [
-            {"role": "tool", "content": '{"value": 1}', "tool_call_id": "a"},
+            {"role": "tool", "content": '{"name": "kv_get", "content": "{\\"value\\": 1}"}', "tool_call_id": "a"},
             {"role": "user", "content": "and y:"},
-            {"role": "tool", "content": '["two"]', "tool_call_id": "b"},
+            {"role": "tool", "content": '{"name": "kv_get", "content": "[\\"two\\"]"}', "tool_call_id": "b"},
         ]
     else:
         assert out[2:] == [
