@@ -14,7 +14,7 @@ from .response_format import read_response_format
 from .tool_calling import ToolPlan, apply
 
 # reasoning_effort values that mean "do not think".
-_NO_THINKING = ("none", "minimal")
+NO_THINKING = ("none", "minimal")
 
 # WebLLM request field -> the names a ChatRequest or a call's keyword arguments give it.
 _SAMPLING = {
@@ -117,7 +117,7 @@ def _thinking(request: Any, overrides: dict[str, Any]) -> bool | None:
     """
     effort = setting(("reasoning_effort",), request, overrides)
     if effort is not None:
-        return effort not in _NO_THINKING
+        return effort not in NO_THINKING
     return True if overrides.get("extended_thinking") else None
 
 

@@ -121,7 +121,7 @@ def to_chat_response(reply: Reply, expected: Expected) -> ChatResponse:
     thinking, answer = split_thinking(text)
     metadata: dict[str, Any] = {"model": reply.model, "response_id": reply.response_id}
     if expected.json_mode and not calls and finish_reason not in ("abort", "length"):
-        metadata["parsed"] = _structured(answer, expected.json_schema)
+        metadata["parsed"] = structured_answer(answer, expected.json_schema)
     content: list[Any] = []
     if thinking:
         content.append(ThinkingBlock(thinking=thinking))
@@ -141,7 +141,7 @@ def to_chat_response(reply: Reply, expected: Expected) -> ChatResponse:
     )
 
 
-def _structured(text: str, json_schema: dict[str, Any] | None) -> Any:
+def structured_answer(text: str, json_schema: dict[str, Any] | None) -> Any:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:

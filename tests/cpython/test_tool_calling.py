@@ -157,7 +157,12 @@ async def test_named_tool_choice_on_a_function_calling_model_is_held_by_the_gram
 
 @pytest.mark.parametrize(
     ("fields", "native"),
-    [({}, True), ({"tool_choice": "none"}, True), ({"tool_choice": "required"}, False), ({"parallel_tool_calls": False}, False)],
+    [
+        ({}, True),
+        ({"tool_choice": "none"}, True),
+        ({"tool_choice": "required"}, False),
+        ({"parallel_tool_calls": False}, False),
+    ],
 )
 def test_the_native_path_is_taken_only_where_webllm_honours_the_request(fields, native):
     plan = plan_tools({"tools": [CALCULATOR, KV_SET], **fields}, native_model=True)
