@@ -70,9 +70,11 @@ def needs_answer_pass(plan: ToolPlan, calls: list[Any], finish_reason: str | Non
     """Whether a reply on the native path means "nothing left to call": ask again without tools.
 
     WebLLM's native path can only emit a list of calls; an empty list under
-    tool_choice auto is the model saying it needs no tool.
+    tool_choice auto is the model saying it needs no tool. A reply that ended
+    with ``stop`` already is the answer (a bridge that follows this rule
+    itself, such as the gateway's).
     """
-    return plan.native and plan.choice == AUTO and not calls and finish_reason not in ("abort", "length")
+    return plan.native and plan.choice == AUTO and not calls and finish_reason == "tool_calls"
 
 
 def plan_tools(request: Any, *, native_model: bool, tool_mode: str = "auto") -> ToolPlan:
@@ -247,6 +249,8 @@ def read_output(
             for i, c in enumerate(tool_calls)
         ]
         _require_calls(plan, calls, text, finish_reason)
+        if not calls and finish_reason == "stop":
+            return text, []  # the answer, asked for already (needs_answer_pass)
         return "", calls
     if plan.constrained:
         return _read_constrained(plan, text, finish_reason, response_id)

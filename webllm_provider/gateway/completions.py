@@ -130,7 +130,7 @@ class Completion:
             self.gateway.cache.put(self.key, value)
 
     def answer_request(self, completion: dict[str, Any]) -> dict[str, Any] | None:
-        """The request for the text answer when a native reply called nothing (tool_calling's rule); else None."""
+        """The request for the text answer when the tab's native reply called nothing (tool_calling's rule)."""
         assert self.plan is not None
         choice = completion["choices"][0]
         if not needs_answer_pass(self.plan, choice["message"].get("tool_calls") or [], choice.get("finish_reason")):
@@ -166,8 +166,8 @@ async def complete(run: Completion, request: Request | None = None) -> dict[str,
         completion = await job.result()
         if run.reads_back:
             assert run.plan is not None
-            completion = read_back(run.plan, completion)
             answer = run.answer_request(completion)
+            completion = read_back(run.plan, completion)
             if answer is not None:
                 completion = _with_usage_of(await run.submit(answer, stream=False).result(), completion)
         completion = run.checked(completion)
@@ -198,8 +198,9 @@ async def stream(run: Completion, request: Request) -> AsyncIterator[list[dict[s
     try:
         if run.reads_back:
             assert run.plan is not None
-            completion = read_back(run.plan, await job.result())
-            answer = run.answer_request(completion)
+            raw = await job.result()
+            answer = run.answer_request(raw)
+            completion = read_back(run.plan, raw)
             if answer is None:
                 chunks = completion_as_chunks(run.checked(completion))
                 run.remember(chunks, completion["choices"][0].get("finish_reason"))
