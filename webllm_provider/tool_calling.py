@@ -219,10 +219,24 @@ def _fold_system_into_first_user(messages: list[dict[str, Any]]) -> None:
 def visible_text(plan: ToolPlan) -> Callable[[str], str]:
     """A filter from raw streamed output to the text a user should see."""
     if plan.native:
-        return lambda _: ""  # the JSON list of calls; calls arrive whole at the end
+        return _NativeText().feed
     if plan.constrained:
         return AnswerStream().feed
     return lambda text: text
+
+
+class _NativeText:
+    """WebLLM's grammar makes a native reply a JSON array of calls (they arrive whole at
+    the end, never as text); a reply that starts otherwise is the text answer a bridge
+    asked for already (the gateway follows ``needs_answer_pass`` itself)."""
+
+    def __init__(self) -> None:
+        self.calls: bool | None = None
+
+    def feed(self, text: str) -> str:
+        if self.calls is None and text.strip():
+            self.calls = text.lstrip().startswith("[")
+        return "" if self.calls is not False else text
 
 
 def read_output(
