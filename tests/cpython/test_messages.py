@@ -1,5 +1,7 @@
 """Amplifier messages -> WebLLM messages, for every role and content block."""
 
+import json
+
 import pytest
 from amplifier_core.message_models import (
     ChatRequest,
@@ -211,6 +213,26 @@ def test_redacted_thinking_is_dropped_with_a_warning(caplog):
 def test_tool_message_without_call_id_is_rejected():
     with pytest.raises(InvalidRequestError, match=r"messages\[1\].*tool_call_id"):
         to_openai_messages([{"role": "user", "content": "x"}, {"role": "tool", "content": "5"}])
+
+
+@pytest.mark.parametrize("style", [NATIVE, CONSTRAINED])
+def test_results_without_call_ids_answer_the_calls_in_order(style):
+    calls = [
+        {"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": "{}"}}
+        for i, name in enumerate(["first", "second"])
+    ]
+    out = to_openai_messages(
+        [
+            {"role": "user", "content": "x"},
+            {"role": "assistant", "content": None, "tool_calls": calls},
+            {"role": "tool", "content": "1"},
+            {"role": "tool", "content": "2"},
+        ],
+        style,
+    )
+    text = json.dumps(out[2:])
+    assert text.index("first") < text.index("second")
+    assert (out[2]["tool_call_id"], out[3]["tool_call_id"]) == ("c0", "c1") if style == NATIVE else "call c1" in text
 
 
 def test_unknown_role_is_rejected_with_its_index():

@@ -63,7 +63,10 @@ def tab_request(chat: dict[str, Any], plan: ToolPlan | None, answer: Format) -> 
         if answer.webllm:
             body["response_format"] = answer.webllm
         return body
-    body["messages"] = to_openai_messages(chat["messages"], plan.path, answers_as_json=plan.constrained)
+    try:
+        body["messages"] = to_openai_messages(chat["messages"], plan.path, answers_as_json=plan.constrained)
+    except InvalidRequestError as exc:
+        raise Invalid(str(exc), "messages") from None
     if answer.webllm and not plan.active:
         body["response_format"] = answer.webllm
     apply(plan, body, None)
