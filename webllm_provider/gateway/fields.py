@@ -16,27 +16,27 @@ from .. import InvalidRequestError
 from ..request import NO_THINKING
 
 # WebLLM takes these as OpenAI defines them (its own checks run in the tab).
-PASSED = (
-    "messages",
-    "model",
-    "stream",
-    "stream_options",
-    "n",
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "stop",
-    "seed",
-    "frequency_penalty",
-    "presence_penalty",
-    "logit_bias",
-    "logprobs",
-    "top_logprobs",
+PASSED = {
+    "messages": "written the way the model reads them when tools are given (tool results by tool_call_id)",
+    "model": "",
+    "stream": "",
+    "stream_options": "only with stream: true",
+    "n": "n > 1 refused with stream or tools",
+    "temperature": "",
+    "top_p": "",
+    "max_tokens": "",
+    "stop": "",
+    "seed": "",
+    "frequency_penalty": "",
+    "presence_penalty": "",
+    "logit_bias": "",
+    "logprobs": "",
+    "top_logprobs": "",
     # WebLLM's own, beyond OpenAI's.
-    "repetition_penalty",
-    "ignore_eos",
-    "extra_body",
-)
+    "repetition_penalty": "WebLLM's own",
+    "ignore_eos": "WebLLM's own",
+    "extra_body": "WebLLM's own (enable_thinking)",
+}
 # field -> what it becomes.
 MAPPED = {
     "max_completion_tokens": "max_tokens",
@@ -117,3 +117,16 @@ def for_webllm(body: dict[str, Any], *, thinking_switch: bool) -> dict[str, Any]
             )
         out["extra_body"] = {**(out.get("extra_body") or {}), "enable_thinking": effort not in NO_THINKING}
     return out
+
+
+def table() -> str:
+    """The table in docs/gateway.md (tests/gateway/test_fields_doc.py checks it is there as written)."""
+    rows = [("passed to WebLLM", name, note) for name, note in PASSED.items()]
+    rows += [("mapped", name, what) for name, what in MAPPED.items()]
+    rows += [("accepted, no effect", name, "asks nothing of a local model's reply") for name in NO_EFFECT]
+    rows += [("accepted only as " + " or ".join(f"`{v!r}`" for v in values), name, "") for name, values in ONLY.items()]
+    rows += [("refused (400)", name, why) for name, why in REFUSED.items()]
+    lines = ["| field | what the gateway does | how / why |", "|---|---|---|"]
+    lines += [f"| `{name}` | {verdict} | {how} |" for verdict, name, how in rows]
+    lines.append("| any other field | refused (400) | the error's `param` names it |")
+    return "\n".join(lines)
