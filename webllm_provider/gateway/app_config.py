@@ -31,6 +31,7 @@ def read_app_config(path: str) -> dict[str, Any]:
     records = config.get("model_list") if isinstance(config, dict) else None
     if not isinstance(records, list) or not records:
         raise ValueError(f"--app-config {path}: WebLLM's AppConfig needs a non-empty model_list.")
+    assert isinstance(config, dict)  # model_list was found in it
     for index, record in enumerate(records):
         if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("model_id", "model")):
             raise ValueError(f"--app-config {path}: model_list[{index}] needs model_id and model (strings).")
