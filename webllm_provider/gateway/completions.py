@@ -26,7 +26,8 @@ from .state import Gateway
 from .tabs import Job, QueueFull
 from .tools import check_answer, read_back, response_format, tab_request, tool_plan
 
-_CACHEABLE = ("stop", "length", "tool_calls")
+# Not "tool_calls": each call's id is unique to it (OpenAI), and a replay would repeat them.
+_CACHEABLE = ("stop", "length")
 
 
 class Refused(Exception):
