@@ -8,6 +8,7 @@ from typing import Any, TypeGuard
 
 from ._compat import ConfigurationError, InvalidRequestError
 from ._compat._engine_settings import EngineSettings
+from .app_config import app_config_problem
 
 # auto: WebLLM's native function calling where the model has it, else constrained.
 TOOL_MODES = ("auto", "native", "constrained")
@@ -36,8 +37,6 @@ _NOT_SAMPLING = (
     "worker_url",
     "app_config",
 )
-# The fields every record of WebLLM's AppConfig.model_list must have (ModelRecord in its config.ts).
-_MODEL_RECORD_FIELDS = ("model", "model_id", "model_lib")
 
 
 def _interval(low: float, low_in: bool, high: float, high_in: bool) -> str:
@@ -180,21 +179,6 @@ def _check_engine_fields(config: dict[str, Any]) -> None:
     if worker_url is not None and (not isinstance(worker_url, str) or not worker_url):
         raise ConfigurationError(f"worker_url must be a URL, got {worker_url!r}.", provider="webllm")
     app_config = config.get("app_config")
-    if app_config is None:
-        return
-    records = app_config.get("model_list") if isinstance(app_config, dict) else None
-    if not isinstance(records, list) or not records:
-        raise ConfigurationError(
-            f"app_config must be WebLLM's AppConfig, with a non-empty model_list, got {app_config!r}.",
-            provider="webllm",
-        )
-    for record in records:
-        missing = [
-            key for key in _MODEL_RECORD_FIELDS if not (isinstance(record, dict) and isinstance(record.get(key), str))
-        ]
-        if missing:
-            raise ConfigurationError(
-                f"Each app_config.model_list record needs {', '.join(_MODEL_RECORD_FIELDS)} as strings; "
-                f"{record!r} lacks {', '.join(missing)}.",
-                provider="webllm",
-            )
+    problem = app_config_problem(app_config) if app_config is not None else None
+    if problem:
+        raise ConfigurationError(f"app_config: {problem}", provider="webllm")

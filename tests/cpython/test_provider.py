@@ -198,7 +198,7 @@ TINY_RECORD = {"model_id": "tiny", "model": "https://example.test/tiny/", "model
     [
         ({"app_config": {"model_list": []}}, "non-empty model_list"),
         ({"app_config": [TINY_RECORD]}, "WebLLM's AppConfig"),
-        ({"app_config": {"model_list": [{"model_id": "tiny"}]}}, "lacks model, model_lib"),
+        ({"app_config": {"model_list": [{"model_id": "tiny"}]}}, "model_list[0] needs model_id and model"),
         ({"worker_url": 3}, "worker_url must be a URL"),
         ({"worker_url": ""}, "worker_url must be a URL"),
     ],

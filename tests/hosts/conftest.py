@@ -120,12 +120,14 @@ def browser_log(driver) -> str:
     return "\n".join(entry["message"] for entry in driver.get_log("browser")[-30:])
 
 
-def tiny_model_app_config(driver, hosts: Hosts) -> dict:
-    """The tiny model's AppConfig as js/testing/tiny-model.js writes it, for Python's ``app_config``."""
-    driver.get(f"{hosts.url}/hosts/")
-    return chromium.run(
-        driver,
-        "const {tinyModelAppConfig} = await import(arguments[0]); return tinyModelAppConfig(arguments[1]);",
-        f"{hosts.url}/webllm/testing/tiny-model.js",
-        f"{hosts.url}/models/",
-    )
+TINY_MODEL = json.loads((ROOT / "tests" / "fixtures" / "tiny-model" / "app-config.json").read_text())
+TINY_MODEL_ID = TINY_MODEL["model_list"][0]["model_id"]
+
+
+def tiny_model_app_config(hosts: Hosts) -> dict:
+    """The tiny model's AppConfig (the fixture's), its URLs those of build/dist/models/ on this server."""
+    models = f"{hosts.url}/models/"
+    records = [
+        {**r, "model": models + r["model"], "model_lib": models + r["model_lib"]} for r in TINY_MODEL["model_list"]
+    ]
+    return {**TINY_MODEL, "model_list": records}

@@ -7,10 +7,9 @@ import pytest
 
 from ..conftest import ROOT, chromium
 from ..docs.snippets import snippet
-from .conftest import LITE, browser_log
+from .conftest import LITE, TINY_MODEL_ID, browser_log
 
 README = ROOT / "README.md"
-TINY_MODEL_ID = "tiny-llama-q0f32"  # build/dist/models/, as js/testing/tiny-model.js names it
 
 # Saves the notebook into the site's browser storage, opens it and starts running every cell.
 RUN_NOTEBOOK = """

@@ -54,7 +54,7 @@ await micropip.install({hosts.wheel!r})
 
 
 def test_the_tiny_model_from_python_alone(driver, hosts):
-    app_config = tiny_model_app_config(driver, hosts)
+    app_config = tiny_model_app_config(hosts)
     model_id = app_config["model_list"][0]["model_id"]
     open_with_wheel(driver, hosts, "plain-tiny.html")
     result = python(

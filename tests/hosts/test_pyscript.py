@@ -73,7 +73,7 @@ def test_a_pyscript_script_on_the_page_chats_with_a_tool(driver, hosts):
 
 def test_a_pyscript_worker_chats_with_a_tool_then_runs_the_tiny_model_in_a_nested_worker(driver, hosts):
     """One worker (one Pyodide boot) for both: the second provider's settings replace the first's engine."""
-    app_config = tiny_model_app_config(driver, hosts)
+    app_config = tiny_model_app_config(hosts)
     model_id = app_config["model_list"][0]["model_id"]
     code = run_reporting(
         TOOL_CHAT_RUN.format(worker_url=scripted_worker(hosts))
