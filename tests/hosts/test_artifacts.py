@@ -23,8 +23,10 @@ def test_the_wheel_passes_twine_check_and_carries_its_engine(dist_dir):
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         bundle = zf.read("webllm_provider/_web/webllm-provider.js").decode()
-    # One self-contained module: WebLLM inside, nothing relative to import from a blob: URL.
+    # One self-contained module: WebLLM inside, nothing to import from a blob: URL (no static imports).
     assert "startBridge" in bundle and not RELATIVE_IMPORT.search(bundle)
+    static_import = r'(?:^|[;}])\s*import\s*(?:\{[^}]*\}\s*from\s*|\*\s*as\s*\w+\s*from\s*)?"'
+    assert not re.search(static_import, bundle, re.MULTILINE)
     assert not [name for name in names if name.startswith("tests/") or "/testing/" in name]
     print(f"{wheel.name}: {wheel.stat().st_size / (1 << 20):.2f} MiB")
 
