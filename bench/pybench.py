@@ -56,7 +56,7 @@ class Recording:
                 yield chunk
 
 
-BRIDGE = default_bridge()  # the one js/pyodide-binding.js registered
+BRIDGE = default_bridge()  # the one js/bridge.js registered
 RECORDING = Recording(default_bridge())
 PROVIDER = WebLLMProvider(bridge=RECORDING)
 

@@ -353,7 +353,7 @@ def target(name, value, op, limit, unit):
 
 LAYER_ROWS = [
     ("js-webllm", "JS: WebLLM's own client"),
-    ("js-bridge", "JS: worker-client.js WorkerClient"),
+    ("js-bridge", "JS: engine-client.js EngineClient"),
     ("py-bridge", "Python: webllm_bridge"),
     ("py-provider", "Python: WebLLMProvider"),
     ("js-guide", "guide's manager (10 ms poll), JS"),

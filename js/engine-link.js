@@ -1,7 +1,7 @@
 /**
  * Where the WebLLM engine runs, as the bridge that drives it sees it: a port
  * that speaks WebLLM's worker protocol (plus the bridge's own kinds, see
- * worker-host.js), a way to notice that the engine died, and, for an engine
+ * engine-server.js), a way to notice that the engine died, and, for an engine
  * shared by several tabs, a first-in first-out turn across all of them.
  *
  * Placements (docs/design.md):

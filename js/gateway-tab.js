@@ -1,13 +1,13 @@
 /**
  * A browser tab as the gateway's engine (webllm_provider.gateway): connects
  * back to the gateway over a WebSocket and runs each request it is given on
- * the project's own WorkerClient (worker-client.js), with the same queue, abort,
+ * the project's own EngineClient (engine-client.js), with the same queue, abort,
  * load progress and typed errors as in-page use. Reconnects by itself when
  * the gateway goes away, until the gateway closes the session.
  * Messages are protocol.js's TO_TAB and TO_GATEWAY (docs/gateway.md, "Tab protocol").
  */
 
-import { WorkerClient } from "./worker-client.js";
+import { EngineClient } from "./engine-client.js";
 import { normaliseError } from "./errors.js";
 import { CLOSED_BY_GATEWAY, GATEWAY_SUBPROTOCOL, GATEWAY_TOKEN_PREFIX, TO_GATEWAY, TO_TAB } from "./protocol.js";
 
@@ -28,7 +28,7 @@ const RETRY_MAX_MS = 5000;
 export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} }) {
   /** @type {string | null} the job running now: the gateway sends one at a time */
   let current = null;
-  const bridge = new WorkerClient({
+  const bridge = new EngineClient({
     workerUrl,
     // Every load reports progress, whether a load job or a request naming another model asked for it.
     onProgress: (report) => {

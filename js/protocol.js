@@ -12,7 +12,7 @@
 
 // -- Python <-> page: the functions Python calls --------------------------------
 
-/** The JavaScript module Python imports (`import webllm_bridge`), registered by pyodide-binding.js. */
+/** The JavaScript module Python imports (`import webllm_bridge`), registered by bridge.js. */
 export const PYTHON_MODULE = "webllm_bridge";
 
 /**
@@ -30,7 +30,7 @@ export const PAGE_MODULE = "webllm_page";
 
 /**
  * The fields that make a request streamed, set by the one transport that
- * talks to WebLLM (worker-client.js `stream()`), never by the caller: every
+ * talks to WebLLM (engine-client.js `stream()`), never by the caller: every
  * stream ends with the usage chunk (`choices: []`), which Python reads for
  * token counts and the gateway for its records. A request handed to
  * `complete()` or `stream()` carries neither field.
@@ -89,7 +89,7 @@ export const streamToPage = {
 /** @typedef {ReturnType<typeof streamToWorker[keyof typeof streamToWorker]>} StreamToWorker */
 /** @typedef {ReturnType<typeof streamToPage[keyof typeof streamToPage]>} StreamToPage */
 
-// -- Page <-> Python worker (python-host.js, python-worker.js) -----------------
+// -- Page <-> Python worker (python-launcher.js, python-worker.js) -----------------
 
 /** The `kind` of the messages between a page and its Python worker. */
 export const PYTHON_WORKER_KINDS = /** @type {const} */ ({

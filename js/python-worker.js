@@ -3,26 +3,26 @@
  * run here, off the page's main thread. Its bridge talks to the WebLLM engine
  * directly, over a MessageChannel the page hands the engine once
  * (engine-link.js); the page only renders what Python emits and sends calls.
- * Start it through python-host.js (`startPython({placement: "worker"})`).
+ * Start it through python-launcher.js (`startPython({placement: "worker"})`).
  *
  * The messages are protocol.js's PYTHON_WORKER_KINDS (docs/bridge-protocol.md,
  * "Page and Python worker"): `boot` once, then `call`, `bridge` and
  * `resources`, each answered by a `result`; `event` and `progress` as they come.
  */
-import { createBinding } from "./pyodide-binding.js";
+import { createBridge } from "./bridge.js";
 import { remoteLink, workerScope } from "./engine-link.js";
 import { holdLifeline } from "./lifeline.js";
-import { callPython, fetchedResources, preparePython } from "./python-calls.js";
+import { callPython, fetchedResources, preparePython } from "./python-runtime.js";
 import { PYTHON_WORKER_KINDS as MESSAGES, PYTHON_WORKER_METHODS, WORKER_KINDS } from "./protocol.js";
 
 const scope = workerScope();
 
-/** @type {Promise<{pyodide: any, bridge: import("./worker-client.js").WorkerClient}> | null} */
+/** @type {Promise<{pyodide: any, bridge: import("./engine-client.js").EngineClient}> | null} */
 let booted = null;
 
 scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) => {
   if (data?.kind === WORKER_KINDS.lifeline) {
-    holdLifeline(data.name, ports[0]); // the page notices this worker's death (python-host.js)
+    holdLifeline(data.name, ports[0]); // the page notices this worker's death (python-launcher.js)
   } else if (data?.kind === MESSAGES.boot) {
     booted ??= boot(data);
     booted.then(
@@ -46,9 +46,9 @@ scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) 
 });
 
 /**
- * The booted Python's bridge (a WorkerClient), for worker scripts that build
+ * The booted Python's bridge (an EngineClient), for worker scripts that build
  * on this one; rejects until the page has sent the boot message.
- * @returns {Promise<import("./worker-client.js").WorkerClient>}
+ * @returns {Promise<import("./engine-client.js").EngineClient>}
  */
 export function bootedBridge() {
   return ready().then(({ bridge }) => bridge);
@@ -60,10 +60,10 @@ function ready() {
 }
 
 /**
- * @param {import("./python-calls.js").BootOptions} options
+ * @param {import("./python-runtime.js").BootOptions} options
  */
 async function boot(options) {
-  const bridge = createBinding({
+  const bridge = createBridge({
     workerUrl: "",
     appConfig: options.appConfig,
     link: () => remoteLink(options.engine ?? "dedicated"),

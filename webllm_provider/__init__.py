@@ -1,7 +1,7 @@
 """webllm-provider: an Amplifier provider that runs WebLLM in the browser.
 
 Pure Python; inside Pyodide it drives a WebLLM engine in a Web Worker through
-``js/pyodide-binding.js``. On CPython it returns amplifier-core's own types; in Pyodide,
+``js/bridge.js``. On CPython it returns amplifier-core's own types; in Pyodide,
 where amplifier-core cannot install, look-alikes with the same fields.
 """
 

@@ -1,7 +1,7 @@
 """The contract between the provider and whatever runs WebLLM.
 
 The provider only ever talks to an object of this shape. In Pyodide it wraps
-the functions ``js/pyodide-binding.js`` registers; in CPython tests it is plain Python.
+the functions ``js/bridge.js`` registers; in CPython tests it is plain Python.
 Requests and results are OpenAI-style chat-completion dicts as WebLLM takes and
 gives them; see docs/bridge-protocol.md for the JavaScript side.
 """

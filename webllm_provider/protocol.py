@@ -19,7 +19,7 @@ PAGE_MODULE = "webllm_page"
 
 
 class BridgeModule(Protocol):
-    """The module ``webllm_bridge`` (js/pyodide-binding.js). Everything crosses as JSON strings.
+    """The module ``webllm_bridge`` (js/bridge.js). Everything crosses as JSON strings.
 
     Each docstring is the function's JavaScript signature, then what it gives.
     """
@@ -57,7 +57,7 @@ GLOBAL_NAMES = {name: GLOBAL_PREFIX + name for name in BRIDGE_FUNCTIONS}
 
 # The fields that make a request streamed. A request handed to a bridge carries
 # neither: ``complete()`` or ``stream()`` says which, and the transport sets
-# them (js/worker-client.js for WebLLM; GatewayBridge over the gateway's OpenAI
+# them (js/engine-client.js for WebLLM; GatewayBridge over the gateway's OpenAI
 # API), so every stream ends with the usage chunk.
 STREAMED: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
 

@@ -120,7 +120,7 @@ class WebLLMProvider:
     """A local, private LLM provider: WebLLM on the user's GPU, in a Web Worker.
 
     ``bridge`` is anything with the contract in ``webllm_provider.contract``; in
-    Pyodide it defaults to the one ``js/pyodide-binding.js`` installs.
+    Pyodide it defaults to the one ``js/bridge.js`` installs.
     """
 
     name = PROVIDER
@@ -147,7 +147,7 @@ class WebLLMProvider:
         if self._bridge is None:
             raise ConfigurationError(
                 "No WebLLM bridge. In the browser, install it first: "
-                "`await installBinding(pyodide, {workerUrl})` from js/pyodide-binding.js. "
+                "`await installBridge(pyodide, {workerUrl})` from js/bridge.js. "
                 "Elsewhere, pass WebLLMProvider(bridge=...).",
                 provider=PROVIDER,
             )

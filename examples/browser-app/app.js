@@ -13,7 +13,7 @@
  * Nothing the model or a tool says is parsed as HTML: replies go through
  * markdown.js, which builds DOM nodes from text, everything else is textContent.
  *
- * Python runs in a worker of its own (webllm/python-host.js), so the page
+ * Python runs in a worker of its own (webllm/python-launcher.js), so the page
  * stays responsive while Pyodide boots and the agent works; the page renders
  * the session's events and calls `agent.page` by name. `?python=main` runs it
  * on the page instead. The model runs in a dedicated worker, or, when chosen
@@ -89,9 +89,9 @@ const ui = {
  */
 
 const state = {
-  /** @type {import("../../js/python-host.js").PythonHost | null} Python, once booted, with the session open */
+  /** @type {import("../../js/python-launcher.js").PythonHost | null} Python, once booted, with the session open */
   session: null,
-  /** @type {import("../../js/python-host.js").EngineControls | null} */
+  /** @type {import("../../js/python-launcher.js").EngineControls | null} */
   bridge: null,
   /** @type {import("./models.js").GpuInfo | null} */
   gpu: null,
@@ -109,7 +109,7 @@ const state = {
   loadError: null,
   /** @type {import("./store.js").SavedConversation | null} shown before Python could take it */
   saved: null,
-  /** @type {Promise<import("../../js/python-host.js").PythonHost> | null} */
+  /** @type {Promise<import("../../js/python-launcher.js").PythonHost> | null} */
   python: null,
   systemPromptDefault: "",
   /** @type {string} what the GPU check found worth saying */
@@ -149,8 +149,8 @@ async function main() {
   // while the engine worker reads the catalog and loads the model.
   showStatus("Starting Python and the model worker…", { progress: 0 });
   // webllm/ is js/ bundled (js/build.mjs); the types come from the source.
-  /** @type {typeof import("../../js/python-host.js")} */
-  const { startPython, functionCallingModelIds } = await import(new URL("webllm/python-host.js", BASE).href);
+  /** @type {typeof import("../../js/python-launcher.js")} */
+  const { startPython, functionCallingModelIds } = await import(new URL("webllm/python-launcher.js", BASE).href);
   state.functionCalling = new Set(functionCallingModelIds);
   mark("bridgeImported");
   const started = startPython({

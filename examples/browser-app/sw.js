@@ -30,8 +30,8 @@ const SHELL = [
   "pyodide.asm.wasm",
   "python_stdlib.zip",
   "pyodide-lock.json",
-  "webllm/pyodide-binding.js",
-  "webllm/python-host.js",
+  "webllm/bridge.js",
+  "webllm/python-launcher.js",
   "webllm/python-worker.js",
   "webllm/webllm-worker.js",
 ];

@@ -1,4 +1,4 @@
-"""Python in Pyodide -> js/pyodide-binding.js -> a real Worker -> WebLLM's worker handler -> engine.
+"""Python in Pyodide -> js/bridge.js -> a real Worker -> WebLLM's worker handler -> engine.
 
 The engine is the scripted one (no weights can be downloaded here) except in
 the offline test, which drives WebLLM's real engine.

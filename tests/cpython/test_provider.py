@@ -183,7 +183,7 @@ async def test_download_failure_says_what_to_do():
 
 async def test_without_a_bridge_complete_explains_and_list_models_is_empty():
     provider = WebLLMProvider()
-    with pytest.raises(ConfigurationError, match="installBinding"):
+    with pytest.raises(ConfigurationError, match="installBridge"):
         await provider.complete(REQUEST)
     assert await provider.list_models() == []
 

@@ -1,14 +1,14 @@
-// js/worker-host.js's TurnQueue: a shared engine's turns across clients, first
+// js/engine-server.js's TurnQueue: a shared engine's turns across clients, first
 // in first out, over real MessagePorts; a client that is gone gives its turn up.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TURN_MESSAGES } from "../../js/protocol.js";
-import { TurnQueue } from "../../js/worker-host.js";
+import { TurnQueue } from "../../js/engine-server.js";
 
 /**
  * A shared engine's client, as far as the queue looks at it.
  * @param {string} name
- * @returns {import("../../js/worker-host.js").Connection}
+ * @returns {import("../../js/engine-server.js").Connection}
  */
 const client = (name) => /** @type {any} */ ({ name });
 
@@ -30,7 +30,7 @@ async function granted(log, count) {
  * Asks `queue` for a turn as a client does (engine-link.js): the engine's end
  * of a channel goes to the queue; `log` records when the client is granted.
  * @param {TurnQueue} queue
- * @param {import("../../js/worker-host.js").Connection} connection
+ * @param {import("../../js/engine-server.js").Connection} connection
  * @param {string} name
  * @param {string[]} log
  */

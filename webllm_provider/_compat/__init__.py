@@ -3,7 +3,7 @@
 Two questions are settled here and nowhere else:
 
 - where the bridge to WebLLM comes from: inside Pyodide it is the JavaScript
-  module that ``js/pyodide-binding.js`` registers; on CPython there is none unless the
+  module that ``js/bridge.js`` registers; on CPython there is none unless the
   caller passes one;
 - which types the provider returns: amplifier-core's own (pydantic) models and
   error taxonomy when amplifier-core imports, which it never does in Pyodide,

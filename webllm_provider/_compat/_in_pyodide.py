@@ -1,4 +1,4 @@
-"""Pyodide: the bridge is the JavaScript module that js/pyodide-binding.js registers.
+"""Pyodide: the bridge is the JavaScript module that js/bridge.js registers.
 
 Everything crosses as JSON strings, so no JavaScript proxy outlives a call.
 Stream chunks are pushed by JavaScript into a bounded asyncio queue: Python
@@ -74,7 +74,7 @@ def _next_id() -> str:
 
 
 class PyodideBridge:
-    """The full bridge registered by js/pyodide-binding.js as the module ``webllm_bridge``."""
+    """The full bridge registered by js/bridge.js as the module ``webllm_bridge``."""
 
     def __init__(self, js: BridgeModule) -> None:
         self._js = js
@@ -184,7 +184,7 @@ class CompleteOnlyBridge:
 
 def default_bridge() -> Bridge | None:
     try:
-        module = importlib.import_module(PYTHON_MODULE)  # registered by js/pyodide-binding.js
+        module = importlib.import_module(PYTHON_MODULE)  # registered by js/bridge.js
     except ImportError:
         pass
     else:

@@ -1,5 +1,5 @@
 """What the page calls, by name (``python.call("agent.page.send", text)``, see
-js/python-host.js), the same whether Python runs in the Python worker (the
+js/python-launcher.js), the same whether Python runs in the Python worker (the
 default) or on the page's main thread. The session's events go to the page
 through ``webllm_page.emit``; the page only renders them."""
 

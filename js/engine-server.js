@@ -25,7 +25,7 @@ import { answerThrough, clientHandler, interruptGenerate, sameModel } from "./we
 /**
  * @param {Handler} handler
  */
-export function serveWorker(handler) {
+export function serveEngine(handler) {
   if ("onconnect" in self) return serveShared(handler);
   const scope = workerScope();
   const serve = dispatcher(handler, null);

@@ -18,7 +18,7 @@
  * await python.bridge.load("Qwen2.5-1.5B-Instruct-q4f32_1-MLC");
  * await python.call("agent.start", "Hello");
  */
-import { createBinding } from "./pyodide-binding.js";
+import { createBridge } from "./bridge.js";
 import { checkPlacement, hostEngineLinks } from "./engine-link.js";
 
 export { endSharedEngine } from "./engine-link.js";
@@ -26,7 +26,7 @@ export { endSharedEngine } from "./engine-link.js";
 export { functionCallingModelIds } from "@mlc-ai/web-llm";
 import { namedError } from "./errors.js";
 import { watchLifeline } from "./lifeline.js";
-import { callPython, fetchedResources, preparePython } from "./python-calls.js";
+import { callPython, fetchedResources, preparePython } from "./python-runtime.js";
 import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
 
 /**
@@ -60,7 +60,7 @@ import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
  * Starts Python and the engine; resolves when Python has booted and the
  * packages and files are in place. The engine starts at once, so a model
  * load may begin (`bridge.load`) before this resolves.
- * @param {PythonOptions & import("./python-calls.js").BootOptions} options
+ * @param {PythonOptions & import("./python-runtime.js").BootOptions} options
  * @returns {{ready: Promise<PythonHost>, bridge: EngineControls}}
  */
 export function startPython(options) {
@@ -71,9 +71,9 @@ export function startPython(options) {
   throw namedError("TypeError", `Unknown Python placement ${JSON.stringify(placement)}: "worker" or "main".`);
 }
 
-/** @param {PythonOptions & import("./python-calls.js").BootOptions} options */
+/** @param {PythonOptions & import("./python-runtime.js").BootOptions} options */
 function startOnPage(options) {
-  const bridge = createBinding({
+  const bridge = createBridge({
     workerUrl: options.workerUrl,
     engine: options.engine,
     appConfig: options.appConfig,
@@ -98,7 +98,7 @@ function startOnPage(options) {
   return { ready, bridge };
 }
 
-/** @param {PythonOptions & import("./python-calls.js").BootOptions} options */
+/** @param {PythonOptions & import("./python-runtime.js").BootOptions} options */
 function startInWorker(options) {
   const worker = new Worker(options.pythonWorkerUrl ?? new URL("./python-worker.js", import.meta.url), {
     type: "module",
