@@ -26,7 +26,7 @@ from typing import Any
 
 from . import _access, replay, schema
 from ._compat import InvalidRequestError, InvalidToolCallError, ToolCall
-from .answer_stream import AnswerStream
+from .stream2_answer import AnswerStream
 from .messages import CONSTRAINED, NATIVE
 
 AUTO, NONE, REQUIRED, NAMED = "auto", "none", "required", "named"

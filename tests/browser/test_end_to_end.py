@@ -105,7 +105,7 @@ async def test_guide_style_js_llm_complete_alone_serves_complete_and_stream(sele
 
     import __main__
     from webllm_provider import TextDelta, WebLLMProvider
-    from webllm_provider._compat._in_pyodide import CompleteOnlyBridge, default_bridge
+    from webllm_provider.pyodide_bridge import CompleteOnlyBridge, default_bridge
 
     assert callable(__main__.js_llm_complete)
     provider = WebLLMProvider(bridge=CompleteOnlyBridge(__main__.js_llm_complete))

@@ -53,7 +53,7 @@ NOT_RUN = {
     (README, "sh", "make demo"): "make's own targets (make test is one of them)",
     (README, "sh", ".venv/bin/python -m webllm_provider.gateway"): "a server, until stopped (tests/gateway)",
     (README, "", " page (main thread)"): "a diagram",
-    (README, "", "llm:request"): "hook events, not code (tests/cpython/test_hook_stream.py checks them)",
+    (README, "", "llm:request"): "hook events, not code (tests/cpython/test_stream4_hooks.py checks them)",
     (README, "", "webllm_provider/     the provider"): "the layout (its paths are checked below)",
     (APP_README, "", "make demo"): "make demo serves until stopped",
     (ROOT / "docs" / "bridge-protocol.md", "", "Python (Pyodide)"): "a diagram",

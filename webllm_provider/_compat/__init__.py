@@ -18,7 +18,7 @@ IN_PYODIDE = "_pyodide_core" in sys.modules
 HAS_AMPLIFIER_CORE = not IN_PYODIDE and find_spec("amplifier_core") is not None
 
 if IN_PYODIDE:
-    from ._in_pyodide import default_bridge as default_bridge
+    from ..pyodide_bridge import default_bridge as default_bridge
 else:
     from ._not_in_pyodide import default_bridge as default_bridge
 

@@ -18,8 +18,8 @@ from pyodide.ffi import JsException, JsProxy, create_proxy
 
 import js
 
-from ..contract import Bridge, BridgeError, ProgressCallback, completion_as_chunks
-from ..protocol import GLOBAL_NAMES, PYTHON_MODULE, BridgeModule
+from .contract import Bridge, BridgeError, ProgressCallback, completion_as_chunks
+from .protocol import GLOBAL_NAMES, PYTHON_MODULE, BridgeModule
 
 _request_ids = itertools.count(1)
 T = TypeVar("T")
