@@ -31,10 +31,10 @@ from .contract import Bridge, ProgressCallback
 from .deltas import Piece, TextDelta, ThinkingDelta, ThinkingSplitter
 from .errors import PROVIDER, from_exception
 from .events import LLM_REQUEST, LLM_RESPONSE, PROVIDER_RETRY
-from .stream4_hooks import HookStream
 from .request import Expected, build_request, setting
 from .response import Reply, to_chat_response
 from .stream1_chunks import StreamAssembler
+from .stream4_hooks import HookStream
 from .tool_calling import AUTO, plan_tools, visible_text
 
 logger = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from typing import Any
 
 from . import _access, replay, schema
 from ._compat import InvalidRequestError, InvalidToolCallError, ToolCall
-from .stream2_answer import AnswerStream
 from .messages import CONSTRAINED, NATIVE
+from .stream2_answer import AnswerStream
 
 AUTO, NONE, REQUIRED, NAMED = "auto", "none", "required", "named"
 _ANY_OBJECT: dict[str, Any] = {"type": "object"}

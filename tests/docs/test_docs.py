@@ -121,7 +121,9 @@ async def reply(text):
 const rendered = [];
 const render = (name, value) => rendered.push([name, value]);
 """
-    exports = run_module(driver, page_server, "python-launcher.mjs", prelude + code.code + "export { python, rendered };\n")
+    exports = run_module(
+        driver, page_server, "python-launcher.mjs", prelude + code.code + "export { python, rendered };\n"
+    )
     assert sorted(exports) == ["python", "rendered"]
     assert chromium.run(driver, "return snippet.python.placement") == "worker"
     assert chromium.run(driver, "return snippet.rendered") == [["reply", "You said: Hello"]]
