@@ -28,12 +28,13 @@ from ._compat import (
 from .catalog import closest, index, is_chat_model, is_vision_model, model_info, native_tools, recommended
 from .config import ProviderConfig, check_sampling
 from .contract import Bridge, ProgressCallback
-from .deltas import Piece, TextDelta, ThinkingDelta, ThinkingSplitter
+from .deltas import Piece, TextDelta, ThinkingDelta
 from .errors import PROVIDER, from_exception
 from .events import LLM_REQUEST, LLM_RESPONSE, PROVIDER_RETRY
 from .request import Expected, build_request, setting
 from .response import Reply, to_chat_response
 from .stream1_chunks import StreamAssembler
+from .stream3_thinking import ThinkingSplitter
 from .stream4_hooks import HookStream
 from .tool_calling import AUTO, plan_tools, visible_text
 
