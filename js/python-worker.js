@@ -10,7 +10,8 @@
  * `resources`, each answered by a `result`; `event` and `progress` as they come.
  */
 import { createBridge } from "./bridge.js";
-import { remoteLink, workerScope } from "./engine-link.js";
+import { remoteLink } from "./engine-link.js";
+import { workerScope } from "./worker-scope.js";
 import { holdLifeline } from "./lifeline.js";
 import { callPython, fetchedResources, preparePython } from "./python-runtime.js";
 import { PYTHON_WORKER_KINDS as MESSAGES, PYTHON_WORKER_METHODS, WORKER_KINDS } from "./protocol.js";
