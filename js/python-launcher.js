@@ -26,6 +26,7 @@ export { endSharedEngine } from "./engine-link.js";
 export { functionCallingModelIds } from "@mlc-ai/web-llm";
 import { namedError } from "./errors.js";
 import { watchLifeline } from "./lifeline.js";
+import { callerOf } from "./python-rpc.js";
 import { callPython, fetchedResources, preparePython } from "./python-runtime.js";
 import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
 
@@ -104,23 +105,10 @@ function startInWorker(options) {
     type: "module",
   });
   const stopHosting = hostEngineLinks(worker, options.workerUrl);
-  /** @type {Map<string, {resolve: (value: any) => void, reject: (error: Error) => void}>} */
-  const pending = new Map();
-  let dead = /** @type {Error | null} */ (null);
-  const fail = (/** @type {Error} */ error) => {
-    dead ??= error;
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
-  };
+  const { send, fail } = callerOf(worker);
   worker.addEventListener("message", ({ data }) => {
     if (data?.kind === MESSAGES.event) options.onEvent?.(data.name, data.json);
     else if (data?.kind === MESSAGES.progress) options.onProgress?.(data.report);
-    else if (data?.kind === MESSAGES.result) {
-      const call = pending.get(data.id);
-      pending.delete(data.id);
-      if (data.ok) call?.resolve(data.value);
-      else call?.reject(namedError(data.error.name, data.error.message));
-    }
   });
   worker.addEventListener("error", (event) =>
     fail(namedError(ERROR_NAMES.worker, `The Python worker failed: ${event.message || "it could not start"}`)),
@@ -128,19 +116,6 @@ function startInWorker(options) {
   // A terminated or crashed worker fires no event: its Web Lock says it is gone.
   const stopWatching = watchLifeline(worker, () => fail(namedError(ERROR_NAMES.worker, "The Python worker stopped.")));
 
-  /**
-   * @param {string} kind
-   * @param {object} fields
-   * @returns {Promise<any>}
-   */
-  const send = (kind, fields) => {
-    if (dead) return Promise.reject(dead);
-    const id = crypto.randomUUID();
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      worker.postMessage({ ...fields, kind, id });
-    });
-  };
   /** @param {import("./protocol.js").PythonWorkerMethod} method @param {unknown[]} args */
   const bridgeCall = (method, args) => send(MESSAGES.bridge, { method, args });
   /** @type {EngineControls} */

@@ -11,10 +11,11 @@
  */
 import { createBridge } from "./bridge.js";
 import { remoteLink } from "./engine-link.js";
-import { workerScope } from "./worker-scope.js";
 import { holdLifeline } from "./lifeline.js";
-import { callPython, fetchedResources, preparePython } from "./python-runtime.js";
 import { PYTHON_WORKER_KINDS as MESSAGES, PYTHON_WORKER_METHODS, WORKER_KINDS } from "./protocol.js";
+import { answer } from "./python-rpc.js";
+import { callPython, fetchedResources, preparePython } from "./python-runtime.js";
+import { workerScope } from "./worker-scope.js";
 
 const scope = workerScope();
 
@@ -26,16 +27,14 @@ scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) 
     holdLifeline(data.name, ports[0]); // the page notices this worker's death (python-launcher.js)
   } else if (data?.kind === MESSAGES.boot) {
     booted ??= boot(data);
-    booted.then(
-      () => scope.postMessage({ kind: MESSAGES.result, id: data.id, ok: true, value: null }),
-      (error) => answer(data.id, Promise.reject(error)),
-    );
+    answer(scope, data.id, booted.then(() => null));
   } else if (data?.kind === MESSAGES.call) {
-    answer(data.id, ready().then(({ pyodide }) => callPython(pyodide, data.target, data.args)));
+    answer(scope, data.id, ready().then(({ pyodide }) => callPython(pyodide, data.target, data.args)));
   } else if (data?.kind === MESSAGES.resources) {
-    answer(data.id, Promise.resolve(fetchedResources()));
+    answer(scope, data.id, Promise.resolve(fetchedResources()));
   } else if (data?.kind === MESSAGES.bridge) {
     answer(
+      scope,
       data.id,
       ready().then(({ bridge }) => {
         const method = /** @type {import("./protocol.js").PythonWorkerMethod} */ (data.method);
@@ -75,21 +74,4 @@ async function boot(options) {
   bridge.attach(pyodide);
   await preparePython(pyodide, options, (name, json) => scope.postMessage({ kind: MESSAGES.event, name, json }));
   return { pyodide, bridge };
-}
-
-/**
- * @param {string} id
- * @param {Promise<unknown>} result
- */
-function answer(id, result) {
-  result.then(
-    (value) => scope.postMessage({ kind: MESSAGES.result, id, ok: true, value: value ?? null }),
-    (/** @type {any} */ error) =>
-      scope.postMessage({
-        kind: MESSAGES.result,
-        id,
-        ok: false,
-        error: { name: error?.name ?? "Error", message: error?.message ?? String(error) },
-      }),
-  );
 }
