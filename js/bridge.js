@@ -16,12 +16,10 @@
 
 import { EngineClient } from "./engine-client.js";
 import { namedError } from "./errors.js";
-import { BRIDGE_FUNCTIONS, GLOBAL_PREFIX, PYTHON_MODULE } from "./protocol.js";
+import { PYTHON_MODULE } from "./protocol.js";
 
+// For a JavaScript app that drives the engine without Python.
 export { EngineClient } from "./engine-client.js";
-export { detectGpu } from "./gpu.js";
-// The models WebLLM takes native `tools` for (the app labels them; Python keeps the same list, tested equal).
-export { functionCallingModelIds } from "@mlc-ai/web-llm";
 
 
 /**
@@ -83,8 +81,6 @@ class PyodideBridge extends EngineClient {
     installed.set(pyodide, this);
     this.#pyodide = pyodide;
     pyodide.registerJsModule(PYTHON_MODULE, this.#functions);
-    // Also globals in `__main__`, for code written to the guide's convention.
-    for (const name of BRIDGE_FUNCTIONS) pyodide.globals.set(GLOBAL_PREFIX + name, this.#functions[name]);
     return this;
   }
 
@@ -101,10 +97,6 @@ class PyodideBridge extends EngineClient {
     modules.pop(PYTHON_MODULE, null);
     modules.destroy();
     sys.destroy();
-    for (const name of BRIDGE_FUNCTIONS) {
-      // Leave a global alone if the app has put something else there since.
-      if (pyodide.globals.get(GLOBAL_PREFIX + name) === this.#functions[name]) pyodide.globals.delete(GLOBAL_PREFIX + name);
-    }
   }
 }
 
@@ -123,7 +115,7 @@ function pythonFunctions(bridge) {
 
     /** @param {string} requestJson @param {(chunkJson: string) => unknown} onChunk @param {string} [requestId] */
     stream: async (requestJson, onChunk, requestId) =>
-      bridge.stream(JSON.parse(requestJson), (chunk) => callPython(onChunk, JSON.stringify(chunk)), { requestId }),
+      bridge.stream(JSON.parse(requestJson), (chunk) => deliver(onChunk, JSON.stringify(chunk)), { requestId }),
 
     /** @param {string} requestId */
     abort: (requestId) => bridge.abort(requestId),
@@ -140,7 +132,7 @@ function pythonFunctions(bridge) {
         onProgress &&
           ((report) => {
             // A failing progress display must not fail the load.
-            callPython(onProgress, JSON.stringify(report)).catch((error) => console.error(error));
+            deliver(onProgress, JSON.stringify(report)).catch((error) => console.error(error));
           }),
       ),
   };
@@ -152,7 +144,7 @@ function pythonFunctions(bridge) {
  * @param {(json: string) => any} callback
  * @param {string} json
  */
-async function callPython(callback, json) {
+async function deliver(callback, json) {
   const result = callback(json);
   try {
     await result;

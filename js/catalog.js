@@ -25,7 +25,7 @@ import { MODEL_TYPES } from "./protocol.js";
  * @property {boolean} recommended the model to load when nobody chose one (at most one record)
  *
  * Which models take native `tools` is not a record field: it is WebLLM's
- * `functionCallingModelIds` (re-exported by bridge.js), so a bridge that hands
+ * `functionCallingModelIds` (re-exported by python-launcher.js), so a bridge that hands
  * Python WebLLM's records as they are loses nothing.
  */
 

@@ -15,15 +15,10 @@
 /** The JavaScript module Python imports (`import webllm_bridge`), registered by bridge.js. */
 export const PYTHON_MODULE = "webllm_bridge";
 
-/**
- * The functions in it, in the order the docs list them. Each is also a
- * global in `__main__` under the guide's names: `GLOBAL_PREFIX` + name.
- */
+/** The functions in it, in the order the docs list them. */
 export const BRIDGE_FUNCTIONS = /** @type {const} */ (["complete", "stream", "abort", "models", "loaded", "load"]);
 
 /** @typedef {typeof BRIDGE_FUNCTIONS[number]} BridgeFunction */
-
-export const GLOBAL_PREFIX = "js_llm_";
 
 /** The JavaScript module through which Python emits events to the page (`webllm_page.emit(name, json)`). */
 export const PAGE_MODULE = "webllm_page";

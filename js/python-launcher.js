@@ -20,14 +20,14 @@
  */
 import { createBridge } from "./bridge.js";
 import { checkPlacement, hostEngineLinks } from "./engine-link.js";
-
-export { endSharedEngine } from "./engine-link.js";
-// The models WebLLM takes native `tools` for (an app labels them).
-export { functionCallingModelIds } from "@mlc-ai/web-llm";
 import { namedError } from "./errors.js";
 import { watchLifeline } from "./lifeline.js";
 import { callerOf } from "./python-rpc.js";
 import { callPython, fetchedResources, preparePython } from "./python-runtime.js";
+
+export { endSharedEngine } from "./engine-link.js";
+// The models WebLLM takes native `tools` for (the app labels them; Python keeps the same list, tested equal).
+export { functionCallingModelIds } from "@mlc-ai/web-llm";
 import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
 
 /**

@@ -42,10 +42,8 @@ def functions() -> str:
     rows = []
     for name in protocol.BRIDGE_FUNCTIONS:
         signature, *result = (inspect.getdoc(getattr(protocol.BridgeModule, name)) or "").splitlines()
-        rows.append([f"{code(name)} / {code(protocol.GLOBAL_NAMES[name])}", code(signature), " ".join(result)])
-    return f"Module {code(protocol.PYTHON_MODULE)}; globals {code(protocol.GLOBAL_PREFIX + '<name>')}.\n\n" + table(
-        ["name", "signature", "result"], rows
-    )
+        rows.append([code(name), code(signature), " ".join(result)])
+    return f"Module {code(protocol.PYTHON_MODULE)}.\n\n" + table(["name", "signature", "result"], rows)
 
 
 def worker_kinds() -> str:

@@ -14,7 +14,6 @@ from typing import Any, Protocol, TypedDict
 # -- Python <-> page: the functions Python calls --------------------------------------
 
 PYTHON_MODULE = "webllm_bridge"
-GLOBAL_PREFIX = "js_llm_"
 PAGE_MODULE = "webllm_page"
 
 
@@ -53,7 +52,9 @@ class BridgeModule(Protocol):
 
 
 BRIDGE_FUNCTIONS = tuple(name for name in vars(BridgeModule) if not name.startswith("_"))
-GLOBAL_NAMES = {name: GLOBAL_PREFIX + name for name in BRIDGE_FUNCTIONS}
+# The one function of the guide's convention, which an app registers in ``__main__`` itself when it
+# has no bridge module (pyodide_bridge.CompleteOnlyBridge).
+GUIDE_COMPLETE = "js_llm_complete"
 
 # The fields that make a request streamed. A request handed to a bridge carries
 # neither: ``complete()`` or ``stream()`` says which, and the transport sets

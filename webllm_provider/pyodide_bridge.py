@@ -19,7 +19,7 @@ from pyodide.ffi import JsException, JsProxy, create_proxy
 import js
 
 from .contract import Bridge, BridgeError, ProgressCallback, completion_as_chunks
-from .protocol import GLOBAL_NAMES, PYTHON_MODULE, BridgeModule
+from .protocol import GUIDE_COMPLETE, PYTHON_MODULE, BridgeModule
 
 _request_ids = itertools.count(1)
 T = TypeVar("T")
@@ -191,5 +191,5 @@ def default_bridge() -> Bridge | None:
         return PyodideBridge(cast(BridgeModule, module))
     import __main__
 
-    js_llm_complete = getattr(__main__, GLOBAL_NAMES["complete"], None)
+    js_llm_complete = getattr(__main__, GUIDE_COMPLETE, None)
     return CompleteOnlyBridge(js_llm_complete) if js_llm_complete is not None else None

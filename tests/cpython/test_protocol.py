@@ -63,7 +63,6 @@ def as_javascript() -> dict:
     return {
         "PYTHON_MODULE": protocol.PYTHON_MODULE,
         "BRIDGE_FUNCTIONS": list(protocol.BRIDGE_FUNCTIONS),
-        "GLOBAL_PREFIX": protocol.GLOBAL_PREFIX,
         "PAGE_MODULE": protocol.PAGE_MODULE,
         "STREAMED": protocol.STREAMED,
         "WORKER_KINDS": {name: kind[0] for name, kind in protocol.WORKER_KINDS.items()},
