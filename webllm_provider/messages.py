@@ -30,6 +30,7 @@ from typing import Any
 
 from . import _access, replay
 from ._compat import InvalidRequestError
+from .errors import PROVIDER
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class _Converter:
         else:
             raise InvalidRequestError(
                 f"messages[{index}].role {role!r} is not one of system, developer, user, assistant, tool.",
-                provider="webllm",
+                provider=PROVIDER,
             )
 
     def _plain_text(self, content: Any, index: int) -> str:
@@ -102,7 +103,7 @@ class _Converter:
             if _type(block) != "text":
                 raise InvalidRequestError(
                     f"messages[{index}] is a system message and can only hold text, not {_type(block)!r}.",
-                    provider="webllm",
+                    provider=PROVIDER,
                 )
             parts.append(_access.get(block, "text", ""))
         return "\n\n".join(parts)
@@ -200,7 +201,7 @@ class _Converter:
             return
         call_id = _access.get(message, "tool_call_id") or _access.get(message, "name")
         if not call_id:
-            raise InvalidRequestError(f"messages[{index}] is a tool result without a tool_call_id.", provider="webllm")
+            raise InvalidRequestError(f"messages[{index}] is a tool result without a tool_call_id.", provider=PROVIDER)
         self._tool_result(call_id, content if isinstance(content, str) else self._plain_text(content, index))
 
     def _tool_result(self, call_id: str, output: Any) -> None:
@@ -220,7 +221,7 @@ class _Converter:
 
 def _empty(index: int) -> InvalidRequestError:
     return InvalidRequestError(
-        f"messages[{index}].content is empty: a user turn needs text or an image.", provider="webllm"
+        f"messages[{index}].content is empty: a user turn needs text or an image.", provider=PROVIDER
     )
 
 
@@ -231,7 +232,7 @@ def _image_url(block: Any, index: int) -> str:
     url: str = _access.get(source, "url")
     if not url:
         raise InvalidRequestError(
-            f"messages[{index}] has an image with neither base64 data nor a url.", provider="webllm"
+            f"messages[{index}] has an image with neither base64 data nor a url.", provider=PROVIDER
         )
     return url
 
@@ -242,4 +243,4 @@ def _unshowable(kind: str, index: int) -> None:
             "messages[%d]: dropped a redacted_thinking block; it is encrypted and no local model can read it", index
         )
         return
-    raise InvalidRequestError(f"messages[{index}] has a content block of unknown type {kind!r}.", provider="webllm")
+    raise InvalidRequestError(f"messages[{index}] has a content block of unknown type {kind!r}.", provider=PROVIDER)

@@ -10,6 +10,7 @@ from . import _access
 from ._compat import InvalidRequestError
 from .catalog import switches_thinking
 from .config import ProviderConfig, check_sampling
+from .errors import PROVIDER
 from .messages import to_openai_messages
 from .schema import SchemaError, check_schema
 from .tool_calling import ToolPlan, apply
@@ -68,14 +69,14 @@ def build_request(
         list(_access.get(request, "messages", [])), plan.path, answers_as_json=plan.constrained
     )
     if not messages:
-        raise InvalidRequestError("The request has no messages.", provider="webllm")
+        raise InvalidRequestError("The request has no messages.", provider=PROVIDER)
     if vision is False:
         _refuse_images(messages, model)
     if messages[-1]["role"] not in ("user", "tool"):
         raise InvalidRequestError(
             f"The last message must be from the user or a tool result, not {messages[-1]['role']!r}: "
             "WebLLM generates only in answer to one.",
-            provider="webllm",
+            provider=PROVIDER,
         )
     body: dict[str, Any] = {"messages": messages}
     configured = config.sampling()
@@ -94,7 +95,7 @@ def build_request(
         raise InvalidRequestError(
             "WebLLM's function-calling models cannot combine native tools with a response_format "
             "(WebLLM sets its own). Use tool_mode='constrained' for both at once.",
-            provider="webllm",
+            provider=PROVIDER,
         )
     if json_mode and plan.constrained:
         plan = dataclasses.replace(plan, answer_schema=json_schema or {"type": "object"})
@@ -127,15 +128,15 @@ def _response_format(response_format: Any) -> tuple[bool, dict[str, Any] | None]
     if kind == "json_schema":
         schema = _access.get(response_format, "json_schema") or _access.get(response_format, "schema")
         if not isinstance(schema, dict):
-            raise InvalidRequestError("response_format json_schema needs a JSON Schema object.", provider="webllm")
+            raise InvalidRequestError("response_format json_schema needs a JSON Schema object.", provider=PROVIDER)
         try:
             check_schema(schema)
         except SchemaError as exc:
             raise InvalidRequestError(
-                f"response_format: its JSON Schema cannot be checked: {exc}.", provider="webllm"
+                f"response_format: its JSON Schema cannot be checked: {exc}.", provider=PROVIDER
             ) from None
         return True, schema
-    raise InvalidRequestError(f"response_format type {kind!r} is not text, json or json_schema.", provider="webllm")
+    raise InvalidRequestError(f"response_format type {kind!r} is not text, json or json_schema.", provider=PROVIDER)
 
 
 def _refuse_images(messages: list[dict[str, Any]], model: str | None) -> None:
@@ -144,5 +145,5 @@ def _refuse_images(messages: list[dict[str, Any]], model: str | None) -> None:
             raise InvalidRequestError(
                 f"messages[{index}].content has an image, but {model} reads text only. "
                 "Pick a vision model (its capabilities list 'vision') or send text.",
-                provider="webllm",
+                provider=PROVIDER,
             )
