@@ -150,7 +150,14 @@ export const MODEL_RECORD_FIELDS = /** @type {const} */ ([
   "unfit_reason",
   "large",
   "recommended",
+  "label",
 ]);
+
+/**
+ * The browsers with WebGPU on by default, as users are told (Python's errors, the
+ * app's advice). Safari has it from 26 (macOS 26, iOS 26); before, only behind a flag.
+ */
+export const WEBGPU_BROWSERS = "Chrome or Edge 113+, or Safari 26+";
 
 /** WebLLM's `ModelType` numbers, as records carry them (tests/js/catalog.test.js checks them against WebLLM's enum). */
 export const MODEL_TYPES = /** @type {const} */ ({ llm: 0, embedding: 1, vlm: 2 });

@@ -27,14 +27,14 @@ from ._compat import (
     ProviderUnavailableError,
 )
 from .contract import BridgeError
-from .protocol import ErrorNames
+from .protocol import WEBGPU_BROWSERS, ErrorNames
 
 PROVIDER = "webllm"
 
 _NO_WEBGPU = (
     ProviderUnavailableError,
     "WebGPU is not available in this browser.",
-    "Use a browser with WebGPU (Chrome or Edge 113+, Safari 18+) and make sure hardware acceleration is on.",
+    f"Use a browser with WebGPU ({WEBGPU_BROWSERS}) and make sure hardware acceleration is on.",
     False,
 )
 _INVALID = (InvalidRequestError, "WebLLM refused the request.", "Fix the request as the message says.", False)

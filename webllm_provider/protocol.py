@@ -187,6 +187,12 @@ class ModelRecord(TypedDict):
     unfit_reason: str | None
     large: bool
     recommended: bool
+    label: str
+
+
+# The browsers with WebGPU on by default, as users are told. Safari has it from 26 (macOS 26,
+# iOS 26); before, only behind a flag.
+WEBGPU_BROWSERS = "Chrome or Edge 113+, or Safari 26+"
 
 
 class ModelTypes:

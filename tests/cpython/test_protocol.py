@@ -85,6 +85,7 @@ def as_javascript() -> dict:
         "GPU_INFO_FIELDS": list(protocol.GpuInfo.__annotations__),
         "MODELS_FIELDS": list(protocol.Models.__annotations__),
         "MODEL_TYPES": protocol.members(protocol.ModelTypes),
+        "WEBGPU_BROWSERS": protocol.WEBGPU_BROWSERS,
         "ERROR_NAMES": protocol.members(protocol.ErrorNames),
     }
 
