@@ -29,6 +29,7 @@
  */
 
 import { renderMarkdown } from "./markdown.js";
+import { SESSION_EVENTS, STREAM_BLOCK_DELTA } from "./events.js";
 import { VRAM_BUDGET_MB, chooseModel, formatMB, modelLabel, noGpuAdvice, pickerModels } from "./models.js";
 import { clearConversation, loadConversation, saveConversation } from "./store.js";
 
@@ -42,7 +43,7 @@ const WORKER_URL = new URL(SCRIPTED ? "webllm/testing/scripted-worker.js" : "web
 // through a Python worker that relays it; the real Python worker does not.
 const PYTHON_WORKER_URL = SCRIPTED ? new URL("webllm/testing/scripted-python-worker.js", BASE) : undefined;
 const CONTROL_URL = new URL("webllm/testing/control.js", BASE);
-const AGENT_FILES = ["agent/__init__.py", "agent/session.py", "agent/tools.py", "agent/page.py"];
+const AGENT_FILES = ["agent/__init__.py", "agent/events.py", "agent/session.py", "agent/tools.py", "agent/page.py"];
 const AGENT_DIR = "/home/pyodide/app"; // put on sys.path; the package is /home/pyodide/app/agent
 const PREFS = { theme: "app:theme", model: "app:model", engineHost: "app:engine-host" };
 const PYTHON_PLACEMENT = params.get("python") === "main" ? "main" : "worker";
@@ -488,18 +489,18 @@ let live = null;
 function onSessionEvent(name, json) {
   const data = JSON.parse(json);
   switch (name) {
-    case "prompt:submit":
+    case SESSION_EVENTS.promptSubmit:
       appendMessage(data.message);
       persist();
       break;
-    case "assistant:start": {
+    case SESSION_EVENTS.assistantStart: {
       const element = messageElement({ id: data.id, role: "assistant", content: "", meta: {} }, { streaming: true });
       ui.messages.append(element);
       live = { id: data.id, element, body: /** @type {HTMLElement} */ (element.querySelector(".body")), text: "", thinking: null, queued: false };
       scrollToEnd(true);
       break;
     }
-    case "llm:stream_block_delta": {
+    case STREAM_BLOCK_DELTA: {
       if (!live) break;
       if (data.block_type === "thinking") {
         live.thinking ??= thinkingElement(live.element, "", true);
@@ -520,7 +521,7 @@ function onSessionEvent(name, json) {
       }
       break;
     }
-    case "assistant:end": {
+    case SESSION_EVENTS.assistantEnd: {
       const message = /** @type {ChatMessage} */ (data.message);
       const reply = live?.id === message.id ? live : null;
       live = null;
@@ -532,25 +533,25 @@ function onSessionEvent(name, json) {
       scrollToEnd();
       break;
     }
-    case "tool:pre":
+    case SESSION_EVENTS.toolPre:
       toolCard(data.message_id, data.id, data.name, data.arguments).dataset.state = "running";
       break;
-    case "tool:post": {
+    case SESSION_EVENTS.toolPost: {
       const card = toolCard(data.message_id, data.id, data.name, undefined);
       fillToolResult(card, data.ok, data.output, data.duration_ms);
       persist();
       break;
     }
-    case "storage:set":
-    case "storage:remove":
+    case SESSION_EVENTS.storageSet:
+    case SESSION_EVENTS.storageRemove:
       try {
-        if (name === "storage:set") localStorage.setItem(data.key, data.value);
+        if (name === SESSION_EVENTS.storageSet) localStorage.setItem(data.key, data.value);
         else localStorage.removeItem(data.key);
       } catch (error) {
         console.warn("The browser's storage refused a tool's change:", error);
       }
       break;
-    case "session:error":
+    case SESSION_EVENTS.sessionError:
       console.warn("The reply failed:", data);
       break;
     default:

@@ -22,6 +22,7 @@ const SHELL = [
   "app.js", // the bundle: markdown.js, models.js and store.js are in it
   "style.css",
   "agent/__init__.py",
+  "agent/events.py",
   "agent/session.py",
   "agent/tools.py",
   "agent/page.py",
