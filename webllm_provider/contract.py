@@ -11,9 +11,15 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 from typing import Any, Protocol, runtime_checkable
 
+ProgressCallback = Callable[[dict[str, Any]], None]
+
 
 @runtime_checkable
 class Bridge(Protocol):
+    """What every bridge does. The provider asks for the optional parts below with
+    ``isinstance``: a bridge without them has no catalog, no GPU report, no loaded
+    model to default to, or cannot load models."""
+
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         """Run one non-streamed request; return a ChatCompletion dict."""
         ...
@@ -25,12 +31,33 @@ class Bridge(Protocol):
         """
         ...
 
+
+@runtime_checkable
+class HasCatalog(Protocol):
     async def list_models(self) -> list[dict[str, Any]]:
         """WebLLM's model catalog, one record per model (see docs/bridge-protocol.md)."""
         ...
 
 
-ProgressCallback = Callable[[dict[str, Any]], None]
+@runtime_checkable
+class HasGpuInfo(Protocol):
+    async def gpu_info(self) -> dict[str, Any]:
+        """What WebGPU offers here (a GpuInfo record, docs/bridge-protocol.md)."""
+        ...
+
+
+@runtime_checkable
+class HasLoadedModel(Protocol):
+    async def loaded_model(self) -> str | None:
+        """The id of the model the engine holds now, if any."""
+        ...
+
+
+@runtime_checkable
+class CanLoad(Protocol):
+    async def load(self, model_id: str, on_progress: ProgressCallback | None = None) -> None:
+        """Load (or switch to) a model, reporting WebLLM's InitProgressReports."""
+        ...
 
 
 class BridgeError(Exception):

@@ -27,7 +27,7 @@ from ._compat import (
 )
 from .catalog import closest, index, is_chat_model, is_vision_model, model_info, native_tools, recommended
 from .config import ProviderConfig, check_sampling
-from .contract import Bridge, ProgressCallback
+from .contract import Bridge, CanLoad, HasCatalog, HasGpuInfo, HasLoadedModel, ProgressCallback
 from .deltas import Piece, TextDelta, ThinkingDelta
 from .errors import PROVIDER, from_exception
 from .events import LLM_REQUEST, LLM_RESPONSE, PROVIDER_RETRY
@@ -172,8 +172,8 @@ class WebLLMProvider:
     async def catalog(self) -> list[dict[str, Any]]:
         """WebLLM's own model records, as the bridge reports them."""
         if self._catalog is None:
-            list_models = getattr(self.bridge, "list_models", None)  # a bridge without one has no catalog
-            catalog = await self._call(list_models(), model=None) if list_models else []
+            bridge = self.bridge
+            catalog = await self._call(bridge.list_models(), model=None) if isinstance(bridge, HasCatalog) else []
             with _reading(None, LLMError):
                 self._records = index(catalog)
             self._catalog = catalog
@@ -188,14 +188,16 @@ class WebLLMProvider:
         return [model_info(record) for record in records if is_chat_model(record)]
 
     async def gpu_info(self) -> dict[str, Any] | None:
-        gpu_info = getattr(self.bridge, "gpu_info", None)
-        return await self._call(gpu_info(), model=None) if gpu_info else None
+        bridge = self.bridge
+        return await self._call(bridge.gpu_info(), model=None) if isinstance(bridge, HasGpuInfo) else None
 
     async def default_model(self) -> str | None:
         """The configured model, else the loaded one, else the one the catalog recommends for this GPU."""
         if self._model is None:
-            loaded_model = getattr(self.bridge, "loaded_model", None)
-            self._model = await self._call(loaded_model(), model=None) if loaded_model else None
+            bridge = self.bridge
+            self._model = (
+                await self._call(bridge.loaded_model(), model=None) if isinstance(bridge, HasLoadedModel) else None
+            )
         if self._model is None:
             catalog = await self.catalog()
             self._model = recommended(catalog)
@@ -207,10 +209,10 @@ class WebLLMProvider:
         if model is None:
             raise ConfigurationError("No model to load: name one, or use a GPU that can run one.", provider=PROVIDER)
         await self._record(model)
-        load = getattr(self.bridge, "load", None)
-        if load is None:
+        bridge = self.bridge
+        if not isinstance(bridge, CanLoad):
             raise ConfigurationError("This bridge cannot load models.", provider=PROVIDER)
-        await self._call(load(model, on_progress), model=model)
+        await self._call(bridge.load(model, on_progress), model=model)
         self._model = model
         return model
 
