@@ -24,15 +24,10 @@ from .protocol import GUIDE_COMPLETE, PYTHON_MODULE, BridgeModule
 _request_ids = itertools.count(1)
 T = TypeVar("T")
 
-# Chunks Python holds for a consumer that has not taken them yet. Once they
-# are all there, JavaScript waits before it hands over the next one (it awaits
-# what on_chunk returns) until the consumer has taken half, so a stalled
-# consumer stalls the engine too: beyond these, only the streaming transport's
-# window (docs/bridge-protocol.md) runs ahead. Waiting for half, not for one,
-# makes a consumer that is slower than the engine cost one wake-up of
-# JavaScript per 16 chunks, not one per chunk (bench/run.py's unpaced stream
-# into the provider lost a third of its chunks/s with a wake-up per chunk and
-# about a quarter with 16 chunks; with 32 it is within the noise).
+# Chunks Python holds for a consumer that has not taken them yet. When they are
+# all there, JavaScript waits (it awaits what on_chunk returns) until the consumer
+# has taken half, so a stalled consumer stalls the engine, and a slow one costs a
+# wake-up of JavaScript per 16 chunks rather than per chunk (measured: bench/README.md).
 STREAM_BUFFER = 32
 
 
