@@ -19,7 +19,7 @@ from pyodide.ffi import JsException, JsProxy, create_proxy
 import js
 
 from .contract import Bridge, BridgeError, ProgressCallback, completion_as_chunks
-from .protocol import GUIDE_COMPLETE, PYTHON_MODULE, BridgeModule
+from .protocol import GUIDE_COMPLETE, PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord, Models
 
 _request_ids = itertools.count(1)
 T = TypeVar("T")
@@ -73,7 +73,7 @@ class PyodideBridge:
 
     def __init__(self, js: BridgeModule) -> None:
         self._js = js
-        self._described: dict[str, Any] | None = None
+        self._described: Models | None = None
 
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         request_id = _next_id()
@@ -131,13 +131,11 @@ class PyodideBridge:
                 self._js.abort(request_id)
                 done.add_done_callback(lambda f: f.cancelled() or f.exception())
 
-    async def list_models(self) -> list[dict[str, Any]]:
-        models: list[dict[str, Any]] = (self._described or await self._describe())["models"]
-        return models
+    async def list_models(self) -> list[ModelRecord]:
+        return (self._described or await self._describe())["models"]
 
-    async def gpu_info(self) -> dict[str, Any]:
-        gpu: dict[str, Any] = (self._described or await self._describe())["gpu"]
-        return gpu
+    async def gpu_info(self) -> GpuInfo:
+        return (self._described or await self._describe())["gpu"]
 
     async def loaded_model(self) -> str | None:
         loaded: str | None = json.loads(self._js.loaded())
@@ -151,10 +149,10 @@ class PyodideBridge:
             if callback is not None:
                 callback.destroy()
 
-    async def _describe(self) -> dict[str, Any]:
+    async def _describe(self) -> Models:
         # The catalog and the adapter stay as they are while the page lives, so
         # one answer serves them all; the loaded model has a call of its own.
-        described: dict[str, Any] = json.loads(await _settle(self._js.models()))
+        described: Models = json.loads(await _settle(self._js.models()))
         self._described = described
         return described
 
