@@ -27,7 +27,7 @@ import { answerThrough, clientHandler, interruptGenerate, sameModel } from "./we
  * @param {Handler} handler
  */
 export function serveEngine(handler) {
-  if ("onconnect" in self) return serveShared(handler);
+  if ("onconnect" in globalThis) return serveShared(handler);
   const scope = workerScope();
   const serve = dispatcher(handler, null);
   scope.onmessage = (/** @type {MessageEvent} */ event) => {
