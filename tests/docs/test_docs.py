@@ -54,7 +54,7 @@ NOT_RUN = {
     (README, "sh", ".venv/bin/python -m webllm_provider.gateway"): "a server, until stopped (tests/gateway)",
     (README, "", " page (main thread)"): "a diagram",
     (README, "", "llm:request"): "hook events, not code (tests/cpython/test_stream4_hooks.py checks them)",
-    (README, "", "webllm_provider/     the provider"): "the layout (its paths are checked below)",
+    (README, "", "webllm_provider/     the provider"): "the layout (test_the_layout_names_every_module checks it)",
     (APP_README, "", "make demo"): "make demo serves until stopped",
     (ROOT / "docs" / "bridge-protocol.md", "", "Python (Pyodide)"): "a diagram",
     (ROOT / "docs" / "design.md", "", " page (main thread)"): "a diagram",
@@ -69,6 +69,16 @@ def test_every_block_is_run_or_named_with_a_reason():
     assert not unlisted, f"blocks neither in RUN nor in NOT_RUN: {unlisted}"
     gone = [key for key in listed if not any(s.matches(*key) for s in found)]
     assert not gone, f"listed here, no longer in the docs: {gone}"
+
+
+def test_the_layout_names_every_module():
+    """Every module of the package and of js/ is in the README's layout, and every one it names exists."""
+    layout = snippet(README, "", "webllm_provider/     the provider").code
+    modules = [p.stem for p in (ROOT / "webllm_provider").glob("*.py") if not p.stem.startswith("_")]
+    modules += [p.name for p in (ROOT / "js").glob("*.*js")]
+    assert [m for m in modules if not re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", layout)] == []
+    named = re.findall(r"^  ([\w-]+(?:\.m?js)?) ", layout, re.MULTILINE)
+    assert [n for n in named if n not in modules] == []
 
 
 def run_python(driver, code: str) -> str:
