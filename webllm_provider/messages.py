@@ -53,6 +53,35 @@ def tool_output_text(output: Any) -> str:
     return output if isinstance(output, str) else json.dumps(output, ensure_ascii=False, default=str)
 
 
+_Call = tuple[str, str, dict[str, Any]]  # id, tool name, arguments
+
+
+def _assistant_parts(message: Any, content: Any, index: int) -> tuple[list[str], str, list[_Call]]:
+    """An assistant message's thinking, text and tool calls, from its blocks and its ``tool_calls``."""
+    thinking: list[str] = []
+    texts: list[str] = []
+    calls: list[_Call] = []
+    for block in _blocks(content):
+        kind = _type(block)
+        if kind == "text":
+            texts.append(_access.get(block, "text", ""))
+        elif kind == "thinking":
+            thinking.append(_access.get(block, "thinking", ""))
+        elif kind == "reasoning":
+            thinking.extend(_access.get(part, "text", "") for part in _access.get(block, "summary", []))
+        elif kind == "tool_call":
+            calls.append((str(_access.get(block, "id")), _access.get(block, "name"), _access.get(block, "input", {})))
+        else:
+            _unshowable(kind, index)
+    for call in _access.get(message, "tool_calls", []):
+        function = _access.get(call, "function", call)
+        arguments = _access.get(function, "arguments", {})
+        if isinstance(arguments, str):
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        calls.append((str(_access.get(call, "id")), _access.get(function, "name"), arguments))
+    return thinking, "\n".join(t for t in texts if t), calls
+
+
 def _blocks(content: Any) -> list[Any]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
 
@@ -143,42 +172,9 @@ class _Converter:
             text = self._json_answer(content) if self.answers_as_json else content
             self.out.append({"role": "assistant", "content": text})
             return
-        thinking: list[str] = []
-        texts: list[str] = []
-        calls: list[tuple[str, str, dict[str, Any]]] = []
-        for block in _blocks(content):
-            kind = _type(block)
-            if kind == "text":
-                texts.append(_access.get(block, "text", ""))
-            elif kind == "thinking":
-                thinking.append(_access.get(block, "thinking", ""))
-            elif kind == "reasoning":
-                thinking.extend(_access.get(part, "text", "") for part in _access.get(block, "summary", []))
-            elif kind == "tool_call":
-                calls.append(
-                    (str(_access.get(block, "id")), _access.get(block, "name"), _access.get(block, "input", {}))
-                )
-            else:
-                _unshowable(kind, index)
-        for call in _access.get(message, "tool_calls", []):
-            function = _access.get(call, "function", call)
-            arguments = _access.get(function, "arguments", {})
-            if isinstance(arguments, str):
-                arguments = json.loads(arguments) if arguments.strip() else {}
-            calls.append((str(_access.get(call, "id")), _access.get(function, "name"), arguments))
+        thinking, text, calls = _assistant_parts(message, content, index)
         self.call_names.update((call_id, name) for call_id, name, _ in calls)
-        parts = [f"<think>\n{t}\n</think>" for t in thinking if t]
-        text = "\n".join(t for t in texts if t)
-        said = [{"name": name, "arguments": arguments} for _, name, arguments in calls]
-        if self.style == NATIVE:
-            # What WebLLM's function-calling grammar makes the model write.
-            parts.append(json.dumps(said, ensure_ascii=False) if calls else text)
-        elif calls:
-            said_raw = replay.recall(replay.calls_key(call_id for call_id, _, _ in calls))
-            parts.append(said_raw or json.dumps({"tool_calls": said}, ensure_ascii=False))
-        else:
-            parts.append(self._json_answer(text) if self.answers_as_json else text)
-        out: dict[str, Any] = {"role": "assistant", "content": "\n".join(p for p in parts if p)}
+        out: dict[str, Any] = {"role": "assistant", "content": self._as_written(thinking, text, calls)}
         if calls and self.style == NATIVE:
             out["tool_calls"] = [
                 {
@@ -189,6 +185,20 @@ class _Converter:
                 for call_id, name, arguments in calls
             ]
         self.out.append(out)
+
+    def _as_written(self, thinking: list[str], text: str, calls: list[_Call]) -> str:
+        """An assistant turn as the model wrote it on this path (the constrained path's own words when kept)."""
+        parts = [f"<think>\n{t}\n</think>" for t in thinking if t]
+        said = [{"name": name, "arguments": arguments} for _, name, arguments in calls]
+        if self.style == NATIVE:
+            # What WebLLM's function-calling grammar makes the model write.
+            parts.append(json.dumps(said, ensure_ascii=False) if calls else text)
+        elif calls:
+            said_raw = replay.recall(replay.calls_key(call_id for call_id, _, _ in calls))
+            parts.append(said_raw or json.dumps({"tool_calls": said}, ensure_ascii=False))
+        else:
+            parts.append(self._json_answer(text) if self.answers_as_json else text)
+        return "\n".join(p for p in parts if p)
 
     @staticmethod
     def _json_answer(text: str) -> str:
