@@ -130,14 +130,35 @@ async function main() {
   setupTheme();
   setupComposer();
   setupSettings();
+  showEngineLabel();
+  // 1. History first: readable while everything else loads.
+  const history = showHistory();
+  // 2. and 3., in parallel: Python boots (in its worker, off the main thread)
+  // while the engine worker reads the catalog and loads the model.
+  const { ready } = await startPythonAndEngine();
+  const engine = startEngineAndLoad();
+  const [python] = await Promise.all([ready, engine, history]);
+  mark("pythonReady");
+  await openSession(python);
+  updateControls();
+  if (state.model) showReady();
+  if (TEST_MODE) exposeForTests();
+  document.documentElement.dataset.appReady = "true";
+  registerServiceWorker();
+  console.info("start-up timings (ms since navigation):", timings);
+}
+
+function showEngineLabel() {
   ui.engineLabel.textContent = [
     SCRIPTED ? "Scripted engine (test mode)" : TINY ? "WebLLM on the tiny test model (test mode)" : "WebLLM in your browser",
     ENGINE_HOST === "shared" ? "engine shared by all tabs" : "engine in this tab",
     PYTHON_PLACEMENT === "worker" ? "Python agent in a worker" : "Python agent on the page",
   ].join(" · ");
+}
 
-  // 1. History first: readable while everything else loads.
-  const history = loadConversation()
+/** The saved conversation, shown unless a session already shows its own. */
+function showHistory() {
+  return loadConversation()
     .then((saved) => {
       state.saved = saved;
       if (saved && !state.session) renderConversation(saved.messages);
@@ -145,9 +166,13 @@ async function main() {
       mark("historyShown");
     })
     .catch((error) => console.warn("Could not read the saved conversation:", error));
+}
 
-  // 2. and 3., in parallel: Python boots (in its worker, off the main thread)
-  // while the engine worker reads the catalog and loads the model.
+/**
+ * Starts Python and the engine worker; `ready` resolves once Python has booted
+ * (state.bridge drives the engine meanwhile).
+ */
+async function startPythonAndEngine() {
   showStatus("Starting Python and the model worker…", { progress: 0 });
   // webllm/ is js/ bundled (js/build.mjs); the types come from the source.
   /** @type {typeof import("../../js/python-launcher.js")} */
@@ -172,10 +197,14 @@ async function main() {
   state.python.catch((error) => {
     showStatus(`Python could not start: ${error.name}: ${error.message}`, { error: true });
   });
-  const engine = startEngineAndLoad();
+  return { ready: started.ready };
+}
 
-  const [python] = await Promise.all([state.python, engine, history]);
-  mark("pythonReady");
+/**
+ * Opens the Python session with the saved conversation and the settings.
+ * @param {import("../../js/python-launcher.js").PythonHost} python
+ */
+async function openSession(python) {
   const panel = await python.call(
     "agent.page.open_session",
     state.model,
@@ -187,12 +216,6 @@ async function main() {
   state.systemPromptDefault = panel.default_system_prompt;
   ui.systemPrompt.value = panel.system_prompt;
   mark("sessionReady");
-  updateControls();
-  if (state.model) showReady();
-  if (TEST_MODE) exposeForTests();
-  document.documentElement.dataset.appReady = "true";
-  registerServiceWorker();
-  console.info("start-up timings (ms since navigation):", timings);
 }
 
 /** @returns {Record<string, string>} what the tools may read (they write back through storage:* events) */
@@ -493,63 +516,25 @@ function onSessionEvent(name, json) {
       appendMessage(data.message);
       persist();
       break;
-    case SESSION_EVENTS.assistantStart: {
-      const element = messageElement({ id: data.id, role: "assistant", content: "", meta: {} }, { streaming: true });
-      ui.messages.append(element);
-      live = { id: data.id, element, body: /** @type {HTMLElement} */ (element.querySelector(".body")), text: "", thinking: null, queued: false };
-      scrollToEnd(true);
+    case SESSION_EVENTS.assistantStart:
+      startReply(data.id);
       break;
-    }
-    case STREAM_BLOCK_DELTA: {
-      if (!live) break;
-      if (data.block_type === "thinking") {
-        live.thinking ??= thinkingElement(live.element, "", true);
-        live.thinking.append(data.text); // a text node: model output is never HTML
-        break;
-      }
-      if (data.block_type !== "text") break;
-      const reply = live;
-      reply.text += data.text;
-      if (!reply.queued) {
-        // At most one render per frame, however fast the tokens come.
-        reply.queued = true;
-        requestAnimationFrame(() => {
-          reply.queued = false;
-          renderMarkdown(reply.body, reply.text);
-          scrollToEnd();
-        });
-      }
+    case STREAM_BLOCK_DELTA:
+      if (live) showDelta(live, data.block_type, data.text);
       break;
-    }
-    case SESSION_EVENTS.assistantEnd: {
-      const message = /** @type {ChatMessage} */ (data.message);
-      const reply = live?.id === message.id ? live : null;
-      live = null;
-      const element = messageElement(message);
-      if (reply) reply.element.replaceWith(element);
-      else ui.messages.append(element);
-      if (!hasSomethingToShow(message)) element.remove();
-      persist();
-      scrollToEnd();
+    case SESSION_EVENTS.assistantEnd:
+      endReply(data.message);
       break;
-    }
     case SESSION_EVENTS.toolPre:
       toolCard(data.message_id, data.id, data.name, data.arguments).dataset.state = "running";
       break;
-    case SESSION_EVENTS.toolPost: {
-      const card = toolCard(data.message_id, data.id, data.name, undefined);
-      fillToolResult(card, data.ok, data.output, data.duration_ms);
+    case SESSION_EVENTS.toolPost:
+      fillToolResult(toolCard(data.message_id, data.id, data.name, undefined), data.ok, data.output, data.duration_ms);
       persist();
       break;
-    }
     case SESSION_EVENTS.storageSet:
     case SESSION_EVENTS.storageRemove:
-      try {
-        if (name === SESSION_EVENTS.storageSet) localStorage.setItem(data.key, data.value);
-        else localStorage.removeItem(data.key);
-      } catch (error) {
-        console.warn("The browser's storage refused a tool's change:", error);
-      }
+      applyStorageChange(name, data);
       break;
     case SESSION_EVENTS.sessionError:
       console.warn("The reply failed:", data);
@@ -558,6 +543,63 @@ function onSessionEvent(name, json) {
       break; // llm:request, llm:response, the other llm:stream_* events, session:end: not shown
   }
   updateEmpty();
+}
+
+/** @param {string} id the reply's message id */
+function startReply(id) {
+  const element = messageElement({ id, role: "assistant", content: "", meta: {} }, { streaming: true });
+  ui.messages.append(element);
+  live = { id, element, body: /** @type {HTMLElement} */ (element.querySelector(".body")), text: "", thinking: null, queued: false };
+  scrollToEnd(true);
+}
+
+/**
+ * @param {NonNullable<typeof live>} reply
+ * @param {string} blockType
+ * @param {string} text
+ */
+function showDelta(reply, blockType, text) {
+  if (blockType === "thinking") {
+    reply.thinking ??= thinkingElement(reply.element, "", true);
+    reply.thinking.append(text); // a text node: model output is never HTML
+    return;
+  }
+  if (blockType !== "text") return;
+  reply.text += text;
+  if (reply.queued) return;
+  // At most one render per frame, however fast the tokens come.
+  reply.queued = true;
+  requestAnimationFrame(() => {
+    reply.queued = false;
+    renderMarkdown(reply.body, reply.text);
+    scrollToEnd();
+  });
+}
+
+/** @param {ChatMessage} message the finished (or stopped, or failed) reply */
+function endReply(message) {
+  const reply = live?.id === message.id ? live : null;
+  live = null;
+  const element = messageElement(message);
+  if (reply) reply.element.replaceWith(element);
+  else ui.messages.append(element);
+  if (!hasSomethingToShow(message)) element.remove();
+  persist();
+  scrollToEnd();
+}
+
+/**
+ * A tool's change to the page's storage (a Python worker has none of its own).
+ * @param {string} name SESSION_EVENTS.storageSet or storageRemove
+ * @param {{key: string, value?: string}} data
+ */
+function applyStorageChange(name, data) {
+  try {
+    if (name === SESSION_EVENTS.storageSet) localStorage.setItem(data.key, /** @type {string} */ (data.value));
+    else localStorage.removeItem(data.key);
+  } catch (error) {
+    console.warn("The browser's storage refused a tool's change:", error);
+  }
 }
 
 /** @param {ChatMessage} message */
