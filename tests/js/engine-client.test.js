@@ -47,68 +47,62 @@ function engineAndClient() {
   return { engine, client, die: (/** @type {string} */ message) => kill?.(message) };
 }
 
-test("a completion loads its model first, then answers as WebLLM does", async () => {
-  const { engine, client } = engineAndClient();
-  try {
-    engine.push({ content: "Hello there" });
-    const completion = await client.complete({ ...ask("Hi"), model: MODEL });
-    assert.equal(completion.choices[0].message.content, "Hello there");
-    assert.equal(completion.choices[0].finish_reason, "stop");
-    assert.equal(client.loaded, MODEL);
-    assert.deepEqual(engine.state().loaded, [MODEL]);
-  } finally {
-    client.dispose();
-  }
+/**
+ * An engine and its client for one test, disposed after it.
+ * @param {import("node:test").TestContext} t
+ */
+function forTest(t) {
+  const made = engineAndClient();
+  t.after(() => made.client.dispose());
+  return made;
+}
+
+test("a completion loads its model first, then answers as WebLLM does", async (t) => {
+  const { engine, client } = forTest(t);
+  engine.push({ content: "Hello there" });
+  const completion = await client.complete({ ...ask("Hi"), model: MODEL });
+  assert.equal(completion.choices[0].message.content, "Hello there");
+  assert.equal(completion.choices[0].finish_reason, "stop");
+  assert.equal(client.loaded, MODEL);
+  assert.deepEqual(engine.state().loaded, [MODEL]);
 });
 
-test("a stream's chunks are pushed in order and end with the usage chunk", async () => {
-  const { engine, client } = engineAndClient();
-  try {
-    await client.load(MODEL);
-    engine.push({ content: "one two three" });
-    /** @type {any[]} */
-    const chunks = [];
-    await client.stream(ask("count"), (chunk) => void chunks.push(chunk));
-    const text = chunks.flatMap((c) => c.choices.map((/** @type {any} */ choice) => choice.delta.content ?? "")).join("");
-    assert.equal(text, "one two three");
-    assert.deepEqual(chunks.at(-1).choices, [], "the usage chunk last");
-    assert.ok(chunks.at(-1).usage.completion_tokens > 0);
-  } finally {
-    client.dispose();
-  }
+test("a stream's chunks are pushed in order and end with the usage chunk", async (t) => {
+  const { engine, client } = forTest(t);
+  await client.load(MODEL);
+  engine.push({ content: "one two three" });
+  /** @type {any[]} */
+  const chunks = [];
+  await client.stream(ask("count"), (chunk) => void chunks.push(chunk));
+  const text = chunks.flatMap((c) => c.choices.map((/** @type {any} */ choice) => choice.delta.content ?? "")).join("");
+  assert.equal(text, "one two three");
+  assert.deepEqual(chunks.at(-1).choices, [], "the usage chunk last");
+  assert.ok(chunks.at(-1).usage.completion_tokens > 0);
 });
 
-test("an aborted queued request rejects with AbortError; the running one ends with finish_reason abort", async () => {
-  const { engine, client } = engineAndClient();
-  try {
-    await client.load(MODEL);
-    engine.push({ content: "a b c d e f g h", tokens_per_second: 20 }, { content: "never" });
-    /** @type {any[]} */
-    const chunks = [];
-    const running = client.stream(ask("slow"), (chunk) => {
-      chunks.push(chunk);
-      if (chunks.length === 2) client.abort("first");
-    }, { requestId: "first" });
-    const queued = client.complete(ask("queued"), { requestId: "second" });
-    client.abort("second");
-    await assert.rejects(queued, { name: "AbortError" });
-    await running;
-    const finish = chunks.flatMap((c) => c.choices.map((/** @type {any} */ choice) => choice.finish_reason)).filter(Boolean);
-    assert.deepEqual(finish, ["abort"]);
-  } finally {
-    client.dispose();
-  }
+test("an aborted queued request rejects with AbortError; the running one ends with finish_reason abort", async (t) => {
+  const { engine, client } = forTest(t);
+  await client.load(MODEL);
+  engine.push({ content: "a b c d e f g h", tokens_per_second: 20 }, { content: "never" });
+  /** @type {any[]} */
+  const chunks = [];
+  const running = client.stream(ask("slow"), (chunk) => {
+    chunks.push(chunk);
+    if (chunks.length === 2) client.abort("first");
+  }, { requestId: "first" });
+  const queued = client.complete(ask("queued"), { requestId: "second" });
+  client.abort("second");
+  await assert.rejects(queued, { name: "AbortError" });
+  await running;
+  const finish = chunks.flatMap((c) => c.choices.map((/** @type {any} */ choice) => choice.finish_reason)).filter(Boolean);
+  assert.deepEqual(finish, ["abort"]);
 });
 
-test("an unknown model is refused before the engine unloads the loaded one", async () => {
-  const { engine, client } = engineAndClient();
-  try {
-    await client.load(MODEL);
-    await assert.rejects(client.complete({ ...ask("Hi"), model: "No-Such-Model-MLC" }), { name: "ModelNotFoundError" });
-    assert.deepEqual(engine.state().loaded, [MODEL]);
-  } finally {
-    client.dispose();
-  }
+test("an unknown model is refused before the engine unloads the loaded one", async (t) => {
+  const { engine, client } = forTest(t);
+  await client.load(MODEL);
+  await assert.rejects(client.complete({ ...ask("Hi"), model: "No-Such-Model-MLC" }), { name: "ModelNotFoundError" });
+  assert.deepEqual(engine.state().loaded, [MODEL]);
 });
 
 test("a dead engine fails everything pending with WorkerError; the bridge disposed refuses later calls", async () => {

@@ -44,48 +44,51 @@ function pythonWorker() {
   return { page: channel.port2, requests, received, close };
 }
 
-test("a Python worker's link asks its page for an engine, then reaches the engine directly", async () => {
+/**
+ * A Python worker and its link for one test, both closed after it.
+ * @param {import("node:test").TestContext} t
+ * @param {"dedicated" | "shared"} placement
+ */
+function linkForTest(t, placement) {
   const worker = pythonWorker();
-  const link = remoteLink("dedicated");
-  try {
-    const [{ data, port }] = await worker.received(1);
-    assert.equal(data.kind, WORKER_KINDS.link);
-    assert.equal(data.action, LINK_ACTIONS.open);
-    assert.equal(data.placement, "dedicated");
-    assert.ok(data.client.startsWith(CLIENT_LOCK_PREFIX), "the lock the engine watches the client by");
-    assert.equal(link.turn, null, "a dedicated engine has no turns");
-    const engine = /** @type {MessagePort} */ (port);
-    const heard = new Promise((resolve) => (engine.onmessage = ({ data }) => resolve(data)));
-    link.port.postMessage({ kind: "reload", modelId: ["m"] });
-    assert.deepEqual(await heard, { kind: "reload", modelId: ["m"] });
-    engine.close();
-  } finally {
+  const link = remoteLink(placement);
+  t.after(() => {
     link.close();
     worker.close();
-  }
+  });
+  return { worker, link };
+}
+
+test("a Python worker's link asks its page for an engine, then reaches the engine directly", async (t) => {
+  const { worker, link } = linkForTest(t, "dedicated");
+  const [{ data, port }] = await worker.received(1);
+  assert.equal(data.kind, WORKER_KINDS.link);
+  assert.equal(data.action, LINK_ACTIONS.open);
+  assert.equal(data.placement, "dedicated");
+  assert.ok(data.client.startsWith(CLIENT_LOCK_PREFIX), "the lock the engine watches the client by");
+  assert.equal(link.turn, null, "a dedicated engine has no turns");
+  const engine = /** @type {MessagePort} */ (port);
+  const heard = new Promise((resolve) => (engine.onmessage = ({ data }) => resolve(data)));
+  link.port.postMessage({ kind: "reload", modelId: ["m"] });
+  assert.deepEqual(await heard, { kind: "reload", modelId: ["m"] });
+  engine.close();
 });
 
-test("the page's report of an engine failure is this link's death, once; another link's is not", async () => {
-  const worker = pythonWorker();
-  const link = remoteLink("dedicated");
-  try {
-    const [{ data: open, port }] = await worker.received(1);
-    /** @type {string[]} */
-    const deaths = [];
-    const stop = link.watch((message) => deaths.push(message));
-    const report = (/** @type {string} */ id, /** @type {string} */ message) =>
-      worker.page.postMessage({ kind: WORKER_KINDS.link, action: LINK_ACTIONS.error, id, message });
-    report("another link", "not ours");
-    report(open.id, "The worker failed: boom");
-    report(open.id, "again");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.deepEqual(deaths, ["The worker failed: boom"]);
-    stop();
-    port?.close();
-  } finally {
-    link.close();
-    worker.close();
-  }
+test("the page's report of an engine failure is this link's death, once; another link's is not", async (t) => {
+  const { worker, link } = linkForTest(t, "dedicated");
+  const [{ data: open, port }] = await worker.received(1);
+  /** @type {string[]} */
+  const deaths = [];
+  const stop = link.watch((message) => deaths.push(message));
+  const report = (/** @type {string} */ id, /** @type {string} */ message) =>
+    worker.page.postMessage({ kind: WORKER_KINDS.link, action: LINK_ACTIONS.error, id, message });
+  report("another link", "not ours");
+  report(open.id, "The worker failed: boom");
+  report(open.id, "again");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(deaths, ["The worker failed: boom"]);
+  stop();
+  port?.close();
 });
 
 test("a shared engine's turns come in order; closing the link fails the waiting one and tells the page", async () => {

@@ -82,50 +82,45 @@ test("without Web Locks: a lock is held at once, and nobody is ever reported gon
   channel.port1.close();
 });
 
-test("the watched side holds its lock and says so; its death is reported once", async () => {
+/**
+ * A worker that holds its lifeline, watched: what the watcher posts arrives at
+ * the worker's end, answered as engine-server.js answers it.
+ * @param {import("node:test").TestContext} t
+ */
+async function watchedWorker(t) {
   const locks = new Locks();
   withLocks(locks);
-  // The worker's end: what the watcher posts arrives here, as in engine-server.js.
   const worker = new MessageChannel();
-  /** @type {string | null} */
-  let name = null;
+  t.after(() => worker.port1.close());
+  /** @type {string[]} */
+  const names = [];
   worker.port2.onmessage = ({ data, ports }) => {
     assert.equal(data.kind, WORKER_KINDS.lifeline);
-    name = data.name;
-    holdLifeline(data.name, ports[0]);
-  };
-  /** @type {string[]} */
-  const deaths = [];
-  watchLifeline(worker.port1, () => deaths.push("gone"));
-  await settle();
-  assert.ok(name);
-  assert.deepEqual(deaths, [], "alive while it holds the lock");
-  locks.holderGone(name);
-  await settle();
-  assert.deepEqual(deaths, ["gone"]);
-  worker.port1.close();
-});
-
-test("a watcher that stops first hears nothing of the death", async () => {
-  const locks = new Locks();
-  withLocks(locks);
-  const worker = new MessageChannel();
-  /** @type {string | null} */
-  let name = null;
-  worker.port2.onmessage = ({ data, ports }) => {
-    name = data.name;
+    names.push(data.name);
     holdLifeline(data.name, ports[0]);
   };
   /** @type {string[]} */
   const deaths = [];
   const stop = watchLifeline(worker.port1, () => deaths.push("gone"));
   await settle();
+  assert.equal(names.length, 1);
+  return { deaths, stop, die: () => locks.holderGone(names[0]) };
+}
+
+test("the watched side holds its lock and says so; its death is reported once", async (t) => {
+  const { deaths, die } = await watchedWorker(t);
+  assert.deepEqual(deaths, [], "alive while it holds the lock");
+  die();
+  await settle();
+  assert.deepEqual(deaths, ["gone"]);
+});
+
+test("a watcher that stops first hears nothing of the death", async (t) => {
+  const { deaths, stop, die } = await watchedWorker(t);
   stop(); // terminating on purpose
-  assert.ok(name);
-  locks.holderGone(name);
+  die();
   await settle();
   assert.deepEqual(deaths, []);
-  worker.port1.close();
 });
 
 test("the held answer is the protocol's", async () => {
