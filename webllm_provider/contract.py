@@ -8,8 +8,10 @@ gives them; see docs/bridge-protocol.md for the JavaScript side.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
+
+from .protocol import Models
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 
@@ -58,6 +60,27 @@ class CanLoad(Protocol):
     async def load(self, model_id: str, on_progress: ProgressCallback | None = None) -> None:
         """Load (or switch to) a model, reporting WebLLM's InitProgressReports."""
         ...
+
+
+class Description:
+    """A bridge's catalog and GPU, read in one call and then kept.
+
+    Neither changes while the engine lives, so one answer serves ``list_models()``
+    and ``gpu_info()``; the loaded model has a call of its own. An answer without a
+    GPU report (a gateway no tab has answered yet) is not kept.
+    """
+
+    def __init__(self, read: Callable[[], Awaitable[Models]]) -> None:
+        self._read = read
+        self._kept: Models | None = None
+
+    async def get(self) -> Models:
+        if self._kept is not None:
+            return self._kept
+        described = await self._read()
+        if described["gpu"] is not None:
+            self._kept = described
+        return described
 
 
 class BridgeError(Exception):

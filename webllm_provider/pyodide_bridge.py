@@ -18,7 +18,7 @@ from pyodide.ffi import JsException, JsProxy, create_proxy
 
 import js
 
-from .contract import Bridge, BridgeError, ProgressCallback, completion_as_chunks
+from .contract import Bridge, BridgeError, Description, ProgressCallback, completion_as_chunks
 from .protocol import GUIDE_COMPLETE, PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord, Models
 
 _request_ids = itertools.count(1)
@@ -73,7 +73,7 @@ class PyodideBridge:
 
     def __init__(self, js: BridgeModule) -> None:
         self._js = js
-        self._described: Models | None = None
+        self._description = Description(self._describe)
 
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         request_id = _next_id()
@@ -132,10 +132,10 @@ class PyodideBridge:
                 done.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     async def list_models(self) -> list[ModelRecord]:
-        return (self._described or await self._describe())["models"]
+        return (await self._description.get())["models"]
 
     async def gpu_info(self) -> GpuInfo:
-        return (self._described or await self._describe())["gpu"]
+        return (await self._description.get())["gpu"]
 
     async def loaded_model(self) -> str | None:
         loaded: str | None = json.loads(self._js.loaded())
@@ -150,10 +150,7 @@ class PyodideBridge:
                 callback.destroy()
 
     async def _describe(self) -> Models:
-        # The catalog and the adapter stay as they are while the page lives, so
-        # one answer serves them all; the loaded model has a call of its own.
         described: Models = json.loads(await _settle(self._js.models()))
-        self._described = described
         return described
 
 
