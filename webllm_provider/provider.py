@@ -31,6 +31,7 @@ from .contract import Bridge, CanLoad, HasCatalog, HasGpuInfo, HasLoadedModel, P
 from .deltas import Piece, TextDelta, ThinkingDelta
 from .errors import PROVIDER, from_exception
 from .events import LLM_REQUEST, LLM_RESPONSE, PROVIDER_RETRY
+from .incoming import Incoming, read_request
 from .request import Expected, build_request, setting
 from .response import Reply, to_chat_response
 from .stream1_chunks import StreamAssembler
@@ -48,7 +49,7 @@ class _Call:
     """One request on its way: what was asked, what is sent, when it must end."""
 
     provider: WebLLMProvider
-    request: Any
+    request: Incoming
     kwargs: dict[str, Any]
     model: str | None
     stream: bool
@@ -225,7 +226,8 @@ class WebLLMProvider:
         ``request.metadata["stream"] is False``. A retryable failure is tried
         again up to ``max_retries`` times, with ``provider:retry`` emitted.
         """
-        call = await self._prepare(request, kwargs, stream=self._streams(request))
+        incoming = read_request(request)
+        call = await self._prepare(incoming, kwargs, stream=self._streams(incoming))
         async with self._exchange(call) as outcome:
             response = outcome.response = await self._with_retries(call)
         return response
@@ -241,7 +243,7 @@ class WebLLMProvider:
         text already yielded cannot be taken back, so a retryable error is
         raised for the caller to decide.
         """
-        call = await self._prepare(request, kwargs, stream=True)
+        call = await self._prepare(read_request(request), kwargs, stream=True)
         async with self._exchange(call) as outcome, aclosing(self._streamed(call)) as items:
             async for item in items:
                 if isinstance(item, ChatResponse):
@@ -251,10 +253,9 @@ class WebLLMProvider:
         assert outcome.response is not None, "_streamed ends with the ChatResponse"
         yield outcome.response
 
-    def _streams(self, request: Any) -> bool:
+    def _streams(self, request: Incoming) -> bool:
         """Stream only when asked to and when hooks will hear it; else fetch the reply whole."""
-        metadata = _access.get(request, "metadata")
-        if isinstance(metadata, dict) and metadata.get("stream") is False:
+        if request.metadata.get("stream") is False:
             return False
         return self.config.use_streaming and getattr(self.coordinator, "hooks", None) is not None
 
@@ -348,7 +349,7 @@ class WebLLMProvider:
             raise
         yield response
 
-    async def _prepare(self, request: Any, kwargs: dict[str, Any], *, stream: bool) -> _Call:
+    async def _prepare(self, request: Incoming, kwargs: dict[str, Any], *, stream: bool) -> _Call:
         model = setting(("model",), request, kwargs) or await self.default_model()
         record = await self._record(model)
         plan = plan_tools(request, native_model=bool(record and native_tools(record)), tool_mode=self.config.tool_mode)

@@ -11,6 +11,7 @@ from ._compat import InvalidRequestError
 from .catalog import switches_thinking
 from .config import ProviderConfig, check_sampling
 from .errors import PROVIDER
+from .incoming import Incoming, read_request
 from .messages import to_openai_messages
 from .schema import SchemaError, check_schema
 from .tool_calling import ToolPlan, apply
@@ -40,15 +41,13 @@ class Expected:
     json_schema: dict[str, Any] | None = None
 
 
-def setting(names: tuple[str, ...], request: Any, overrides: dict[str, Any] | None, default: Any = None) -> Any:
+def setting(names: tuple[str, ...], request: Incoming, overrides: dict[str, Any] | None, default: Any = None) -> Any:
     """One precedence for every setting: the request's value, else the call's keyword
     argument, else ``default`` (the provider's config)."""
-    for source in (request, overrides or {}):
-        for name in names:
-            value = _access.get(source, name)
-            if value is not None:
-                return value
-    return default
+    value = request.setting(names)
+    if value is not None:
+        return value
+    return next((v for name in names if (v := (overrides or {}).get(name)) is not None), default)
 
 
 def build_request(
@@ -65,9 +64,8 @@ def build_request(
     ``vision`` says whether the model can take images (None: unknown, let
     WebLLM decide).
     """
-    messages = to_openai_messages(
-        list(_access.get(request, "messages", [])), plan.path, answers_as_json=plan.constrained
-    )
+    request = read_request(request)
+    messages = to_openai_messages(request.messages, plan.path, answers_as_json=plan.constrained)
     if not messages:
         raise InvalidRequestError("The request has no messages.", provider=PROVIDER)
     if vision is False:
@@ -90,7 +88,7 @@ def build_request(
         thinking = _thinking(request, overrides or {})
         if thinking is not None and switches_thinking(model):
             body["extra_body"] = {"enable_thinking": thinking}
-    json_mode, json_schema = _response_format(_access.get(request, "response_format"))
+    json_mode, json_schema = _response_format(request.response_format)
     if json_mode and plan.native:
         raise InvalidRequestError(
             "WebLLM's function-calling models cannot combine native tools with a response_format "
@@ -103,11 +101,11 @@ def build_request(
         # WebLLM takes the schema as a JSON string inside a json_object format, and
         # 0.2.86 fails without one (GrammarMatcherInitError): plain JSON mode asks for an object.
         body["response_format"] = {"type": "json_object", "schema": json.dumps(json_schema or {"type": "object"})}
-    apply(plan, body, _access.get(request, "tool_choice"))
+    apply(plan, body, request.tool_choice)
     return body, Expected(plan, json_mode, json_schema)
 
 
-def _thinking(request: Any, overrides: dict[str, Any]) -> bool | None:
+def _thinking(request: Incoming, overrides: dict[str, Any]) -> bool | None:
     """Whether the caller asked for thinking on or off; None if they did not say.
 
     Amplifier asks with ``reasoning_effort`` (on the request or as a keyword),

@@ -26,6 +26,7 @@ from typing import Any
 
 from . import _access, replay, schema
 from ._compat import InvalidRequestError, InvalidToolCallError, ToolCall
+from .incoming import read_request
 from .messages import CONSTRAINED, NATIVE
 from .stream2_answer import AnswerStream
 
@@ -62,8 +63,9 @@ class ToolPlan:
 
 
 def plan_tools(request: Any, *, native_model: bool, tool_mode: str = "auto") -> ToolPlan:
+    request = read_request(request)
     tools: dict[str, dict[str, Any]] = {}
-    for spec in _access.get(request, "tools", []):
+    for spec in request.tools:
         name = _access.get(spec, "name")
         if not name or not isinstance(name, str):
             raise InvalidRequestError("Every tool needs a name.", provider="webllm")
@@ -77,7 +79,7 @@ def plan_tools(request: Any, *, native_model: bool, tool_mode: str = "auto") -> 
                 f"Tool {name!r}: its parameters schema cannot be checked: {exc}.", provider="webllm"
             ) from None
         tools[name] = {"name": name, "description": _access.get(spec, "description", ""), "parameters": parameters}
-    choice, named = _choice(_access.get(request, "tool_choice"), tools)
+    choice, named = _choice(request.tool_choice, tools)
     native = tool_mode == "native" or (tool_mode == "auto" and native_model)
     return ToolPlan(NATIVE if native else CONSTRAINED, tools, choice, named)
 
