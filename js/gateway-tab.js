@@ -19,17 +19,19 @@ const RETRY_MAX_MS = 5000;
  * @property {string | URL} socketUrl ws://host:port/tab
  * @property {string} token the gateway's token
  * @property {string | URL} workerUrl js/webllm-worker.js (or the scripted worker in tests)
+ * @property {{model_list: any[]}} [appConfig] WebLLM's AppConfig of custom models; default its prebuilt catalog
  * @property {(status: string, detail?: string) => void} [onStatus] connection and model changes, as text
  */
 
 /**
  * @param {TabOptions} options
  */
-export function connectTab({ socketUrl, token, workerUrl, onStatus = () => {} }) {
+export function connectTab({ socketUrl, token, workerUrl, appConfig, onStatus = () => {} }) {
   /** @type {string | null} the job running now: the gateway sends one at a time */
   let current = null;
   const bridge = new EngineClient({
     workerUrl,
+    appConfig,
     // Every load reports progress, whether a load job or a request naming another model asked for it.
     onProgress: (report) => {
       send({ type: TO_GATEWAY.progress, id: current, report });

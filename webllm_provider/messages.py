@@ -14,7 +14,8 @@ onto that faithfully:
   constrained reply this process received is written back exactly as the
   model wrote it (``replay``), so that WebLLM can reuse its KV cache:
   ``NATIVE`` for WebLLM's function-calling models (the call list as JSON, tool
-  results as ``role: tool`` messages), ``CONSTRAINED`` for every other model
+  results as ``role: tool`` messages in Hermes' ``{"name", "content"}`` form,
+  the name found by the result's ``tool_call_id``), ``CONSTRAINED`` for every other model
   (calls as the constrained JSON the model emits, results as user turns,
   because most chat templates in WebLLM have no tool role).
 
@@ -98,6 +99,7 @@ class _Converter:
         self.system: list[str] = []
         self.out: list[dict[str, Any]] = []
         self.call_names: dict[str, str] = {}
+        self.unanswered: list[str] = []  # call ids without a result yet, in the order they were made
         self.results_at = -1  # index of the user turn that collects tool results
 
     def result(self) -> list[dict[str, Any]]:
@@ -174,6 +176,7 @@ class _Converter:
             return
         thinking, text, calls = _assistant_parts(message, content, index)
         self.call_names.update((call_id, name) for call_id, name, _ in calls)
+        self.unanswered = [call_id for call_id, _, _ in calls]
         out: dict[str, Any] = {"role": "assistant", "content": self._as_written(thinking, text, calls)}
         if calls and self.style == NATIVE:
             out["tool_calls"] = [
@@ -209,17 +212,28 @@ class _Converter:
             for block in content:
                 self._tool_result(_access.get(block, "tool_call_id", ""), _access.get(block, "output", ""))
             return
-        call_id = _access.get(message, "tool_call_id") or _access.get(message, "name")
+        # A result without its call's id answers the next call still unanswered (Amplifier's
+        # provider-chat-completions sends plain-text results so; local servers match them in order).
+        call_id = (
+            _access.get(message, "tool_call_id")
+            or _access.get(message, "name")
+            or (self.unanswered[0] if self.unanswered else None)
+        )
         if not call_id:
             raise InvalidRequestError(f"messages[{index}] is a tool result without a tool_call_id.", provider=PROVIDER)
         self._tool_result(call_id, content if isinstance(content, str) else self._plain_text(content, index))
 
     def _tool_result(self, call_id: str, output: Any) -> None:
+        if call_id in self.unanswered:
+            self.unanswered.remove(call_id)
         text = tool_output_text(output)
-        if self.style == NATIVE:
-            self.out.append({"role": "tool", "content": text, "tool_call_id": call_id})
-            return
+        # WebLLM shows the model a tool message's content only: the call's id becomes its tool's name.
         name = self.call_names.get(call_id, "unknown tool")
+        if self.style == NATIVE:
+            # Hermes' own tool-response form: {"name": ..., "content": ...}.
+            content = json.dumps({"name": name, "content": text}, ensure_ascii=False)
+            self.out.append({"role": "tool", "content": content, "tool_call_id": call_id})
+            return
         line = f"Tool result for {name} (call {call_id}):\n{text}"
         # Several results in a row read as one user turn, as chat templates expect.
         if self.results_at == len(self.out) - 1 >= 0:

@@ -37,7 +37,7 @@ from .response import Reply, to_chat_response
 from .stream1_chunks import StreamAssembler
 from .stream3_thinking import ThinkingSplitter
 from .stream4_hooks import HookStream
-from .tool_calling import AUTO, plan_tools, visible_text
+from .tool_calling import needs_answer_pass, plan_tools, visible_text
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -58,15 +58,7 @@ class _Call:
     deadline: float | None
 
     def needs_answer_pass(self, response: ChatResponse) -> bool:
-        # WebLLM's native path can only emit a list of calls; an empty list
-        # under tool_choice auto means "no call needed", so ask for the answer.
-        plan = self.expected.plan
-        return (
-            plan.native
-            and plan.choice == AUTO
-            and not response.tool_calls
-            and response.finish_reason not in ("abort", "length")
-        )
+        return needs_answer_pass(self.expected.plan, response.tool_calls or [], response.finish_reason)
 
     def answer_pass(self) -> tuple[dict[str, Any], Expected]:
         return build_request(
@@ -473,6 +465,8 @@ def _response_payload(
             payload["usage"] = {
                 "input_tokens": response.usage.input_tokens,
                 "output_tokens": response.usage.output_tokens,
+                # A string, as Amplifier's own providers emit it (Decimal is not JSON).
+                "cost_usd": str(response.usage.cost_usd),
             }
         payload["finish_reason"] = response.finish_reason
     if error is not None:

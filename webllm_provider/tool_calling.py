@@ -3,10 +3,14 @@
 Two paths, chosen per model:
 
 - native: WebLLM's own function calling, on its Hermes models
-  (``functionCallingModelIds``). ``tools`` and ``tool_choice`` pass through.
-  WebLLM then forces the reply into a JSON list of calls, so a model that has
-  nothing left to call answers with ``[]``; the provider then asks once more
-  without tools for the text answer.
+  (``functionCallingModelIds``), for ``tool_choice`` auto with parallel calls
+  allowed. WebLLM then forces the reply into a JSON list of calls, so a model
+  that has nothing left to call answers with ``[]``; then the text answer is
+  asked for once more without tools (``needs_answer_pass``, the one rule the
+  provider and the gateway both follow). WebLLM ignores ``tool_choice`` and
+  cannot limit the list, so ``required``, a named function and
+  ``parallel_tool_calls: false`` take the constrained path on these models
+  too, where the grammar holds the reply to them.
 - constrained: every other model. The tools are described in the system
   prompt and the reply is held by WebLLM's grammar engine to a JSON Schema
   built from the tools' own parameter schemas: either ``{"answer": ...}`` or
@@ -41,6 +45,7 @@ class ToolPlan:
     choice: str = AUTO
     named: str | None = None
     answer_schema: dict[str, Any] | None = None
+    parallel: bool = True  # OpenAI's parallel_tool_calls: false allows one call per reply
 
     @property
     def active(self) -> bool:
@@ -62,6 +67,17 @@ class ToolPlan:
         return ToolPlan(self.path, self.tools, NONE)
 
 
+def needs_answer_pass(plan: ToolPlan, calls: list[Any], finish_reason: str | None) -> bool:
+    """Whether a reply on the native path means "nothing left to call": ask again without tools.
+
+    WebLLM's native path can only emit a list of calls; an empty list under
+    tool_choice auto is the model saying it needs no tool. A reply that ended
+    with ``stop`` already is the answer (a bridge that follows this rule
+    itself, such as the gateway's).
+    """
+    return plan.native and plan.choice == AUTO and not calls and finish_reason == "tool_calls"
+
+
 def plan_tools(request: Any, *, native_model: bool, tool_mode: str = "auto") -> ToolPlan:
     request = read_request(request)
     tools: dict[str, dict[str, Any]] = {}
@@ -80,8 +96,12 @@ def plan_tools(request: Any, *, native_model: bool, tool_mode: str = "auto") -> 
             ) from None
         tools[name] = {"name": name, "description": _access.get(spec, "description", ""), "parameters": parameters}
     choice, named = _choice(request.tool_choice, tools)
-    native = tool_mode == "native" or (tool_mode == "auto" and native_model)
-    return ToolPlan(NATIVE if native else CONSTRAINED, tools, choice, named)
+    parallel = request.parallel_tool_calls is not False
+    # WebLLM honours neither tool_choice nor a limit on the calls: the grammar does (the module's docstring).
+    native = tool_mode == "native" or (
+        tool_mode == "auto" and native_model and (choice == NONE or (choice == AUTO and parallel))
+    )
+    return ToolPlan(NATIVE if native else CONSTRAINED, tools, choice, named, parallel=parallel)
 
 
 def _choice(tool_choice: Any, tools: dict[str, Any]) -> tuple[str, str | None]:
@@ -116,7 +136,14 @@ def output_schema(plan: ToolPlan) -> dict[str, Any]:
     ]
     calls = {
         "type": "object",
-        "properties": {"tool_calls": {"type": "array", "minItems": 1, "items": {"anyOf": call_forms}}},
+        "properties": {
+            "tool_calls": {
+                "type": "array",
+                "minItems": 1,
+                **({} if plan.parallel else {"maxItems": 1}),
+                "items": {"anyOf": call_forms},
+            }
+        },
         "required": ["tool_calls"],
         "additionalProperties": False,
     }
@@ -139,7 +166,8 @@ def instructions(plan: ToolPlan) -> str:
         lines.append(f"  arguments: {json.dumps(tool['parameters'], ensure_ascii=False)}")
     lines.append(
         'To call tools, reply with {"tool_calls": [{"name": "<tool>", "arguments": {...}}]}; '
-        "you may call several at once. Tool results come back in the next message."
+        + ("you may call several at once. " if plan.parallel else "call one tool at a time. ")
+        + "Tool results come back in the next message."
     )
     if plan.choice == REQUIRED:
         lines.append("You must call at least one tool now.")
@@ -193,10 +221,24 @@ def _fold_system_into_first_user(messages: list[dict[str, Any]]) -> None:
 def visible_text(plan: ToolPlan) -> Callable[[str], str]:
     """A filter from raw streamed output to the text a user should see."""
     if plan.native:
-        return lambda _: ""  # the JSON list of calls; calls arrive whole at the end
+        return _NativeText().feed
     if plan.constrained:
         return AnswerStream().feed
     return lambda text: text
+
+
+class _NativeText:
+    """WebLLM's grammar makes a native reply a JSON array of calls (they arrive whole at
+    the end, never as text); a reply that starts otherwise is the text answer a bridge
+    asked for already (the gateway follows ``needs_answer_pass`` itself)."""
+
+    def __init__(self) -> None:
+        self.calls: bool | None = None
+
+    def feed(self, text: str) -> str:
+        if self.calls is None and text.strip():
+            self.calls = text.lstrip().startswith("[")
+        return "" if self.calls is not False else text
 
 
 def read_output(
@@ -223,6 +265,8 @@ def read_output(
             for i, c in enumerate(tool_calls)
         ]
         _require_calls(plan, calls, text, finish_reason)
+        if not calls and finish_reason == "stop":
+            return text, []  # the answer, asked for already (needs_answer_pass)
         return "", calls
     if plan.constrained:
         return _read_constrained(plan, text, finish_reason, response_id)

@@ -59,6 +59,9 @@ NOT_RUN = {
     (ROOT / "docs" / "bridge-protocol.md", "", "Python (Pyodide)"): "a diagram",
     (ROOT / "docs" / "design.md", "", " page (main thread)"): "a diagram",
     (ROOT / "docs" / "gateway.md", "", " CPython process"): "a diagram",
+    (ROOT / "docs" / "gateway.md", "sh", "python -m webllm_provider.gateway --app-config"): (
+        "a server, until stopped (tests/gateway/test_real_engine.py starts it so)"
+    ),
 }
 
 

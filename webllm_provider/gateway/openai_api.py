@@ -15,9 +15,10 @@ from ..catalog import is_chat_model
 from . import completions
 from .completions import Completion, Refused
 from .errors import typed_response
+from .fields import Invalid
 from .security import BodyError, read_json
 from .state import Gateway
-from .validate import Invalid, chat_request
+from .validate import chat_request
 
 
 def gateway(request: Request) -> Gateway:

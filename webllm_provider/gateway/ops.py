@@ -20,11 +20,12 @@ from ..protocol import ToGateway, ToTab
 from . import completions
 from .completions import Completion, Refused
 from .errors import gateway_error, invalid, tab_failure, typed_response
+from .fields import Invalid
 from .openai_api import gateway
 from .security import BodyError, read_json
 from .state import Gateway
 from .tabs import QueueFull
-from .validate import Invalid, chat_request
+from .validate import chat_request
 
 MAX_HISTORY_LIMIT = 1000
 
