@@ -37,6 +37,7 @@ class Incoming:
     messages: list[Any] = field(default_factory=list)
     tools: list[Any] = field(default_factory=list)
     tool_choice: Any = None
+    parallel_tool_calls: Any = None
     response_format: Any = None
     metadata: dict[str, Any] = field(default_factory=dict)
     # The request's own settings (SETTINGS), those it leaves unset left out.
@@ -57,6 +58,7 @@ def read_request(request: Any) -> Incoming:
         messages=list(_access.get(request, "messages", [])),
         tools=list(_access.get(request, "tools", [])),
         tool_choice=_access.get(request, "tool_choice"),
+        parallel_tool_calls=_access.get(request, "parallel_tool_calls"),
         response_format=_access.get(request, "response_format"),
         metadata=metadata if isinstance(metadata, dict) else {},
         settings=settings,
