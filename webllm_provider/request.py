@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from . import _access
 from ._compat import InvalidRequestError
 from .catalog import switches_thinking
 from .config import ProviderConfig, check_sampling
