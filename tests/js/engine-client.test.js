@@ -3,13 +3,20 @@
 // (the worker side, as a Python worker's link reaches it), ScriptedEngine in
 // MLCEngine's place. Requests, streams, aborts, the queue and a dead engine.
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
 import { EngineClient } from "../../js/engine-client.js";
 import { serveEngine } from "../../js/engine-server.js";
 import { WORKER_KINDS } from "../../js/protocol.js";
 import { replaceEngine } from "../../js/webllm-handler.js";
-import { ScriptedEngine } from "../../js/testing/scripted-engine.js";
+
+// The scripted engine checks grammars with xgrammar's UMD bundle, which in Node
+// looks for CommonJS's require and __filename: give them, then load it.
+const xgrammar = import.meta.resolve("@mlc-ai/web-xgrammar");
+Object.assign(globalThis, { require: createRequire(xgrammar), __filename: fileURLToPath(xgrammar) });
+const { ScriptedEngine } = await import("../../js/testing/scripted-engine.js");
 
 const MODEL = "Qwen2.5-0.5B-Instruct-q4f32_1-MLC";
 /** @returns {any} an OpenAI-style request */
