@@ -429,7 +429,7 @@ def table(r: dict) -> str:
     if "startup" in r:
         add("")
         add(
-            f"{'start-up (model load excluded)':38} {'Pyodide':>8} {'+wheel':>8} {'binding':>10} {'worker':>8} "
+            f"{'start-up (model load excluded)':38} {'Pyodide':>8} {'+wheel':>8} {'bridge.js':>10} {'worker':>8} "
             f"{'interactive p50':>16} {'p95':>7}"
         )
         for mode in STARTUP_MODES:
