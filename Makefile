@@ -35,7 +35,7 @@ GATEWAY_TESTS := tests/gateway
 DOCS_TESTS := tests/docs --dist-dir $(DIST)
 HOSTS_TESTS := tests/hosts --dist-dir $(DIST)
 LITE := build/lite/jupyter-lite.json
-TYPES := types/pyodide-binding.d.ts
+TYPES := types/bridge.d.ts
 
 JS_SOURCES := $(shell find js -type f 2>/dev/null)
 PY_SOURCES := $(shell find webllm_provider -type f -not -path '*/__pycache__/*' 2>/dev/null)

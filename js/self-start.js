@@ -13,12 +13,12 @@
  * (webllm_provider/_compat/_self_start.py).
  */
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
+import { createBridge } from "./bridge.js";
 import { pageLink } from "./engine-link.js";
-import { createBinding } from "./pyodide-binding.js";
-import { serveWorker } from "./worker-host.js";
+import { serveEngine } from "./engine-server.js";
 
 // A worker's location is its script's URL; a realm that imports this file has another.
-if (globalThis.location?.href === import.meta.url) serveWorker(new WebWorkerMLCEngineHandler());
+if (globalThis.location?.href === import.meta.url) serveEngine(new WebWorkerMLCEngineHandler());
 
 /**
  * @typedef {object} StartOptions what Python's config says (JSON)
@@ -28,7 +28,7 @@ if (globalThis.location?.href === import.meta.url) serveWorker(new WebWorkerMLCE
 
 /**
  * Registers a bridge with a dedicated engine of its own in this Pyodide
- * (`webllm_bridge`, as pyodide-binding.js registers it for a page), replacing
+ * (`webllm_bridge`, as bridge.js registers it for a page), replacing
  * any bridge registered before.
  * @param {any} pyodide Pyodide's API (Python's `pyodide_js`)
  * @param {string} optionsJson {@link StartOptions}
@@ -37,7 +37,7 @@ export function startBridge(pyodide, optionsJson) {
   /** @type {StartOptions} */
   const { workerUrl, appConfig } = JSON.parse(optionsJson);
   const url = workerUrl ?? import.meta.url;
-  createBinding({ workerUrl: url, appConfig, link: () => engineLink(url) }).attach(pyodide);
+  createBridge({ workerUrl: url, appConfig, link: () => engineLink(url) }).attach(pyodide);
 }
 
 /**

@@ -90,11 +90,10 @@ def model_info(record: dict[str, Any]) -> ModelInfo:
         or (overrides.get("context_window_size") if isinstance(overrides, dict) else None)
         or DEFAULT_CONTEXT_WINDOW
     )
-    vram = record.get("vram_required_MB")
-    name = record["model_id"].removesuffix("-MLC").replace("-", " ")
+    label = record.get("label")  # js/catalog.js's; a raw WebLLM record has none
     return ModelInfo(
         id=record["model_id"],
-        display_name=f"{name} ({vram:,.0f} MB VRAM)" if vram else name,
+        display_name=label if isinstance(label, str) and label else record["model_id"],
         context_window=context,
         max_output_tokens=context,
         capabilities=capabilities(record),

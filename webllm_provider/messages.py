@@ -31,6 +31,7 @@ from typing import Any
 
 from . import _access, replay
 from ._compat import InvalidRequestError
+from .errors import PROVIDER
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,35 @@ def to_openai_messages(
 
 def tool_output_text(output: Any) -> str:
     return output if isinstance(output, str) else json.dumps(output, ensure_ascii=False, default=str)
+
+
+_Call = tuple[str, str, dict[str, Any]]  # id, tool name, arguments
+
+
+def _assistant_parts(message: Any, content: Any, index: int) -> tuple[list[str], str, list[_Call]]:
+    """An assistant message's thinking, text and tool calls, from its blocks and its ``tool_calls``."""
+    thinking: list[str] = []
+    texts: list[str] = []
+    calls: list[_Call] = []
+    for block in _blocks(content):
+        kind = _type(block)
+        if kind == "text":
+            texts.append(_access.get(block, "text", ""))
+        elif kind == "thinking":
+            thinking.append(_access.get(block, "thinking", ""))
+        elif kind == "reasoning":
+            thinking.extend(_access.get(part, "text", "") for part in _access.get(block, "summary", []))
+        elif kind == "tool_call":
+            calls.append((str(_access.get(block, "id")), _access.get(block, "name"), _access.get(block, "input", {})))
+        else:
+            _unshowable(kind, index)
+    for call in _access.get(message, "tool_calls", []):
+        function = _access.get(call, "function", call)
+        arguments = _access.get(function, "arguments", {})
+        if isinstance(arguments, str):
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        calls.append((str(_access.get(call, "id")), _access.get(function, "name"), arguments))
+    return thinking, "\n".join(t for t in texts if t), calls
 
 
 def _blocks(content: Any) -> list[Any]:
@@ -95,7 +125,7 @@ class _Converter:
         else:
             raise InvalidRequestError(
                 f"messages[{index}].role {role!r} is not one of system, developer, user, assistant, tool.",
-                provider="webllm",
+                provider=PROVIDER,
             )
 
     def _plain_text(self, content: Any, index: int) -> str:
@@ -104,7 +134,7 @@ class _Converter:
             if _type(block) != "text":
                 raise InvalidRequestError(
                     f"messages[{index}] is a system message and can only hold text, not {_type(block)!r}.",
-                    provider="webllm",
+                    provider=PROVIDER,
                 )
             parts.append(_access.get(block, "text", ""))
         return "\n\n".join(parts)
@@ -144,43 +174,10 @@ class _Converter:
             text = self._json_answer(content) if self.answers_as_json else content
             self.out.append({"role": "assistant", "content": text})
             return
-        thinking: list[str] = []
-        texts: list[str] = []
-        calls: list[tuple[str, str, dict[str, Any]]] = []
-        for block in _blocks(content):
-            kind = _type(block)
-            if kind == "text":
-                texts.append(_access.get(block, "text", ""))
-            elif kind == "thinking":
-                thinking.append(_access.get(block, "thinking", ""))
-            elif kind == "reasoning":
-                thinking.extend(_access.get(part, "text", "") for part in _access.get(block, "summary", []))
-            elif kind == "tool_call":
-                calls.append(
-                    (str(_access.get(block, "id")), _access.get(block, "name"), _access.get(block, "input", {}))
-                )
-            else:
-                _unshowable(kind, index)
-        for call in _access.get(message, "tool_calls", []):
-            function = _access.get(call, "function", call)
-            arguments = _access.get(function, "arguments", {})
-            if isinstance(arguments, str):
-                arguments = json.loads(arguments) if arguments.strip() else {}
-            calls.append((str(_access.get(call, "id")), _access.get(function, "name"), arguments))
+        thinking, text, calls = _assistant_parts(message, content, index)
         self.call_names.update((call_id, name) for call_id, name, _ in calls)
         self.unanswered = [call_id for call_id, _, _ in calls]
-        parts = [f"<think>\n{t}\n</think>" for t in thinking if t]
-        text = "\n".join(t for t in texts if t)
-        said = [{"name": name, "arguments": arguments} for _, name, arguments in calls]
-        if self.style == NATIVE:
-            # What WebLLM's function-calling grammar makes the model write.
-            parts.append(json.dumps(said, ensure_ascii=False) if calls else text)
-        elif calls:
-            said_raw = replay.recall(replay.calls_key(call_id for call_id, _, _ in calls))
-            parts.append(said_raw or json.dumps({"tool_calls": said}, ensure_ascii=False))
-        else:
-            parts.append(self._json_answer(text) if self.answers_as_json else text)
-        out: dict[str, Any] = {"role": "assistant", "content": "\n".join(p for p in parts if p)}
+        out: dict[str, Any] = {"role": "assistant", "content": self._as_written(thinking, text, calls)}
         if calls and self.style == NATIVE:
             out["tool_calls"] = [
                 {
@@ -191,6 +188,20 @@ class _Converter:
                 for call_id, name, arguments in calls
             ]
         self.out.append(out)
+
+    def _as_written(self, thinking: list[str], text: str, calls: list[_Call]) -> str:
+        """An assistant turn as the model wrote it on this path (the constrained path's own words when kept)."""
+        parts = [f"<think>\n{t}\n</think>" for t in thinking if t]
+        said = [{"name": name, "arguments": arguments} for _, name, arguments in calls]
+        if self.style == NATIVE:
+            # What WebLLM's function-calling grammar makes the model write.
+            parts.append(json.dumps(said, ensure_ascii=False) if calls else text)
+        elif calls:
+            said_raw = replay.recall(replay.calls_key(call_id for call_id, _, _ in calls))
+            parts.append(said_raw or json.dumps({"tool_calls": said}, ensure_ascii=False))
+        else:
+            parts.append(self._json_answer(text) if self.answers_as_json else text)
+        return "\n".join(p for p in parts if p)
 
     @staticmethod
     def _json_answer(text: str) -> str:
@@ -209,7 +220,7 @@ class _Converter:
             or (self.unanswered[0] if self.unanswered else None)
         )
         if not call_id:
-            raise InvalidRequestError(f"messages[{index}] is a tool result without a tool_call_id.", provider="webllm")
+            raise InvalidRequestError(f"messages[{index}] is a tool result without a tool_call_id.", provider=PROVIDER)
         self._tool_result(call_id, content if isinstance(content, str) else self._plain_text(content, index))
 
     def _tool_result(self, call_id: str, output: Any) -> None:
@@ -234,7 +245,7 @@ class _Converter:
 
 def _empty(index: int) -> InvalidRequestError:
     return InvalidRequestError(
-        f"messages[{index}].content is empty: a user turn needs text or an image.", provider="webllm"
+        f"messages[{index}].content is empty: a user turn needs text or an image.", provider=PROVIDER
     )
 
 
@@ -245,7 +256,7 @@ def _image_url(block: Any, index: int) -> str:
     url: str = _access.get(source, "url")
     if not url:
         raise InvalidRequestError(
-            f"messages[{index}] has an image with neither base64 data nor a url.", provider="webllm"
+            f"messages[{index}] has an image with neither base64 data nor a url.", provider=PROVIDER
         )
     return url
 
@@ -256,4 +267,4 @@ def _unshowable(kind: str, index: int) -> None:
             "messages[%d]: dropped a redacted_thinking block; it is encrypted and no local model can read it", index
         )
         return
-    raise InvalidRequestError(f"messages[{index}] has a content block of unknown type {kind!r}.", provider="webllm")
+    raise InvalidRequestError(f"messages[{index}] has a content block of unknown type {kind!r}.", provider=PROVIDER)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from . import _access
 from ._compat import InvalidRequestError
 from .catalog import switches_thinking
 from .config import ProviderConfig, check_sampling
+from .errors import PROVIDER
+from .incoming import Incoming, read_request
 from .messages import to_openai_messages
 from .response_format import read_response_format
 from .tool_calling import ToolPlan, apply
@@ -38,15 +39,13 @@ class Expected:
     json_schema: dict[str, Any] | None = None
 
 
-def setting(names: tuple[str, ...], request: Any, overrides: dict[str, Any] | None, default: Any = None) -> Any:
+def setting(names: tuple[str, ...], request: Incoming, overrides: dict[str, Any] | None, default: Any = None) -> Any:
     """One precedence for every setting: the request's value, else the call's keyword
     argument, else ``default`` (the provider's config)."""
-    for source in (request, overrides or {}):
-        for name in names:
-            value = _access.get(source, name)
-            if value is not None:
-                return value
-    return default
+    value = request.setting(names)
+    if value is not None:
+        return value
+    return next((v for name in names if (v := (overrides or {}).get(name)) is not None), default)
 
 
 def build_request(
@@ -63,18 +62,17 @@ def build_request(
     ``vision`` says whether the model can take images (None: unknown, let
     WebLLM decide).
     """
-    messages = to_openai_messages(
-        list(_access.get(request, "messages", [])), plan.path, answers_as_json=plan.constrained
-    )
+    request = read_request(request)
+    messages = to_openai_messages(request.messages, plan.path, answers_as_json=plan.constrained)
     if not messages:
-        raise InvalidRequestError("The request has no messages.", provider="webllm")
+        raise InvalidRequestError("The request has no messages.", provider=PROVIDER)
     if vision is False:
         _refuse_images(messages, model)
     if messages[-1]["role"] not in ("user", "tool"):
         raise InvalidRequestError(
             f"The last message must be from the user or a tool result, not {messages[-1]['role']!r}: "
             "WebLLM generates only in answer to one.",
-            provider="webllm",
+            provider=PROVIDER,
         )
     body: dict[str, Any] = {"messages": messages}
     configured = config.sampling()
@@ -88,28 +86,28 @@ def build_request(
         thinking = _thinking(request, overrides or {})
         if thinking is not None and switches_thinking(model):
             body["extra_body"] = {"enable_thinking": thinking}
-    response_format = read_response_format(_access.get(request, "response_format"))
+    response_format = read_response_format(request.response_format)
     if response_format.webllm and plan.native:
         raise InvalidRequestError(
             "WebLLM's function-calling models cannot combine native tools with a response_format "
             "(WebLLM sets its own). Use tool_mode='constrained' for both at once.",
-            provider="webllm",
+            provider=PROVIDER,
         )
     if response_format.webllm and plan.constrained and not response_format.json_mode:
         raise InvalidRequestError(
             f"response_format type {response_format.webllm['type']!r} cannot be combined with tools: "
             "the tools are held to a JSON grammar of their own.",
-            provider="webllm",
+            provider=PROVIDER,
         )
     if response_format.json_mode and plan.constrained:
         plan = dataclasses.replace(plan, answer_schema=response_format.schema or {"type": "object"})
     elif response_format.webllm and not plan.constrained:
         body["response_format"] = response_format.webllm
-    apply(plan, body, _access.get(request, "tool_choice"))
+    apply(plan, body, request.tool_choice)
     return body, Expected(plan, response_format.json_mode, response_format.schema)
 
 
-def _thinking(request: Any, overrides: dict[str, Any]) -> bool | None:
+def _thinking(request: Incoming, overrides: dict[str, Any]) -> bool | None:
     """Whether the caller asked for thinking on or off; None if they did not say.
 
     Amplifier asks with ``reasoning_effort`` (on the request or as a keyword),
@@ -127,5 +125,5 @@ def _refuse_images(messages: list[dict[str, Any]], model: str | None) -> None:
             raise InvalidRequestError(
                 f"messages[{index}].content has an image, but {model} reads text only. "
                 "Pick a vision model (its capabilities list 'vision') or send text.",
-                provider="webllm",
+                provider=PROVIDER,
             )

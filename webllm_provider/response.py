@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 from . import schema
 from ._compat import ChatResponse, Degradation, TextBlock, ThinkingBlock, ToolCallBlock, Usage
-from .deltas import split_thinking
 from .errors import StructuredOutputError
 from .request import Expected
+from .stream3_thinking import split_thinking
 from .tool_calling import read_output
 
 T = TypeVar("T")

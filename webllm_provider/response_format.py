@@ -19,6 +19,7 @@ from typing import Any
 
 from . import _access
 from ._compat import InvalidRequestError
+from .errors import PROVIDER
 from .schema import SchemaError, check_schema
 
 KINDS = ("text", "json_object", "json_schema", "grammar", "structural_tag")
@@ -72,4 +73,4 @@ def _json(schema: Any) -> Format:
 
 
 def _invalid(message: str) -> InvalidRequestError:
-    return InvalidRequestError(message, provider="webllm")
+    return InvalidRequestError(message, provider=PROVIDER)

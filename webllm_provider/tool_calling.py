@@ -30,8 +30,10 @@ from typing import Any
 
 from . import _access, replay, schema
 from ._compat import InvalidRequestError, InvalidToolCallError, ToolCall
-from .answer_stream import AnswerStream
+from .errors import PROVIDER
+from .incoming import read_request
 from .messages import CONSTRAINED, NATIVE
+from .stream2_answer import AnswerStream
 
 AUTO, NONE, REQUIRED, NAMED = "auto", "none", "required", "named"
 _ANY_OBJECT: dict[str, Any] = {"type": "object"}
@@ -78,23 +80,24 @@ def needs_answer_pass(plan: ToolPlan, calls: list[Any], finish_reason: str | Non
 
 
 def plan_tools(request: Any, *, native_model: bool, tool_mode: str = "auto") -> ToolPlan:
+    request = read_request(request)
     tools: dict[str, dict[str, Any]] = {}
-    for spec in _access.get(request, "tools", []):
+    for spec in request.tools:
         name = _access.get(spec, "name")
         if not name or not isinstance(name, str):
-            raise InvalidRequestError("Every tool needs a name.", provider="webllm")
+            raise InvalidRequestError("Every tool needs a name.", provider=PROVIDER)
         parameters = _access.get(spec, "parameters") or _ANY_OBJECT
         if not isinstance(parameters, dict):
-            raise InvalidRequestError(f"Tool {name!r}: parameters must be a JSON Schema object.", provider="webllm")
+            raise InvalidRequestError(f"Tool {name!r}: parameters must be a JSON Schema object.", provider=PROVIDER)
         try:
             schema.check_schema(parameters)
         except schema.SchemaError as exc:
             raise InvalidRequestError(
-                f"Tool {name!r}: its parameters schema cannot be checked: {exc}.", provider="webllm"
+                f"Tool {name!r}: its parameters schema cannot be checked: {exc}.", provider=PROVIDER
             ) from None
         tools[name] = {"name": name, "description": _access.get(spec, "description", ""), "parameters": parameters}
-    choice, named = _choice(_access.get(request, "tool_choice"), tools)
-    parallel = _access.get(request, "parallel_tool_calls") is not False
+    choice, named = _choice(request.tool_choice, tools)
+    parallel = request.parallel_tool_calls is not False
     # WebLLM honours neither tool_choice nor a limit on the calls: the grammar does (the module's docstring).
     native = tool_mode == "native" or (
         tool_mode == "auto" and native_model and (choice == NONE or (choice == AUTO and parallel))
@@ -116,7 +119,7 @@ def _choice(tool_choice: Any, tools: dict[str, Any]) -> tuple[str, str | None]:
     if name not in tools:
         raise InvalidRequestError(
             f"tool_choice names {name!r}, which is not one of the request's tools ({', '.join(tools) or 'none'}).",
-            provider="webllm",
+            provider=PROVIDER,
         )
     return NAMED, name
 
@@ -274,7 +277,7 @@ def read_output(
             f"The model called {name!r}, but the request offered no tools.",
             tool_name=name,
             raw_arguments=json.dumps(tool_calls),
-            provider="webllm",
+            provider=PROVIDER,
         )
     return text, []
 
@@ -293,7 +296,7 @@ def _read_constrained(
         raise InvalidToolCallError(
             f"The model's reply is not the JSON it was held to ({exc.msg} at position {exc.pos}).",
             raw_arguments=text,
-            provider="webllm",
+            provider=PROVIDER,
         ) from None
     if isinstance(reply, dict) and isinstance(reply.get("tool_calls"), list):
         calls = [
@@ -316,7 +319,7 @@ def _read_constrained(
         raise InvalidToolCallError(
             f"The model's reply does not follow the tool format: {'; '.join(problems[:3])}",
             raw_arguments=text,
-            provider="webllm",
+            provider=PROVIDER,
         )
     answer = reply["answer"]
     answer = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
@@ -341,7 +344,7 @@ def _checked(
             f"The model called {name!r}, which is not an offered tool ({', '.join(allowed)}).",
             tool_name=name if isinstance(name, str) else None,
             raw_arguments=raw_arguments,
-            provider="webllm",
+            provider=PROVIDER,
         )
     if isinstance(arguments, str):
         try:
@@ -351,14 +354,14 @@ def _checked(
                 f"The arguments for {name!r} are not valid JSON ({exc.msg} at position {exc.pos}).",
                 tool_name=name,
                 raw_arguments=raw_arguments,
-                provider="webllm",
+                provider=PROVIDER,
             ) from None
     if not isinstance(arguments, dict):
         raise InvalidToolCallError(
             f"The arguments for {name!r} are not a JSON object.",
             tool_name=name,
             raw_arguments=raw_arguments,
-            provider="webllm",
+            provider=PROVIDER,
         )
     problems = schema.errors(arguments, plan.tools[name]["parameters"])
     if problems:
@@ -366,7 +369,7 @@ def _checked(
             f"The arguments for {name!r} break its schema: {'; '.join(problems[:3])}",
             tool_name=name,
             raw_arguments=raw_arguments,
-            provider="webllm",
+            provider=PROVIDER,
         )
     # WebLLM numbers calls "0", "1", ... per reply; a conversation needs ids
     # that stay unique across replies so each result finds its call.
@@ -378,7 +381,7 @@ def _checked(
 def _require_calls(plan: ToolPlan, calls: list[ToolCall], text: str, finish_reason: str | None) -> None:
     if not calls and plan.choice in (REQUIRED, NAMED) and finish_reason != "abort":
         raise InvalidToolCallError(
-            "tool_choice required a tool call, but the model made none.", raw_arguments=text, provider="webllm"
+            "tool_choice required a tool call, but the model made none.", raw_arguments=text, provider=PROVIDER
         )
 
 
@@ -386,5 +389,5 @@ def _truncated(text: str) -> InvalidToolCallError:
     return InvalidToolCallError(
         "The model's tool-call output was cut off at max_tokens before it was complete. Raise max_tokens.",
         raw_arguments=text,
-        provider="webllm",
+        provider=PROVIDER,
     )

@@ -5,11 +5,11 @@
 // The scripted engine gets the tiny model's record too: its context window counts.
 // test_tiny_model.py loads this into the page and calls globalThis.engineParity().
 globalThis.engineParity = async () => {
-  const { WorkerClient } = await import("/webllm/pyodide-binding.js");
+  const { EngineClient } = await import("/webllm/bridge.js");
   const { TINY_MODEL_ID, tinyModelAppConfig } = await import("/webllm/testing/tiny-model.js");
   const { control } = await import("/webllm/testing/control.js");
   globalThis.scriptedLoadReports = [];
-  const scripted = new WorkerClient({
+  const scripted = new EngineClient({
     workerUrl: "/webllm/testing/scripted-worker.js",
     appConfig: tinyModelAppConfig(new URL("/models/", location.href)),
     onProgress: (report) => globalThis.scriptedLoadReports.push(report),

@@ -1,5 +1,5 @@
 """A real model through the whole stack: Python in Pyodide -> the provider ->
-js/pyodide-binding.js -> the production worker -> WebLLM's real MLCEngine generating
+js/bridge.js -> the production worker -> WebLLM's real MLCEngine generating
 tokens with the tiny model of tests/fixtures/tiny-model on SwiftShader WebGPU.
 
 The model is loaded once for the module (``selenium_tiny_model``). It decodes

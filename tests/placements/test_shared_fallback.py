@@ -37,7 +37,7 @@ def test_a_shared_worker_without_webgpu_falls_back_to_a_dedicated_engine(python_
     chats(page)
     # The probe's shared worker is told to end, so the next test starts with none.
     page.js(
-        'const { endSharedEngine } = await import("/webllm/python-host.js"); endSharedEngine(arguments[0]);',
+        'const { endSharedEngine } = await import("/webllm/python-launcher.js"); endSharedEngine(arguments[0]);',
         page.js("return location.origin;") + "/webllm/testing/no-gpu-scripted-worker.js",
     )
     chromium.until_shared_workers_gone(driver)

@@ -15,12 +15,13 @@ GATEWAY_TOKEN = "WEBLLM_GATEWAY_TOKEN"  # also what `python -m webllm_provider.g
 
 def default_bridge(settings: EngineSettings | None = None) -> Bridge | None:
     if settings is not None:
+        from ..errors import PROVIDER
         from . import ConfigurationError  # amplifier-core's when it is installed, decided after this module
 
         raise ConfigurationError(
             "worker_url and app_config are for an engine the provider starts itself, in Pyodide; "
             "here the engine is the gateway's browser tab, which sets its own.",
-            provider="webllm",
+            provider=PROVIDER,
         )
     url = os.environ.get(GATEWAY_URL)
     if not url:

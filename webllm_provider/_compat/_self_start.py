@@ -5,7 +5,7 @@ bundled with WebLLM). Python imports it into its own realm (a page, or a worker
 such as a PyScript worker or a JupyterLite kernel) from a ``blob:`` URL of its
 bytes, or from ``worker_url`` where a Content-Security-Policy forbids ``blob:``;
 it registers the bridge as ``webllm_bridge``, exactly as a page's
-js/pyodide-binding.js would, with a dedicated engine worker started from the
+js/bridge.js would, with a dedicated engine worker started from the
 same file (a nested worker when Python runs in a worker).
 
 One bridge per Pyodide: providers with the same engine settings share it (a
@@ -27,9 +27,10 @@ from pyodide.ffi import JsException, to_js
 import js
 
 from ..contract import ProgressCallback
-from ..protocol import PYTHON_MODULE, BridgeModule
+from ..errors import PROVIDER
+from ..protocol import PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord
+from ..pyodide_bridge import PyodideBridge, _settle
 from ._engine_settings import EngineSettings
-from ._in_pyodide import PyodideBridge, _settle
 from ._lite_errors import ConfigurationError
 
 PACKAGED_SCRIPT = ("_web", "webllm-provider.js")  # tools/build_pyodide_dist.py puts it there
@@ -79,10 +80,10 @@ class SelfStartingBridge:
             async for chunk in chunks:
                 yield chunk
 
-    async def list_models(self) -> list[dict[str, Any]]:
+    async def list_models(self) -> list[ModelRecord]:
         return await (await self._started()).list_models()
 
-    async def gpu_info(self) -> dict[str, Any]:
+    async def gpu_info(self) -> GpuInfo:
         return await (await self._started()).gpu_info()
 
     async def loaded_model(self) -> str | None:
@@ -107,7 +108,7 @@ async def _start(options: str, worker_url: str | None) -> BridgeModule:
         raise ConfigurationError(
             "No WebLLM bridge, and this Pyodide has no Web Workers to start an engine in (Node?). "
             "Pass WebLLMProvider(bridge=...).",
-            provider="webllm",
+            provider=PROVIDER,
         )
     import pyodide_js  # Pyodide's JavaScript API, which the bridge registers itself in
 
@@ -115,7 +116,7 @@ async def _start(options: str, worker_url: str | None) -> BridgeModule:
     try:
         script.startBridge(pyodide_js, options)
     except JsException as exc:
-        raise ConfigurationError(f"The provider could not start its engine: {exc}", provider="webllm") from None
+        raise ConfigurationError(f"The provider could not start its engine: {exc}", provider=PROVIDER) from None
     return cast(BridgeModule, importlib.import_module(PYTHON_MODULE))
 
 
@@ -130,13 +131,13 @@ async def _import_script(worker_url: str | None) -> Any:
                 f"The provider could not load its engine script from a blob: URL ({blocked}). If this page's "
                 "Content-Security-Policy forbids blob: scripts, serve webllm_provider/_web/webllm-provider.js "
                 '(in the wheel) from this origin and pass its URL as "worker_url" in the provider\'s config.',
-                provider="webllm",
+                provider=PROVIDER,
             ) from None
     try:
         return await _settle(dynamic_import(worker_url))
     except Exception as exc:
         raise ConfigurationError(
-            f"The provider could not load its engine script from worker_url {worker_url!r}: {exc}", provider="webllm"
+            f"The provider could not load its engine script from worker_url {worker_url!r}: {exc}", provider=PROVIDER
         ) from None
 
 
@@ -149,7 +150,7 @@ def _packaged_script_url() -> str:
             raise ConfigurationError(
                 "This install of webllm-provider has no webllm_provider/_web/webllm-provider.js: "
                 "install the wheel `make dist` builds (build/dist/webllm_provider-*.whl).",
-                provider="webllm",
+                provider=PROVIDER,
             ) from None
         blob = js.Blob.new([to_js(source)], to_js({"type": "text/javascript"}, dict_converter=js.Object.fromEntries))
         # Kept for the page's life: a crashed engine is restarted from the same URL.

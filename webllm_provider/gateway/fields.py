@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import InvalidRequestError
+from ..errors import PROVIDER
 from ..request import NO_THINKING
 
 # WebLLM takes these as OpenAI defines them (its own checks run in the tab).
@@ -72,7 +73,7 @@ class Invalid(InvalidRequestError):
     """A refused request, with the field it is about (OpenAI's ``param``)."""
 
     def __init__(self, message: str, param: str) -> None:
-        super().__init__(message, provider="webllm")
+        super().__init__(message, provider=PROVIDER)
         self.param = param
 
 

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from .. import ConfigurationError, NotFoundError
 from ..config import ProviderConfig
 from ..contract import BridgeError
+from ..errors import PROVIDER
 from ..protocol import ToGateway, ToTab
 from . import completions
 from .completions import Completion, Refused
@@ -74,7 +75,7 @@ async def model_info(request: Request) -> Response:
     model_id = request.path_params["model_id"]
     record = gw.record(model_id)
     if record is None:
-        return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider="webllm", model=model_id))
+        return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider=PROVIDER, model=model_id))
     return JSONResponse(_describe_model(gw, record))
 
 
@@ -83,7 +84,7 @@ async def configure(request: Request) -> Response:
     gw = gateway(request)
     model_id = request.path_params["model_id"]
     if gw.record(model_id) is None:
-        return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider="webllm", model=model_id))
+        return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider=PROVIDER, model=model_id))
     try:
         body = await read_json(request, gw.settings.max_body)
         if not isinstance(body, dict) or {"default_model", "timeout", "tool_mode"} & set(body):
@@ -200,7 +201,7 @@ async def sessions(request: Request) -> Response:
 async def session(request: Request) -> Response:
     tab = gateway(request).scheduler.tabs.get(request.path_params["session_id"])
     if tab is None:
-        return typed_response(NotFoundError("No tab with this session id is connected.", provider="webllm"))
+        return typed_response(NotFoundError("No tab with this session id is connected.", provider=PROVIDER))
     if request.method == "DELETE":
         tab.post({"type": ToTab.CLOSE, "reason": "closed through the API"})
         return JSONResponse({"id": tab.id, "status": "closing"})
