@@ -22,7 +22,6 @@ import js
 from ._compat._engine_settings import EngineSettings
 from ._compat._lite_errors import ConfigurationError
 from .contract import Bridge, BridgeError, Description, ProgressCallback, completion_as_chunks
-from .errors import PROVIDER
 from .protocol import GUIDE_COMPLETE, PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord, Models
 
 _request_ids = itertools.count(1)
@@ -184,6 +183,7 @@ def default_bridge(settings: EngineSettings | None = None) -> Bridge | None:
     none, a bridge the provider started before serves, whatever its settings.
     """
     from ._compat._self_start import SelfStartingBridge, is_own
+    from .errors import PROVIDER  # errors imports _compat, which imports this module
 
     try:
         module = importlib.import_module(PYTHON_MODULE)  # registered by js/bridge.js
