@@ -19,7 +19,7 @@
  *           provider starts its own engine from the file its wheel carries
  *           (js/self-start.js); interactive once that engine answered a
  *           (scripted, near instant) model load, so it includes one.
- *           "binding" is the bundle imported and registered, "worker" the load answered.
+ *           "bridge_module" is the bundle imported and registered, "worker" the load answered.
  * micropip: Pyodide, then micropip.install(<the wheel's URL>) from the local
  *           folder (how Python-only users install it); "wheel" is that install.
  * parallel-unpack: parallel, but the wheel is fetched while Pyodide boots and
