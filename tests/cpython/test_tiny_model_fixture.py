@@ -1,9 +1,12 @@
-"""The tiny model in tests/fixtures/tiny-model is what its manifest says (tools/tiny_model/train.py
-with its default seed reproduces the committed weights), and its tensor cache is laid out as
-mlc-llm's Llama reads it."""
+"""The tiny model in tests/fixtures/tiny-model is what its manifest says, its weights are what
+tools/tiny_model/weights.py makes from its config and tokenizer, and its tensor cache is laid out
+as mlc-llm's Llama reads it."""
 
 import hashlib
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -48,11 +51,25 @@ def test_the_tensor_cache_describes_the_shard():
     assert [record["byteOffset"] for record in shard["records"][1:]] == ends[:-1]
 
 
+def test_the_weights_script_rebuilds_the_committed_weights(tmp_path):
+    for name in ("mlc-chat-config.json", "tokenizer.json"):
+        shutil.copy(MODEL / name, tmp_path / name)
+    subprocess.run([sys.executable, ROOT / "tools" / "tiny_model" / "weights.py", tmp_path], check=True)
+    listed = manifest()
+    for name in ("params_shard_0.bin", "tensor-cache.json"):
+        assert sha256(tmp_path / name) == listed[f"{MODEL.name}/{name}"], name
+
+
 def test_the_tensor_cache_holds_the_configs_tensors_in_mlc_llms_order():
     config = json.loads((MODEL / "mlc-chat-config.json").read_text())["model_config"]
     tensors = read(MODEL)
     assert [(name, array.shape) for name, array in tensors.items()] == llama_params(config)
     assert all(np.isfinite(array).all() for array in tensors.values())
+
+
+def test_the_chat_template_has_the_tool_role_webllms_function_calling_writes():
+    roles = json.loads((MODEL / "mlc-chat-config.json").read_text())["conv_template"]["roles"]
+    assert roles == {"user": "<|im_start|>user", "assistant": "<|im_start|>assistant", "tool": "<|im_start|>tool"}
 
 
 def test_the_fixture_stays_small():
