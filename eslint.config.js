@@ -14,7 +14,7 @@ export default [
   {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: {
-      ecmaVersion: 2024,
+      ecmaVersion: 2025, // import attributes (the tiny model's JSON AppConfig)
       sourceType: "module",
       globals: { ...globals.browser, ...globals.worker },
     },

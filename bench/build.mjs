@@ -2,7 +2,7 @@
  * Bundles the benchmark's workers into build/bench/ (`node bench/build.mjs [outdir]`),
  * with the product's esbuild settings (js/bundle-options.mjs), and copies the benchmark's
  * page files next to them. bench/run.py serves build/bench/ under /bench/ and
- * build/dist/ (the product, with /webllm/pyodide-binding.js) everywhere else.
+ * build/dist/ (the product, with /webllm/bridge.js) everywhere else.
  */
 import { build } from "esbuild";
 import { cp, rm } from "node:fs/promises";

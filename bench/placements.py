@@ -68,7 +68,7 @@ def blocking(tasks: list, start: float, end: float) -> dict:
 def end_shared(driver):
     run.browser.run(
         driver,
-        "const { endSharedEngine } = await import('/webllm/python-host.js');"
+        "const { endSharedEngine } = await import('/webllm/python-launcher.js');"
         "endSharedEngine('/webllm/testing/scripted-worker.js');",
     )
     run.browser.until_shared_workers_gone(driver)

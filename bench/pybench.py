@@ -16,7 +16,7 @@ import bench_js  # type: ignore[import-not-found]  # registered by bench.js
 
 from js import performance  # type: ignore[import-not-found]
 from webllm_provider import ChatRequest, Message, TextDelta, WebLLMProvider
-from webllm_provider._compat._in_pyodide import default_bridge
+from webllm_provider.pyodide_bridge import default_bridge
 
 _origin = float(performance.timeOrigin)
 _now = performance.now
@@ -56,7 +56,7 @@ class Recording:
                 yield chunk
 
 
-BRIDGE = default_bridge()  # the one js/pyodide-binding.js registered
+BRIDGE = default_bridge()  # the one js/bridge.js registered
 RECORDING = Recording(default_bridge())
 PROVIDER = WebLLMProvider(bridge=RECORDING)
 

@@ -353,7 +353,7 @@ def target(name, value, op, limit, unit):
 
 LAYER_ROWS = [
     ("js-webllm", "JS: WebLLM's own client"),
-    ("js-bridge", "JS: worker-client.js WorkerClient"),
+    ("js-bridge", "JS: engine-client.js EngineClient"),
     ("py-bridge", "Python: webllm_bridge"),
     ("py-provider", "Python: WebLLMProvider"),
     ("js-guide", "guide's manager (10 ms poll), JS"),
@@ -429,7 +429,7 @@ def table(r: dict) -> str:
     if "startup" in r:
         add("")
         add(
-            f"{'start-up (model load excluded)':38} {'Pyodide':>8} {'+wheel':>8} {'binding':>10} {'worker':>8} "
+            f"{'start-up (model load excluded)':38} {'Pyodide':>8} {'+wheel':>8} {'bridge.js':>10} {'worker':>8} "
             f"{'interactive p50':>16} {'p95':>7}"
         )
         for mode in STARTUP_MODES:

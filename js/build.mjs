@@ -48,8 +48,8 @@ const outputs = [
   ...(await bundle(
     "js",
     [
-      "js/pyodide-binding.js",
-      "js/python-host.js",
+      "js/bridge.js",
+      "js/python-launcher.js",
       "js/python-worker.js",
       "js/gateway-page.js",
       "js/webllm-worker.js",

@@ -21,4 +21,7 @@ export const BUNDLE_OPTIONS = {
   minify: false,
   sourcemap: "linked",
   logLevel: "warning",
+  // xgrammar's Emscripten loader (the scripted engine checks grammars with it)
+  // names Node's own modules on a path only Node takes.
+  external: ["module", "url"],
 };

@@ -23,9 +23,10 @@ import { MODEL_TYPES } from "./protocol.js";
  * @property {string | null} unfit_reason why it does not fit, in words; null when it fits
  * @property {boolean} large it needs more than VRAM_BUDGET_MB of GPU memory
  * @property {boolean} recommended the model to load when nobody chose one (at most one record)
+ * @property {string} label how a person reads the id: "Qwen2.5 1.5B Instruct · q4f16_1 · 1.6 GB VRAM"
  *
  * Which models take native `tools` is not a record field: it is WebLLM's
- * `functionCallingModelIds` (re-exported by pyodide-binding.js), so a bridge that hands
+ * `functionCallingModelIds` (re-exported by python-launcher.js), so a bridge that hands
  * Python WebLLM's records as they are loses nothing.
  */
 
@@ -70,6 +71,7 @@ export function modelRecords(gpu, appConfig) {
       unfit_reason: unfit,
       large: (record.vram_required_MB ?? 0) > VRAM_BUDGET_MB,
       recommended: false,
+      label: modelLabel(record),
     };
   });
   const pick = recommend(records, gpu);
@@ -139,6 +141,25 @@ function recommend(records, gpu) {
   }
   const bySize = candidates.sort((a, b) => (a.vram_required_MB ?? 0) - (b.vram_required_MB ?? 0));
   return bySize.at(-1) ?? null;
+}
+
+/**
+ * "Qwen2.5 1.5B Instruct · q4f16_1 · 1.6 GB VRAM": the one rule for a model's
+ * display name (the app's picker, Python's ModelInfo).
+ * @param {{model_id: string, vram_required_MB?: number}} record
+ */
+function modelLabel(record) {
+  const match = /^(.*?)-(q\d+f\d+(?:_\d+)?)-MLC(?:-(\w+))?$/.exec(record.model_id);
+  const name = (match ? match[1] : record.model_id.replace(/-MLC$/, "")).replace(/-/g, " ");
+  const parts = [name];
+  if (match) parts.push(match[2] + (match[3] ? ` ${match[3]} ctx` : ""));
+  if (record.vram_required_MB) parts.push(`${formatMB(record.vram_required_MB)} VRAM`);
+  return parts.join(" · ");
+}
+
+/** @param {number} mb */
+export function formatMB(mb) {
+  return mb >= 1000 ? `${(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
 }
 
 /** @param {number} bytes */

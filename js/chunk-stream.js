@@ -34,7 +34,7 @@ import { chatCompletion, expectedModel } from "./webllm-handler.js";
  * "Name: message" string if the generation fails; `return()` stops the
  * generation and resolves once the worker has closed it.
  *
- * @param {Worker | MessagePort} worker a worker served by worker-host.js, or a port it serves
+ * @param {Worker | MessagePort} worker a worker served by engine-server.js, or a port it serves
  * @param {import("./webllm-handler.js").Client} engine WebLLM's page-side client (its loaded model)
  * @param {object} request a ChatCompletionRequest with `stream: true`
  * @returns {AsyncIterableIterator<any>}

@@ -1,7 +1,7 @@
 /**
  * Where the WebLLM engine runs, as the bridge that drives it sees it: a port
  * that speaks WebLLM's worker protocol (plus the bridge's own kinds, see
- * worker-host.js), a way to notice that the engine died, and, for an engine
+ * engine-server.js), a way to notice that the engine died, and, for an engine
  * shared by several tabs, a first-in first-out turn across all of them.
  *
  * Placements (docs/design.md):
@@ -18,44 +18,24 @@
  */
 import { namedError } from "./errors.js";
 import { holdLock, watchLifeline } from "./lifeline.js";
-import { CLIENT_LOCK_PREFIX, ERROR_NAMES, LINK_ACTIONS, TURN_MESSAGES, WORKER_KINDS } from "./protocol.js";
+import { CLIENT_LOCK_PREFIX, LINK_ACTIONS, WORKER_KINDS } from "./protocol.js";
+import { rejectWaiting, requestTurn } from "./turns.js";
+import { workerScope } from "./worker-scope.js";
 
 // The bridge's own message kinds (protocol.js, docs/bridge-protocol.md): `connect`
 // hands an engine a port to serve WebLLM's protocol on; `turn` waits for a turn of
 // the shared engine; `exit` ends a shared engine whose GPU device was lost; `link`
 // is between a Python worker and the page, about the engine links it asked for.
-const { connect: CONNECT_KIND, turn: TURN_KIND, exit: EXIT_KIND, link: LINK_KIND } = WORKER_KINDS;
+const { connect: CONNECT_KIND, exit: EXIT_KIND, link: LINK_KIND } = WORKER_KINDS;
 
 /** @typedef {"dedicated" | "shared"} Placement */
-
-/**
- * A dedicated worker's global scope, as far as this project uses it (the
- * JavaScript is type-checked against the DOM library only).
- * @typedef {object} WorkerScope
- * @property {((event: MessageEvent) => void) | null} onmessage
- * @property {(message: any, transfer?: Transferable[]) => void} postMessage
- * @property {(type: "message", listener: (event: MessageEvent) => void) => void} addEventListener
- * @property {(type: "message", listener: (event: MessageEvent) => void) => void} removeEventListener
- */
-
-/** @returns {WorkerScope} this worker's scope */
-export function workerScope() {
-  return /** @type {WorkerScope} */ (/** @type {unknown} */ (globalThis));
-}
 
 /**
  * @typedef {object} EngineLink
  * @property {Worker | MessagePort} port WebLLM's client, chunk streams and control messages talk to this
  * @property {(onDeath: (message: string) => void) => () => void} watch calls `onDeath` once when the engine is gone; returns a stop function
- * @property {(() => Turn) | null} turn a shared engine's FIFO across tabs: a place in it, taken now
+ * @property {(() => import("./turns.js").Turn) | null} turn a shared engine's FIFO across tabs: a place in it, taken now
  * @property {() => void} close ends a dedicated engine; asks a shared one to end itself (its device was lost)
- */
-
-/**
- * @typedef {object} Turn
- * @property {Promise<() => void>} granted resolves, in order, with the function that ends the turn;
- *   rejects if the link is closed first
- * @property {() => void} cancel gives the place up (a turn granted later ends at once)
  */
 
 /**
@@ -276,39 +256,12 @@ function clientLink(port, placement, released, engine) {
     close: () => {
       if (closed) return;
       closed = true;
-      for (const reject of waiting) reject(namedError(ERROR_NAMES.worker, "The engine link was closed."));
-      waiting.clear();
+      rejectWaiting(waiting);
       engine.close();
       port.close();
       void released.then((release) => release());
     },
   };
-}
-
-/**
- * @param {MessagePort} port
- * @param {Set<(error: Error) => void>} waiting
- * @returns {Turn}
- */
-function requestTurn(port, waiting) {
-  const channel = new MessageChannel();
-  const end = () => {
-    channel.port1.postMessage(TURN_MESSAGES.release);
-    channel.port1.close();
-  };
-  let cancelled = false;
-  /** @type {Promise<() => void>} */
-  const granted = new Promise((resolve, reject) => {
-    waiting.add(reject);
-    channel.port1.onmessage = () => {
-      waiting.delete(reject);
-      if (cancelled) end();
-      else resolve(end);
-    };
-    port.postMessage({ kind: TURN_KIND }, [channel.port2]);
-  });
-  granted.catch(() => {}); // a closed link: the caller has its WorkerError already
-  return { granted, cancel: () => void (cancelled = true) };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The page the gateway serves at `/`: reads the token from the URL fragment
- * (never sent to a server) and the worker from the page, and connects.
+ * (never sent to a server), the worker and the custom models' AppConfig
+ * (`--app-config`) from the page, and connects.
  * `globalThis.webllmGateway` is the connection, for the console.
  */
 import { connectTab } from "./gateway-tab.js";
@@ -16,10 +17,28 @@ if (!token) {
     socketUrl: new URL("/tab", location.href.replace(/^http/, "ws")),
     token,
     workerUrl: new URL(document.body.dataset.worker ?? "/web/webllm-worker.js", location.href),
+    appConfig: appConfigOf(document.body.dataset),
     onStatus: (state, detail) => {
       status.textContent = state;
       if (state === "loading" || state === "connected" || state === "working") model.textContent = detail ?? "none loaded";
     },
   });
   Object.assign(globalThis, { webllmGateway: connection });
+}
+
+/**
+ * The gateway's AppConfig with relative model and library URLs resolved
+ * against the folder it serves them from; undefined: WebLLM's prebuilt catalog.
+ * @param {DOMStringMap} data
+ * @returns {{model_list: any[]} | undefined}
+ */
+function appConfigOf({ appConfig, models = "/models/" }) {
+  if (!appConfig) return undefined;
+  const config = JSON.parse(appConfig);
+  const folder = new URL(models, location.href);
+  for (const record of config.model_list) {
+    record.model = new URL(record.model, folder).href;
+    record.model_lib = new URL(record.model_lib, folder).href;
+  }
+  return config;
 }

@@ -1,10 +1,11 @@
 /**
  * What crosses between Python and JavaScript, and between the page and its
- * workers, declared once for the JavaScript side. webllm_provider/protocol.py
- * declares the same for Python; tests/cpython/test_protocol.py loads both and
- * fails when they disagree, and tools/protocol_doc.py writes the tables of
- * docs/bridge-protocol.md from them. Every other module imports these names
- * instead of writing the strings.
+ * workers, declared once. What both languages use, webllm_provider/protocol.py
+ * declares for Python too, and tests/cpython/test_protocol.py fails when the two
+ * disagree; what only JavaScript sends (between the page and its workers) is
+ * declared here alone, with its meaning (MESSAGE_DOCS). tools/protocol_doc.py
+ * writes the tables of docs/bridge-protocol.md from both. Every other module
+ * imports these names instead of writing the strings.
  *
  * No imports: Node loads this module as it is (the parity test), and nothing
  * here may need a browser.
@@ -12,25 +13,20 @@
 
 // -- Python <-> page: the functions Python calls --------------------------------
 
-/** The JavaScript module Python imports (`import webllm_bridge`), registered by pyodide-binding.js. */
+/** The JavaScript module Python imports (`import webllm_bridge`), registered by bridge.js. */
 export const PYTHON_MODULE = "webllm_bridge";
 
-/**
- * The functions in it, in the order the docs list them. Each is also a
- * global in `__main__` under the guide's names: `GLOBAL_PREFIX` + name.
- */
+/** The functions in it, in the order the docs list them. */
 export const BRIDGE_FUNCTIONS = /** @type {const} */ (["complete", "stream", "abort", "models", "loaded", "load"]);
 
 /** @typedef {typeof BRIDGE_FUNCTIONS[number]} BridgeFunction */
-
-export const GLOBAL_PREFIX = "js_llm_";
 
 /** The JavaScript module through which Python emits events to the page (`webllm_page.emit(name, json)`). */
 export const PAGE_MODULE = "webllm_page";
 
 /**
  * The fields that make a request streamed, set by the one transport that
- * talks to WebLLM (worker-client.js `stream()`), never by the caller: every
+ * talks to WebLLM (engine-client.js `stream()`), never by the caller: every
  * stream ends with the usage chunk (`choices: []`), which Python reads for
  * token counts and the gateway for its records. A request handed to
  * `complete()` or `stream()` carries neither field.
@@ -89,23 +85,78 @@ export const streamToPage = {
 /** @typedef {ReturnType<typeof streamToWorker[keyof typeof streamToWorker]>} StreamToWorker */
 /** @typedef {ReturnType<typeof streamToPage[keyof typeof streamToPage]>} StreamToPage */
 
-// -- Page <-> Python worker (python-host.js, python-worker.js) -----------------
+// -- Page <-> Python worker (python-launcher.js, python-worker.js) -----------------
 
 /** The `kind` of the messages between a page and its Python worker. */
 export const PYTHON_WORKER_KINDS = /** @type {const} */ ({
   boot: "python/boot",
   call: "python/call",
   bridge: "python/bridge",
+  resources: "python/resources",
   result: "python/result",
   event: "python/event",
   progress: "python/progress",
-  resources: "python/resources",
 });
 
 /** The bridge methods a page may call in its Python worker (`{kind: bridge, method}`). */
 export const PYTHON_WORKER_METHODS = /** @type {const} */ (["models", "load", "abort"]);
 
 /** @typedef {typeof PYTHON_WORKER_METHODS[number]} PythonWorkerMethod */
+
+/**
+ * What travels with each message above that only JavaScript sends, and what it
+ * means: the words of docs/bridge-protocol.md, whose tables tools/protocol_doc.py
+ * writes from these (no module imports them, so no bundle carries them).
+ */
+export const MESSAGE_DOCS = /** @type {const} */ ({
+  /** `kind` -> [what travels with it, meaning] */
+  workerKinds: {
+    stream: [
+      "`request, modelId, chatOpts, window` and a MessagePort",
+      "a streamed completion whose chunks the worker pushes through the port (see below)",
+    ],
+    connect: [
+      "`client` and a MessagePort",
+      "serve WebLLM's protocol on that port; `client` names a Web Lock the client holds while alive " +
+        "(a shared engine waits on it to notice the client is gone)",
+    ],
+    turn: [
+      "a MessagePort",
+      'a place in the shared engine\'s FIFO; answered `"granted"`, ended by the client\'s `"release"` (or its death)',
+    ],
+    exit: ["", "a shared engine whose device was lost ends itself"],
+    link: [
+      '`action: "open" | "close" | "error", id, ...`, a MessagePort (open)',
+      "between a Python worker and its page: start (or join) an engine for this port, end it, or an " +
+        "engine worker's uncaught error",
+    ],
+    lifeline: [
+      "`name` and a MessagePort",
+      'take the Web Lock `name` for life and answer `"held"`: the sender notices the worker\'s death',
+    ],
+  },
+  /** message -> [its shape, meaning] */
+  streamToWorker: {
+    credit: ["{credit: n}", "the page consumed n more chunks"],
+    cancel: ["{cancel: true}", "the consumer stopped early"],
+  },
+  streamToPage: {
+    chunks: ["{chunks: [chunk, ...]}", "chunks, any number of times (those that piled up travel together)"],
+    done: ["{done: true}", "the end"],
+    error: ['{error: "Name: message"}', "the generation failed (WebLLM's `err.toString()`)"],
+    cancelled: ["{cancelled: true}", "after a cancel: the engine's generator is closed"],
+  },
+  /** `kind` -> [direction, fields] */
+  pythonWorkerKinds: {
+    boot: ["page → worker", "`id, indexURL, packages, files, path, engine, appConfig`: start Python"],
+    call: ["page → worker", '`id, target: "module.function", args`'],
+    bridge: ["page → worker", "`id, method, args`: one of the bridge methods below"],
+    resources: ["page → worker", "`id`: the URLs the worker fetched"],
+    result: ["worker → page", "`id, ok, value | error: {name, message}`: the answer to any of the above"],
+    event: ["worker → page", "`name, json`: Python's `webllm_page.emit`"],
+    progress: ["worker → page", "`report`: every model load's progress"],
+  },
+});
 
 // -- Gateway <-> tab (gateway-tab.js, webllm_provider/gateway/tab_socket.py) --------
 
@@ -155,7 +206,14 @@ export const MODEL_RECORD_FIELDS = /** @type {const} */ ([
   "unfit_reason",
   "large",
   "recommended",
+  "label",
 ]);
+
+/**
+ * The browsers with WebGPU on by default, as users are told (Python's errors, the
+ * app's advice). Safari has it from 26 (macOS 26, iOS 26); before, only behind a flag.
+ */
+export const WEBGPU_BROWSERS = "Chrome or Edge 113+, or Safari 26+";
 
 /** WebLLM's `ModelType` numbers, as records carry them (tests/js/catalog.test.js checks them against WebLLM's enum). */
 export const MODEL_TYPES = /** @type {const} */ ({ llm: 0, embedding: 1, vlm: 2 });

@@ -3,38 +3,38 @@
  * run here, off the page's main thread. Its bridge talks to the WebLLM engine
  * directly, over a MessageChannel the page hands the engine once
  * (engine-link.js); the page only renders what Python emits and sends calls.
- * Start it through python-host.js (`startPython({placement: "worker"})`).
+ * Start it through python-launcher.js (`startPython({placement: "worker"})`).
  *
  * The messages are protocol.js's PYTHON_WORKER_KINDS (docs/bridge-protocol.md,
  * "Page and Python worker"): `boot` once, then `call`, `bridge` and
  * `resources`, each answered by a `result`; `event` and `progress` as they come.
  */
-import { createBinding } from "./pyodide-binding.js";
-import { remoteLink, workerScope } from "./engine-link.js";
+import { createBridge } from "./bridge.js";
+import { remoteLink } from "./engine-link.js";
 import { holdLifeline } from "./lifeline.js";
-import { callPython, fetchedResources, preparePython } from "./python-calls.js";
 import { PYTHON_WORKER_KINDS as MESSAGES, PYTHON_WORKER_METHODS, WORKER_KINDS } from "./protocol.js";
+import { answer } from "./python-rpc.js";
+import { callPython, fetchedResources, preparePython } from "./python-runtime.js";
+import { workerScope } from "./worker-scope.js";
 
 const scope = workerScope();
 
-/** @type {Promise<{pyodide: any, bridge: import("./worker-client.js").WorkerClient}> | null} */
+/** @type {Promise<{pyodide: any, bridge: import("./engine-client.js").EngineClient}> | null} */
 let booted = null;
 
 scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) => {
   if (data?.kind === WORKER_KINDS.lifeline) {
-    holdLifeline(data.name, ports[0]); // the page notices this worker's death (python-host.js)
+    holdLifeline(data.name, ports[0]); // the page notices this worker's death (python-launcher.js)
   } else if (data?.kind === MESSAGES.boot) {
     booted ??= boot(data);
-    booted.then(
-      () => scope.postMessage({ kind: MESSAGES.result, id: data.id, ok: true, value: null }),
-      (error) => answer(data.id, Promise.reject(error)),
-    );
+    answer(scope, data.id, booted.then(() => null));
   } else if (data?.kind === MESSAGES.call) {
-    answer(data.id, ready().then(({ pyodide }) => callPython(pyodide, data.target, data.args)));
+    answer(scope, data.id, ready().then(({ pyodide }) => callPython(pyodide, data.target, data.args)));
   } else if (data?.kind === MESSAGES.resources) {
-    answer(data.id, Promise.resolve(fetchedResources()));
+    answer(scope, data.id, Promise.resolve(fetchedResources()));
   } else if (data?.kind === MESSAGES.bridge) {
     answer(
+      scope,
       data.id,
       ready().then(({ bridge }) => {
         const method = /** @type {import("./protocol.js").PythonWorkerMethod} */ (data.method);
@@ -46,9 +46,9 @@ scope.addEventListener("message", (/** @type {MessageEvent} */ { data, ports }) 
 });
 
 /**
- * The booted Python's bridge (a WorkerClient), for worker scripts that build
+ * The booted Python's bridge (an EngineClient), for worker scripts that build
  * on this one; rejects until the page has sent the boot message.
- * @returns {Promise<import("./worker-client.js").WorkerClient>}
+ * @returns {Promise<import("./engine-client.js").EngineClient>}
  */
 export function bootedBridge() {
   return ready().then(({ bridge }) => bridge);
@@ -60,10 +60,10 @@ function ready() {
 }
 
 /**
- * @param {import("./python-calls.js").BootOptions} options
+ * @param {import("./python-runtime.js").BootOptions} options
  */
 async function boot(options) {
-  const bridge = createBinding({
+  const bridge = createBridge({
     workerUrl: "",
     appConfig: options.appConfig,
     link: () => remoteLink(options.engine ?? "dedicated"),
@@ -74,21 +74,4 @@ async function boot(options) {
   bridge.attach(pyodide);
   await preparePython(pyodide, options, (name, json) => scope.postMessage({ kind: MESSAGES.event, name, json }));
   return { pyodide, bridge };
-}
-
-/**
- * @param {string} id
- * @param {Promise<unknown>} result
- */
-function answer(id, result) {
-  result.then(
-    (value) => scope.postMessage({ kind: MESSAGES.result, id, ok: true, value: value ?? null }),
-    (/** @type {any} */ error) =>
-      scope.postMessage({
-        kind: MESSAGES.result,
-        id,
-        ok: false,
-        error: { name: error?.name ?? "Error", message: error?.message ?? String(error) },
-      }),
-  );
 }

@@ -4,6 +4,6 @@
  * Start it with `new Worker(url, {type: "module"})`.
  */
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
-import { serveWorker } from "./worker-host.js";
+import { serveEngine } from "./engine-server.js";
 
-serveWorker(new WebWorkerMLCEngineHandler());
+serveEngine(new WebWorkerMLCEngineHandler());

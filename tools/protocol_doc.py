@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Write the protocol's tables into the docs, from webllm_provider/protocol.py and errors.py.
+"""Write the protocol's tables into the docs, from webllm_provider/protocol.py, errors.py and js/protocol.js.
 
 Each table sits between ``<!-- protocol:NAME -->`` and ``<!-- /protocol:NAME -->``
 in docs/bridge-protocol.md or docs/gateway.md; the prose around them is
-hand-written. js/protocol.js says the same as protocol.py (tests/cpython/test_protocol.py),
-and that test also fails when a committed doc is not what this writes.
+hand-written. What both languages declare is read from protocol.py (js/protocol.js says the
+same: tests/cpython/test_protocol.py); the messages only JavaScript sends are read from
+js/protocol.js (with Node), meanings included. That test also fails when a committed doc is
+not what this writes.
 
     python tools/protocol_doc.py          rewrite the tables
     python tools/protocol_doc.py --check  exit 1 if a doc is out of date
@@ -13,11 +15,15 @@ and that test also fails when a committed doc is not what this writes.
 from __future__ import annotations
 
 import argparse
+import functools
 import inspect
+import json
 import re
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -42,29 +48,56 @@ def functions() -> str:
     rows = []
     for name in protocol.BRIDGE_FUNCTIONS:
         signature, *result = (inspect.getdoc(getattr(protocol.BridgeModule, name)) or "").splitlines()
-        rows.append([f"{code(name)} / {code(protocol.GLOBAL_NAMES[name])}", code(signature), " ".join(result)])
-    return f"Module {code(protocol.PYTHON_MODULE)}; globals {code(protocol.GLOBAL_PREFIX + '<name>')}.\n\n" + table(
-        ["name", "signature", "result"], rows
+        rows.append([code(name), code(signature), " ".join(result)])
+    return f"Module {code(protocol.PYTHON_MODULE)}.\n\n" + table(["name", "signature", "result"], rows)
+
+
+@functools.cache
+def javascript() -> dict[str, Any]:
+    """js/protocol.js's exports, as Node loads them (a group of message builders: its names)."""
+    script = (
+        'const protocol = await import(new URL("js/protocol.js", `file://${process.cwd()}/`));'
+        "console.log(JSON.stringify(protocol, (key, value) => (typeof value === 'function' ? key : value)));"
     )
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    exports: dict[str, Any] = json.loads(done.stdout)
+    return exports
+
+
+def documented(group: str, docs: str) -> list[tuple[str, list[str]]]:
+    """Each message of a JavaScript group with its MESSAGE_DOCS entry; every one must have one."""
+    values, meanings = javascript()[group], javascript()["MESSAGE_DOCS"][docs]
+    if list(values) != list(meanings):
+        raise SystemExit(f"js/protocol.js: MESSAGE_DOCS.{docs} must describe exactly {group}, in its order")
+    return [(values[name], meanings[name]) for name in values]
 
 
 def worker_kinds() -> str:
-    rows = [[code(value), sent, meaning] for value, sent, meaning in protocol.WORKER_KINDS.values()]
+    rows = [[code(value), sent, meaning] for value, (sent, meaning) in documented("WORKER_KINDS", "workerKinds")]
     return table(["`kind`", "sent with", "meaning"], rows)
 
 
 def stream_port() -> str:
-    rows = [["page → worker", code(shape), meaning] for shape, meaning in protocol.STREAM_TO_WORKER.values()]
-    rows += [["worker → page", code(shape), meaning] for shape, meaning in protocol.STREAM_TO_PAGE.values()]
+    rows = [
+        ["page → worker", code(shape), meaning]
+        for _, (shape, meaning) in documented("streamToWorker", "streamToWorker")
+    ]
+    rows += [
+        ["worker → page", code(shape), meaning] for _, (shape, meaning) in documented("streamToPage", "streamToPage")
+    ]
     return (
-        f"`window`: {protocol.STREAM_WINDOW} chunks; the page credits every "
-        f"{protocol.STREAM_CREDIT_EVERY} chunks it consumed.\n\n" + table(["direction", "message", "meaning"], rows)
+        f"`window`: {javascript()['STREAM_WINDOW']} chunks; the page credits every "
+        f"{javascript()['STREAM_CREDIT_EVERY']} chunks it consumed.\n\n"
+        + table(["direction", "message", "meaning"], rows)
     )
 
 
 def python_worker() -> str:
-    rows = [[code(value), direction, fields] for value, direction, fields in protocol.PYTHON_WORKER_KINDS.values()]
-    methods = ", ".join(code(method) for method in protocol.PYTHON_WORKER_METHODS)
+    kinds = documented("PYTHON_WORKER_KINDS", "pythonWorkerKinds")
+    rows = [[code(value), direction, fields] for value, (direction, fields) in kinds]
+    methods = ", ".join(code(method) for method in javascript()["PYTHON_WORKER_METHODS"])
     return table(["`kind`", "direction", "fields"], rows) + f"\n\nBridge methods: {methods}."
 
 

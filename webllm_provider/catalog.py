@@ -12,7 +12,7 @@ import difflib
 import re
 from typing import Any
 
-from ._compat import ModelInfo
+from ._compat import ModelInfo, Pricing
 from .protocol import ModelTypes
 
 # The context window WebLLM's prebuilt models use when a record does not say.
@@ -77,6 +77,11 @@ def capabilities(record: dict[str, Any]) -> list[str]:
     return caps
 
 
+def free() -> Pricing:
+    """A local model's price: nothing (amplifier-core's Pricing, which says None only for "unknown")."""
+    return Pricing(input_per_million=0.0, output_per_million=0.0)
+
+
 def model_info(record: dict[str, Any]) -> ModelInfo:
     # The bridge lifts it out of WebLLM's ``overrides``; a raw WebLLM record keeps it there.
     overrides = record.get("overrides")
@@ -85,15 +90,15 @@ def model_info(record: dict[str, Any]) -> ModelInfo:
         or (overrides.get("context_window_size") if isinstance(overrides, dict) else None)
         or DEFAULT_CONTEXT_WINDOW
     )
-    vram = record.get("vram_required_MB")
-    name = record["model_id"].removesuffix("-MLC").replace("-", " ")
+    label = record.get("label")  # js/catalog.js's; a raw WebLLM record has none
     return ModelInfo(
         id=record["model_id"],
-        display_name=f"{name} ({vram:,.0f} MB VRAM)" if vram else name,
+        display_name=label if isinstance(label, str) and label else record["model_id"],
         context_window=context,
         max_output_tokens=context,
         capabilities=capabilities(record),
         defaults={},
+        pricing=free(),
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any, TypeGuard
 
 from ._compat import ConfigurationError, InvalidRequestError
+from .errors import PROVIDER
 
 # auto: WebLLM's native function calling where the model has it, else constrained.
 TOOL_MODES = ("auto", "native", "constrained")
@@ -86,7 +87,7 @@ class ProviderConfig:
         if unknown:
             raise ConfigurationError(
                 f"Unknown WebLLM provider config field(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}.",
-                provider="webllm",
+                provider=PROVIDER,
             )
         if isinstance(config.get("stop"), str):
             config["stop"] = (config["stop"],)
@@ -94,13 +95,13 @@ class ProviderConfig:
             config["stop"] = tuple(config["stop"])
         if config.get("tool_mode", "auto") not in TOOL_MODES:
             raise ConfigurationError(
-                f"tool_mode must be one of {', '.join(TOOL_MODES)}, got {config['tool_mode']!r}.", provider="webllm"
+                f"tool_mode must be one of {', '.join(TOOL_MODES)}, got {config['tool_mode']!r}.", provider=PROVIDER
             )
         _check_provider_fields(config)
         try:
             check_sampling(config)
         except InvalidRequestError as exc:
-            raise ConfigurationError(str(exc), provider="webllm") from None
+            raise ConfigurationError(str(exc), provider=PROVIDER) from None
         return cls(**config)
 
     def sampling(self) -> dict[str, Any]:
@@ -121,30 +122,30 @@ def check_sampling(values: dict[str, Any]) -> None:
             continue
         if not _within(value, *bounds):
             raise InvalidRequestError(
-                f"{name} must be a number in {_interval(*bounds)} (WebLLM's range), got {value!r}.", provider="webllm"
+                f"{name} must be a number in {_interval(*bounds)} (WebLLM's range), got {value!r}.", provider=PROVIDER
             )
     max_tokens = values.get("max_tokens")
     if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):
-        raise InvalidRequestError(f"max_tokens must be a positive integer, got {max_tokens!r}.", provider="webllm")
+        raise InvalidRequestError(f"max_tokens must be a positive integer, got {max_tokens!r}.", provider=PROVIDER)
     seed = values.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise InvalidRequestError(f"seed must be an integer, got {seed!r}.", provider="webllm")
+        raise InvalidRequestError(f"seed must be an integer, got {seed!r}.", provider=PROVIDER)
     timeout = values.get("timeout")
     if timeout is not None and (not _finite(timeout) or timeout <= 0):
-        raise InvalidRequestError(f"timeout must be a positive number of seconds, got {timeout!r}.", provider="webllm")
+        raise InvalidRequestError(f"timeout must be a positive number of seconds, got {timeout!r}.", provider=PROVIDER)
     stop = values.get("stop")
     if stop is not None and (not isinstance(stop, (list, tuple)) or not all(isinstance(s, str) for s in stop)):
-        raise InvalidRequestError(f"stop must be a list of strings, got {stop!r}.", provider="webllm")
+        raise InvalidRequestError(f"stop must be a list of strings, got {stop!r}.", provider=PROVIDER)
 
 
 def _check_provider_fields(config: dict[str, Any]) -> None:
     if not isinstance(config.get("use_streaming", True), bool):
         raise ConfigurationError(
-            f"use_streaming must be true or false, got {config['use_streaming']!r}.", provider="webllm"
+            f"use_streaming must be true or false, got {config['use_streaming']!r}.", provider=PROVIDER
         )
     for name, low in (("max_retries", 0), ("retry_delay", 0), ("priority", None)):
         value = config.get(name)
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if value is not None and (not number or (low is not None and value < low)):
             bound = f" of at least {low}" if low is not None else ""
-            raise ConfigurationError(f"{name} must be a number{bound}, got {value!r}.", provider="webllm")
+            raise ConfigurationError(f"{name} must be a number{bound}, got {value!r}.", provider=PROVIDER)

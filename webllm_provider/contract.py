@@ -1,19 +1,27 @@
 """The contract between the provider and whatever runs WebLLM.
 
 The provider only ever talks to an object of this shape. In Pyodide it wraps
-the functions ``js/pyodide-binding.js`` registers; in CPython tests it is plain Python.
+the functions ``js/bridge.js`` registers; in CPython tests it is plain Python.
 Requests and results are OpenAI-style chat-completion dicts as WebLLM takes and
 gives them; see docs/bridge-protocol.md for the JavaScript side.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
+
+from .protocol import Models
+
+ProgressCallback = Callable[[dict[str, Any]], None]
 
 
 @runtime_checkable
 class Bridge(Protocol):
+    """What every bridge does. The provider asks for the optional parts below with
+    ``isinstance``: a bridge without them has no catalog, no GPU report, no loaded
+    model to default to, or cannot load models."""
+
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         """Run one non-streamed request; return a ChatCompletion dict."""
         ...
@@ -25,12 +33,54 @@ class Bridge(Protocol):
         """
         ...
 
+
+@runtime_checkable
+class HasCatalog(Protocol):
     async def list_models(self) -> list[dict[str, Any]]:
         """WebLLM's model catalog, one record per model (see docs/bridge-protocol.md)."""
         ...
 
 
-ProgressCallback = Callable[[dict[str, Any]], None]
+@runtime_checkable
+class HasGpuInfo(Protocol):
+    async def gpu_info(self) -> dict[str, Any]:
+        """What WebGPU offers here (a GpuInfo record, docs/bridge-protocol.md)."""
+        ...
+
+
+@runtime_checkable
+class HasLoadedModel(Protocol):
+    async def loaded_model(self) -> str | None:
+        """The id of the model the engine holds now, if any."""
+        ...
+
+
+@runtime_checkable
+class CanLoad(Protocol):
+    async def load(self, model_id: str, on_progress: ProgressCallback | None = None) -> None:
+        """Load (or switch to) a model, reporting WebLLM's InitProgressReports."""
+        ...
+
+
+class Description:
+    """A bridge's catalog and GPU, read in one call and then kept.
+
+    Neither changes while the engine lives, so one answer serves ``list_models()``
+    and ``gpu_info()``; the loaded model has a call of its own. An answer without a
+    GPU report (a gateway no tab has answered yet) is not kept.
+    """
+
+    def __init__(self, read: Callable[[], Awaitable[Models]]) -> None:
+        self._read = read
+        self._kept: Models | None = None
+
+    async def get(self) -> Models:
+        if self._kept is not None:
+            return self._kept
+        described = await self._read()
+        if described["gpu"] is not None:
+            self._kept = described
+        return described
 
 
 class BridgeError(Exception):

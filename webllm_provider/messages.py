@@ -14,7 +14,8 @@ onto that faithfully:
   constrained reply this process received is written back exactly as the
   model wrote it (``replay``), so that WebLLM can reuse its KV cache:
   ``NATIVE`` for WebLLM's function-calling models (the call list as JSON, tool
-  results as ``role: tool`` messages), ``CONSTRAINED`` for every other model
+  results as ``role: tool`` messages in Hermes' ``{"name", "content"}`` form,
+  the name found by the result's ``tool_call_id``), ``CONSTRAINED`` for every other model
   (calls as the constrained JSON the model emits, results as user turns,
   because most chat templates in WebLLM have no tool role).
 
@@ -30,6 +31,7 @@ from typing import Any
 
 from . import _access, replay
 from ._compat import InvalidRequestError
+from .errors import PROVIDER
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,35 @@ def tool_output_text(output: Any) -> str:
     return output if isinstance(output, str) else json.dumps(output, ensure_ascii=False, default=str)
 
 
+_Call = tuple[str, str, dict[str, Any]]  # id, tool name, arguments
+
+
+def _assistant_parts(message: Any, content: Any, index: int) -> tuple[list[str], str, list[_Call]]:
+    """An assistant message's thinking, text and tool calls, from its blocks and its ``tool_calls``."""
+    thinking: list[str] = []
+    texts: list[str] = []
+    calls: list[_Call] = []
+    for block in _blocks(content):
+        kind = _type(block)
+        if kind == "text":
+            texts.append(_access.get(block, "text", ""))
+        elif kind == "thinking":
+            thinking.append(_access.get(block, "thinking", ""))
+        elif kind == "reasoning":
+            thinking.extend(_access.get(part, "text", "") for part in _access.get(block, "summary", []))
+        elif kind == "tool_call":
+            calls.append((str(_access.get(block, "id")), _access.get(block, "name"), _access.get(block, "input", {})))
+        else:
+            _unshowable(kind, index)
+    for call in _access.get(message, "tool_calls", []):
+        function = _access.get(call, "function", call)
+        arguments = _access.get(function, "arguments", {})
+        if isinstance(arguments, str):
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        calls.append((str(_access.get(call, "id")), _access.get(function, "name"), arguments))
+    return thinking, "\n".join(t for t in texts if t), calls
+
+
 def _blocks(content: Any) -> list[Any]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
 
@@ -68,6 +99,7 @@ class _Converter:
         self.system: list[str] = []
         self.out: list[dict[str, Any]] = []
         self.call_names: dict[str, str] = {}
+        self.unanswered: list[str] = []  # call ids without a result yet, in the order they were made
         self.results_at = -1  # index of the user turn that collects tool results
 
     def result(self) -> list[dict[str, Any]]:
@@ -93,7 +125,7 @@ class _Converter:
         else:
             raise InvalidRequestError(
                 f"messages[{index}].role {role!r} is not one of system, developer, user, assistant, tool.",
-                provider="webllm",
+                provider=PROVIDER,
             )
 
     def _plain_text(self, content: Any, index: int) -> str:
@@ -102,7 +134,7 @@ class _Converter:
             if _type(block) != "text":
                 raise InvalidRequestError(
                     f"messages[{index}] is a system message and can only hold text, not {_type(block)!r}.",
-                    provider="webllm",
+                    provider=PROVIDER,
                 )
             parts.append(_access.get(block, "text", ""))
         return "\n\n".join(parts)
@@ -142,42 +174,10 @@ class _Converter:
             text = self._json_answer(content) if self.answers_as_json else content
             self.out.append({"role": "assistant", "content": text})
             return
-        thinking: list[str] = []
-        texts: list[str] = []
-        calls: list[tuple[str, str, dict[str, Any]]] = []
-        for block in _blocks(content):
-            kind = _type(block)
-            if kind == "text":
-                texts.append(_access.get(block, "text", ""))
-            elif kind == "thinking":
-                thinking.append(_access.get(block, "thinking", ""))
-            elif kind == "reasoning":
-                thinking.extend(_access.get(part, "text", "") for part in _access.get(block, "summary", []))
-            elif kind == "tool_call":
-                calls.append(
-                    (str(_access.get(block, "id")), _access.get(block, "name"), _access.get(block, "input", {}))
-                )
-            else:
-                _unshowable(kind, index)
-        for call in _access.get(message, "tool_calls", []):
-            function = _access.get(call, "function", call)
-            arguments = _access.get(function, "arguments", {})
-            if isinstance(arguments, str):
-                arguments = json.loads(arguments) if arguments.strip() else {}
-            calls.append((str(_access.get(call, "id")), _access.get(function, "name"), arguments))
+        thinking, text, calls = _assistant_parts(message, content, index)
         self.call_names.update((call_id, name) for call_id, name, _ in calls)
-        parts = [f"<think>\n{t}\n</think>" for t in thinking if t]
-        text = "\n".join(t for t in texts if t)
-        said = [{"name": name, "arguments": arguments} for _, name, arguments in calls]
-        if self.style == NATIVE:
-            # What WebLLM's function-calling grammar makes the model write.
-            parts.append(json.dumps(said, ensure_ascii=False) if calls else text)
-        elif calls:
-            said_raw = replay.recall(replay.calls_key(call_id for call_id, _, _ in calls))
-            parts.append(said_raw or json.dumps({"tool_calls": said}, ensure_ascii=False))
-        else:
-            parts.append(self._json_answer(text) if self.answers_as_json else text)
-        out: dict[str, Any] = {"role": "assistant", "content": "\n".join(p for p in parts if p)}
+        self.unanswered = [call_id for call_id, _, _ in calls]
+        out: dict[str, Any] = {"role": "assistant", "content": self._as_written(thinking, text, calls)}
         if calls and self.style == NATIVE:
             out["tool_calls"] = [
                 {
@@ -189,6 +189,20 @@ class _Converter:
             ]
         self.out.append(out)
 
+    def _as_written(self, thinking: list[str], text: str, calls: list[_Call]) -> str:
+        """An assistant turn as the model wrote it on this path (the constrained path's own words when kept)."""
+        parts = [f"<think>\n{t}\n</think>" for t in thinking if t]
+        said = [{"name": name, "arguments": arguments} for _, name, arguments in calls]
+        if self.style == NATIVE:
+            # What WebLLM's function-calling grammar makes the model write.
+            parts.append(json.dumps(said, ensure_ascii=False) if calls else text)
+        elif calls:
+            said_raw = replay.recall(replay.calls_key(call_id for call_id, _, _ in calls))
+            parts.append(said_raw or json.dumps({"tool_calls": said}, ensure_ascii=False))
+        else:
+            parts.append(self._json_answer(text) if self.answers_as_json else text)
+        return "\n".join(p for p in parts if p)
+
     @staticmethod
     def _json_answer(text: str) -> str:
         return replay.recall(replay.answer_key(text)) or json.dumps({"answer": text}, ensure_ascii=False)
@@ -198,17 +212,28 @@ class _Converter:
             for block in content:
                 self._tool_result(_access.get(block, "tool_call_id", ""), _access.get(block, "output", ""))
             return
-        call_id = _access.get(message, "tool_call_id") or _access.get(message, "name")
+        # A result without its call's id answers the next call still unanswered (Amplifier's
+        # provider-chat-completions sends plain-text results so; local servers match them in order).
+        call_id = (
+            _access.get(message, "tool_call_id")
+            or _access.get(message, "name")
+            or (self.unanswered[0] if self.unanswered else None)
+        )
         if not call_id:
-            raise InvalidRequestError(f"messages[{index}] is a tool result without a tool_call_id.", provider="webllm")
+            raise InvalidRequestError(f"messages[{index}] is a tool result without a tool_call_id.", provider=PROVIDER)
         self._tool_result(call_id, content if isinstance(content, str) else self._plain_text(content, index))
 
     def _tool_result(self, call_id: str, output: Any) -> None:
+        if call_id in self.unanswered:
+            self.unanswered.remove(call_id)
         text = tool_output_text(output)
-        if self.style == NATIVE:
-            self.out.append({"role": "tool", "content": text, "tool_call_id": call_id})
-            return
+        # WebLLM shows the model a tool message's content only: the call's id becomes its tool's name.
         name = self.call_names.get(call_id, "unknown tool")
+        if self.style == NATIVE:
+            # Hermes' own tool-response form: {"name": ..., "content": ...}.
+            content = json.dumps({"name": name, "content": text}, ensure_ascii=False)
+            self.out.append({"role": "tool", "content": content, "tool_call_id": call_id})
+            return
         line = f"Tool result for {name} (call {call_id}):\n{text}"
         # Several results in a row read as one user turn, as chat templates expect.
         if self.results_at == len(self.out) - 1 >= 0:
@@ -220,7 +245,7 @@ class _Converter:
 
 def _empty(index: int) -> InvalidRequestError:
     return InvalidRequestError(
-        f"messages[{index}].content is empty: a user turn needs text or an image.", provider="webllm"
+        f"messages[{index}].content is empty: a user turn needs text or an image.", provider=PROVIDER
     )
 
 
@@ -231,7 +256,7 @@ def _image_url(block: Any, index: int) -> str:
     url: str = _access.get(source, "url")
     if not url:
         raise InvalidRequestError(
-            f"messages[{index}] has an image with neither base64 data nor a url.", provider="webllm"
+            f"messages[{index}] has an image with neither base64 data nor a url.", provider=PROVIDER
         )
     return url
 
@@ -242,4 +267,4 @@ def _unshowable(kind: str, index: int) -> None:
             "messages[%d]: dropped a redacted_thinking block; it is encrypted and no local model can read it", index
         )
         return
-    raise InvalidRequestError(f"messages[{index}] has a content block of unknown type {kind!r}.", provider="webllm")
+    raise InvalidRequestError(f"messages[{index}] has a content block of unknown type {kind!r}.", provider=PROVIDER)

@@ -3,7 +3,9 @@
 ``js/protocol.js`` declares the same for JavaScript; tests/cpython/test_protocol.py
 loads both and fails when they disagree, and tools/protocol_doc.py writes the
 tables of docs/bridge-protocol.md from this module (the meanings below are
-the docs' words). Code imports these names instead of writing the strings.
+the docs' words). Messages only JavaScript sends (between a page and its
+workers) are js/protocol.js's alone. Code imports these names instead of
+writing the strings.
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ from typing import Any, Protocol, TypedDict
 # -- Python <-> page: the functions Python calls --------------------------------------
 
 PYTHON_MODULE = "webllm_bridge"
-GLOBAL_PREFIX = "js_llm_"
 PAGE_MODULE = "webllm_page"
 
 
 class BridgeModule(Protocol):
-    """The module ``webllm_bridge`` (js/pyodide-binding.js). Everything crosses as JSON strings.
+    """The module ``webllm_bridge`` (js/bridge.js). Everything crosses as JSON strings.
 
     Each docstring is the function's JavaScript signature, then what it gives.
     """
@@ -53,79 +54,15 @@ class BridgeModule(Protocol):
 
 
 BRIDGE_FUNCTIONS = tuple(name for name in vars(BridgeModule) if not name.startswith("_"))
-GLOBAL_NAMES = {name: GLOBAL_PREFIX + name for name in BRIDGE_FUNCTIONS}
+# The one function of the guide's convention, which an app registers in ``__main__`` itself when it
+# has no bridge module (pyodide_bridge.CompleteOnlyBridge).
+GUIDE_COMPLETE = "js_llm_complete"
 
 # The fields that make a request streamed. A request handed to a bridge carries
 # neither: ``complete()`` or ``stream()`` says which, and the transport sets
-# them (js/worker-client.js for WebLLM; GatewayBridge over the gateway's OpenAI
+# them (js/engine-client.js for WebLLM; GatewayBridge over the gateway's OpenAI
 # API), so every stream ends with the usage chunk.
 STREAMED: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
-
-# -- Messages ------------------------------------------------------------------------------
-# Each group: the name JavaScript uses -> (value, what travels with it, meaning).
-
-WORKER_KINDS = {
-    "stream": (
-        "webllm-bridge/stream",
-        "`request, modelId, chatOpts, window` and a MessagePort",
-        "a streamed completion whose chunks the worker pushes through the port (see below)",
-    ),
-    "connect": (
-        "webllm-bridge/connect",
-        "`client` and a MessagePort",
-        "serve WebLLM's protocol on that port; `client` names a Web Lock the client holds while alive "
-        "(a shared engine waits on it to notice the client is gone)",
-    ),
-    "turn": (
-        "webllm-bridge/turn",
-        "a MessagePort",
-        'a place in the shared engine\'s FIFO; answered `"granted"`, ended by the client\'s `"release"` (or its death)',
-    ),
-    "exit": ("webllm-bridge/exit", "", "a shared engine whose device was lost ends itself"),
-    "link": (
-        "webllm-bridge/link",
-        '`action: "open" | "close" | "error", id, ...`, a MessagePort (open)',
-        "between a Python worker and its page: start (or join) an engine for this port, end it, or an "
-        "engine worker's uncaught error",
-    ),
-    "lifeline": (
-        "webllm-bridge/lifeline",
-        "`name` and a MessagePort",
-        'take the Web Lock `name` for life and answer `"held"`: the sender notices the worker\'s death',
-    ),
-}
-LINK_ACTIONS = {"open": "open", "close": "close", "error": "error"}
-TURN_MESSAGES = {"granted": "granted", "release": "release"}
-LIFELINE_HELD = "held"
-CLIENT_LOCK_PREFIX = "webllm-bridge/client/"
-
-STREAM_WINDOW = 32
-STREAM_CREDIT_EVERY = 4
-STREAM_TO_WORKER = {
-    "credit": ("{credit: n}", "the page consumed n more chunks"),
-    "cancel": ("{cancel: true}", "the consumer stopped early"),
-}
-STREAM_TO_PAGE = {
-    "chunks": ("{chunks: [chunk, ...]}", "chunks, any number of times (those that piled up travel together)"),
-    "done": ("{done: true}", "the end"),
-    "error": ('{error: "Name: message"}', "the generation failed (WebLLM's `err.toString()`)"),
-    "cancelled": ("{cancelled: true}", "after a cancel: the engine's generator is closed"),
-}
-
-PYTHON_WORKER_KINDS = {
-    "boot": ("python/boot", "page → worker", "`id, indexURL, packages, files, path, engine, appConfig`: start Python"),
-    "call": ("python/call", "page → worker", '`id, target: "module.function", args`'),
-    "bridge": ("python/bridge", "page → worker", "`id, method, args`: one of the bridge methods below"),
-    "resources": ("python/resources", "page → worker", "`id`: the URLs the worker fetched"),
-    "result": (
-        "python/result",
-        "worker → page",
-        "`id, ok, value | error: {name, message}`: the answer to any of the above",
-    ),
-    "event": ("python/event", "worker → page", "`name, json`: Python's `webllm_page.emit`"),
-    "progress": ("python/progress", "worker → page", "`report`: every model load's progress"),
-}
-PYTHON_WORKER_METHODS = ("models", "load", "abort")
 
 # -- Gateway <-> tab ---------------------------------------------------------------------------
 
@@ -186,6 +123,12 @@ class ModelRecord(TypedDict):
     unfit_reason: str | None
     large: bool
     recommended: bool
+    label: str
+
+
+# The browsers with WebGPU on by default, as users are told. Safari has it from 26 (macOS 26,
+# iOS 26); before, only behind a flag.
+WEBGPU_BROWSERS = "Chrome or Edge 113+, or Safari 26+"
 
 
 class ModelTypes:

@@ -27,15 +27,17 @@ from ._compat import (
 )
 from .catalog import closest, index, is_chat_model, is_vision_model, model_info, native_tools, recommended
 from .config import ProviderConfig, check_sampling
-from .contract import Bridge, ProgressCallback
-from .deltas import Piece, TextDelta, ThinkingDelta, ThinkingSplitter
+from .contract import Bridge, CanLoad, HasCatalog, HasGpuInfo, HasLoadedModel, ProgressCallback
+from .deltas import Piece, TextDelta, ThinkingDelta
 from .errors import PROVIDER, from_exception
 from .events import LLM_REQUEST, LLM_RESPONSE, PROVIDER_RETRY
-from .hook_stream import HookStream
+from .incoming import Incoming, read_request
 from .request import Expected, build_request, setting
 from .response import Reply, to_chat_response
-from .streaming import StreamAssembler
-from .tool_calling import AUTO, plan_tools, visible_text
+from .stream1_chunks import StreamAssembler
+from .stream3_thinking import ThinkingSplitter
+from .stream4_hooks import HookStream
+from .tool_calling import needs_answer_pass, plan_tools, visible_text
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,7 +49,7 @@ class _Call:
     """One request on its way: what was asked, what is sent, when it must end."""
 
     provider: WebLLMProvider
-    request: Any
+    request: Incoming
     kwargs: dict[str, Any]
     model: str | None
     stream: bool
@@ -56,15 +58,7 @@ class _Call:
     deadline: float | None
 
     def needs_answer_pass(self, response: ChatResponse) -> bool:
-        # WebLLM's native path can only emit a list of calls; an empty list
-        # under tool_choice auto means "no call needed", so ask for the answer.
-        plan = self.expected.plan
-        return (
-            plan.native
-            and plan.choice == AUTO
-            and not response.tool_calls
-            and response.finish_reason not in ("abort", "length")
-        )
+        return needs_answer_pass(self.expected.plan, response.tool_calls or [], response.finish_reason)
 
     def answer_pass(self) -> tuple[dict[str, Any], Expected]:
         return build_request(
@@ -120,7 +114,7 @@ class WebLLMProvider:
     """A local, private LLM provider: WebLLM on the user's GPU, in a Web Worker.
 
     ``bridge`` is anything with the contract in ``webllm_provider.contract``; in
-    Pyodide it defaults to the one ``js/pyodide-binding.js`` installs.
+    Pyodide it defaults to the one ``js/bridge.js`` installs.
     """
 
     name = PROVIDER
@@ -147,7 +141,7 @@ class WebLLMProvider:
         if self._bridge is None:
             raise ConfigurationError(
                 "No WebLLM bridge. In the browser, install it first: "
-                "`await installBinding(pyodide, {workerUrl})` from js/pyodide-binding.js. "
+                "`await installBridge(pyodide, {workerUrl})` from js/bridge.js. "
                 "Elsewhere, pass WebLLMProvider(bridge=...).",
                 provider=PROVIDER,
             )
@@ -171,8 +165,8 @@ class WebLLMProvider:
     async def catalog(self) -> list[dict[str, Any]]:
         """WebLLM's own model records, as the bridge reports them."""
         if self._catalog is None:
-            list_models = getattr(self.bridge, "list_models", None)  # a bridge without one has no catalog
-            catalog = await self._call(list_models(), model=None) if list_models else []
+            bridge = self.bridge
+            catalog = await self._call(bridge.list_models(), model=None) if isinstance(bridge, HasCatalog) else []
             with _reading(None, LLMError):
                 self._records = index(catalog)
             self._catalog = catalog
@@ -187,14 +181,16 @@ class WebLLMProvider:
         return [model_info(record) for record in records if is_chat_model(record)]
 
     async def gpu_info(self) -> dict[str, Any] | None:
-        gpu_info = getattr(self.bridge, "gpu_info", None)
-        return await self._call(gpu_info(), model=None) if gpu_info else None
+        bridge = self.bridge
+        return await self._call(bridge.gpu_info(), model=None) if isinstance(bridge, HasGpuInfo) else None
 
     async def default_model(self) -> str | None:
         """The configured model, else the loaded one, else the one the catalog recommends for this GPU."""
         if self._model is None:
-            loaded_model = getattr(self.bridge, "loaded_model", None)
-            self._model = await self._call(loaded_model(), model=None) if loaded_model else None
+            bridge = self.bridge
+            self._model = (
+                await self._call(bridge.loaded_model(), model=None) if isinstance(bridge, HasLoadedModel) else None
+            )
         if self._model is None:
             catalog = await self.catalog()
             self._model = recommended(catalog)
@@ -206,10 +202,10 @@ class WebLLMProvider:
         if model is None:
             raise ConfigurationError("No model to load: name one, or use a GPU that can run one.", provider=PROVIDER)
         await self._record(model)
-        load = getattr(self.bridge, "load", None)
-        if load is None:
+        bridge = self.bridge
+        if not isinstance(bridge, CanLoad):
             raise ConfigurationError("This bridge cannot load models.", provider=PROVIDER)
-        await self._call(load(model, on_progress), model=model)
+        await self._call(bridge.load(model, on_progress), model=model)
         self._model = model
         return model
 
@@ -222,7 +218,8 @@ class WebLLMProvider:
         ``request.metadata["stream"] is False``. A retryable failure is tried
         again up to ``max_retries`` times, with ``provider:retry`` emitted.
         """
-        call = await self._prepare(request, kwargs, stream=self._streams(request))
+        incoming = read_request(request)
+        call = await self._prepare(incoming, kwargs, stream=self._streams(incoming))
         async with self._exchange(call) as outcome:
             response = outcome.response = await self._with_retries(call)
         return response
@@ -238,7 +235,7 @@ class WebLLMProvider:
         text already yielded cannot be taken back, so a retryable error is
         raised for the caller to decide.
         """
-        call = await self._prepare(request, kwargs, stream=True)
+        call = await self._prepare(read_request(request), kwargs, stream=True)
         async with self._exchange(call) as outcome, aclosing(self._streamed(call)) as items:
             async for item in items:
                 if isinstance(item, ChatResponse):
@@ -248,10 +245,9 @@ class WebLLMProvider:
         assert outcome.response is not None, "_streamed ends with the ChatResponse"
         yield outcome.response
 
-    def _streams(self, request: Any) -> bool:
+    def _streams(self, request: Incoming) -> bool:
         """Stream only when asked to and when hooks will hear it; else fetch the reply whole."""
-        metadata = _access.get(request, "metadata")
-        if isinstance(metadata, dict) and metadata.get("stream") is False:
+        if request.metadata.get("stream") is False:
             return False
         return self.config.use_streaming and getattr(self.coordinator, "hooks", None) is not None
 
@@ -345,7 +341,7 @@ class WebLLMProvider:
             raise
         yield response
 
-    async def _prepare(self, request: Any, kwargs: dict[str, Any], *, stream: bool) -> _Call:
+    async def _prepare(self, request: Incoming, kwargs: dict[str, Any], *, stream: bool) -> _Call:
         model = setting(("model",), request, kwargs) or await self.default_model()
         record = await self._record(model)
         plan = plan_tools(request, native_model=bool(record and native_tools(record)), tool_mode=self.config.tool_mode)
@@ -469,6 +465,8 @@ def _response_payload(
             payload["usage"] = {
                 "input_tokens": response.usage.input_tokens,
                 "output_tokens": response.usage.output_tokens,
+                # A string, as Amplifier's own providers emit it (Decimal is not JSON).
+                "cost_usd": str(response.usage.cost_usd),
             }
         payload["finish_reason"] = response.finish_reason
     if error is not None:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
-from . import _access
 from ._compat import InvalidRequestError
 from .catalog import switches_thinking
 from .config import ProviderConfig, check_sampling
+from .errors import PROVIDER
+from .incoming import Incoming, read_request
 from .messages import to_openai_messages
-from .schema import SchemaError, check_schema
+from .response_format import read_response_format
 from .tool_calling import ToolPlan, apply
 
 # reasoning_effort values that mean "do not think".
-_NO_THINKING = ("none", "minimal")
+NO_THINKING = ("none", "minimal")
 
 # WebLLM request field -> the names a ChatRequest or a call's keyword arguments give it.
 _SAMPLING = {
@@ -39,15 +39,13 @@ class Expected:
     json_schema: dict[str, Any] | None = None
 
 
-def setting(names: tuple[str, ...], request: Any, overrides: dict[str, Any] | None, default: Any = None) -> Any:
+def setting(names: tuple[str, ...], request: Incoming, overrides: dict[str, Any] | None, default: Any = None) -> Any:
     """One precedence for every setting: the request's value, else the call's keyword
     argument, else ``default`` (the provider's config)."""
-    for source in (request, overrides or {}):
-        for name in names:
-            value = _access.get(source, name)
-            if value is not None:
-                return value
-    return default
+    value = request.setting(names)
+    if value is not None:
+        return value
+    return next((v for name in names if (v := (overrides or {}).get(name)) is not None), default)
 
 
 def build_request(
@@ -64,18 +62,17 @@ def build_request(
     ``vision`` says whether the model can take images (None: unknown, let
     WebLLM decide).
     """
-    messages = to_openai_messages(
-        list(_access.get(request, "messages", [])), plan.path, answers_as_json=plan.constrained
-    )
+    request = read_request(request)
+    messages = to_openai_messages(request.messages, plan.path, answers_as_json=plan.constrained)
     if not messages:
-        raise InvalidRequestError("The request has no messages.", provider="webllm")
+        raise InvalidRequestError("The request has no messages.", provider=PROVIDER)
     if vision is False:
         _refuse_images(messages, model)
     if messages[-1]["role"] not in ("user", "tool"):
         raise InvalidRequestError(
             f"The last message must be from the user or a tool result, not {messages[-1]['role']!r}: "
             "WebLLM generates only in answer to one.",
-            provider="webllm",
+            provider=PROVIDER,
         )
     body: dict[str, Any] = {"messages": messages}
     configured = config.sampling()
@@ -89,24 +86,28 @@ def build_request(
         thinking = _thinking(request, overrides or {})
         if thinking is not None and switches_thinking(model):
             body["extra_body"] = {"enable_thinking": thinking}
-    json_mode, json_schema = _response_format(_access.get(request, "response_format"))
-    if json_mode and plan.native:
+    response_format = read_response_format(request.response_format)
+    if response_format.webllm and plan.native:
         raise InvalidRequestError(
             "WebLLM's function-calling models cannot combine native tools with a response_format "
             "(WebLLM sets its own). Use tool_mode='constrained' for both at once.",
-            provider="webllm",
+            provider=PROVIDER,
         )
-    if json_mode and plan.constrained:
-        plan = dataclasses.replace(plan, answer_schema=json_schema or {"type": "object"})
-    elif json_mode:
-        # WebLLM takes the schema as a JSON string inside a json_object format, and
-        # 0.2.86 fails without one (GrammarMatcherInitError): plain JSON mode asks for an object.
-        body["response_format"] = {"type": "json_object", "schema": json.dumps(json_schema or {"type": "object"})}
-    apply(plan, body, _access.get(request, "tool_choice"))
-    return body, Expected(plan, json_mode, json_schema)
+    if response_format.webllm and plan.constrained and not response_format.json_mode:
+        raise InvalidRequestError(
+            f"response_format type {response_format.webllm['type']!r} cannot be combined with tools: "
+            "the tools are held to a JSON grammar of their own.",
+            provider=PROVIDER,
+        )
+    if response_format.json_mode and plan.constrained:
+        plan = dataclasses.replace(plan, answer_schema=response_format.schema or {"type": "object"})
+    elif response_format.webllm and not plan.constrained:
+        body["response_format"] = response_format.webllm
+    apply(plan, body, request.tool_choice)
+    return body, Expected(plan, response_format.json_mode, response_format.schema)
 
 
-def _thinking(request: Any, overrides: dict[str, Any]) -> bool | None:
+def _thinking(request: Incoming, overrides: dict[str, Any]) -> bool | None:
     """Whether the caller asked for thinking on or off; None if they did not say.
 
     Amplifier asks with ``reasoning_effort`` (on the request or as a keyword),
@@ -114,28 +115,8 @@ def _thinking(request: Any, overrides: dict[str, Any]) -> bool | None:
     """
     effort = setting(("reasoning_effort",), request, overrides)
     if effort is not None:
-        return effort not in _NO_THINKING
+        return effort not in NO_THINKING
     return True if overrides.get("extended_thinking") else None
-
-
-def _response_format(response_format: Any) -> tuple[bool, dict[str, Any] | None]:
-    kind = _access.get(response_format, "type")
-    if kind in (None, "text"):
-        return False, None
-    if kind in ("json", "json_object"):
-        return True, None
-    if kind == "json_schema":
-        schema = _access.get(response_format, "json_schema") or _access.get(response_format, "schema")
-        if not isinstance(schema, dict):
-            raise InvalidRequestError("response_format json_schema needs a JSON Schema object.", provider="webllm")
-        try:
-            check_schema(schema)
-        except SchemaError as exc:
-            raise InvalidRequestError(
-                f"response_format: its JSON Schema cannot be checked: {exc}.", provider="webllm"
-            ) from None
-        return True, schema
-    raise InvalidRequestError(f"response_format type {kind!r} is not text, json or json_schema.", provider="webllm")
 
 
 def _refuse_images(messages: list[dict[str, Any]], model: str | None) -> None:
@@ -144,5 +125,5 @@ def _refuse_images(messages: list[dict[str, Any]], model: str | None) -> None:
             raise InvalidRequestError(
                 f"messages[{index}].content has an image, but {model} reads text only. "
                 "Pick a vision model (its capabilities list 'vision') or send text.",
-                provider="webllm",
+                provider=PROVIDER,
             )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from . import schema
 from ._compat import ChatResponse, Degradation, TextBlock, ThinkingBlock, ToolCallBlock, Usage
-from .deltas import split_thinking
 from .errors import StructuredOutputError
 from .request import Expected
+from .stream3_thinking import split_thinking
 from .tool_calling import read_output
 
 T = TypeVar("T")
@@ -120,7 +121,7 @@ def to_chat_response(reply: Reply, expected: Expected) -> ChatResponse:
     thinking, answer = split_thinking(text)
     metadata: dict[str, Any] = {"model": reply.model, "response_id": reply.response_id}
     if expected.json_mode and not calls and finish_reason not in ("abort", "length"):
-        metadata["parsed"] = _structured(answer, expected.json_schema)
+        metadata["parsed"] = structured_answer(answer, expected.json_schema)
     content: list[Any] = []
     if thinking:
         content.append(ThinkingBlock(thinking=thinking))
@@ -140,7 +141,7 @@ def to_chat_response(reply: Reply, expected: Expected) -> ChatResponse:
     )
 
 
-def _structured(text: str, json_schema: dict[str, Any] | None) -> Any:
+def structured_answer(text: str, json_schema: dict[str, Any] | None) -> Any:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -164,6 +165,7 @@ def _usage(usage: dict[str, Any] | None) -> Usage | None:
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         total_tokens=_count(usage, "total_tokens") or input_tokens + output_tokens,
+        cost_usd=Decimal(0),  # a local model: known to cost nothing (None would say "unknown")
     )
 
 

@@ -3,10 +3,14 @@
 Two paths, chosen per model:
 
 - native: WebLLM's own function calling, on its Hermes models
-  (``functionCallingModelIds``). ``tools`` and ``tool_choice`` pass through.
-  WebLLM then forces the reply into a JSON list of calls, so a model that has
-  nothing left to call answers with ``[]``; the provider then asks once more
-  without tools for the text answer.
+  (``functionCallingModelIds``), for ``tool_choice`` auto with parallel calls
+  allowed. WebLLM then forces the reply into a JSON list of calls, so a model
+  that has nothing left to call answers with ``[]``; then the text answer is
+  asked for once more without tools (``needs_answer_pass``, the one rule the
+  provider and the gateway both follow). WebLLM ignores ``tool_choice`` and
+  cannot limit the list, so ``required``, a named function and
+  ``parallel_tool_calls: false`` take the constrained path on these models
+  too, where the grammar holds the reply to them.
 - constrained: every other model. The tools are described in the system
   prompt and the reply is held by WebLLM's grammar engine to a JSON Schema
   built from the tools' own parameter schemas: either ``{"answer": ...}`` or
@@ -26,8 +30,10 @@ from typing import Any
 
 from . import _access, replay, schema
 from ._compat import InvalidRequestError, InvalidToolCallError, ToolCall
-from .answer_stream import AnswerStream
+from .errors import PROVIDER
+from .incoming import read_request
 from .messages import CONSTRAINED, NATIVE
+from .stream2_answer import AnswerStream
 
 AUTO, NONE, REQUIRED, NAMED = "auto", "none", "required", "named"
 _ANY_OBJECT: dict[str, Any] = {"type": "object"}
@@ -40,6 +46,7 @@ class ToolPlan:
     choice: str = AUTO
     named: str | None = None
     answer_schema: dict[str, Any] | None = None
+    parallel: bool = True  # OpenAI's parallel_tool_calls: false allows one call per reply
 
     @property
     def active(self) -> bool:
@@ -61,25 +68,41 @@ class ToolPlan:
         return ToolPlan(self.path, self.tools, NONE)
 
 
+def needs_answer_pass(plan: ToolPlan, calls: list[Any], finish_reason: str | None) -> bool:
+    """Whether a reply on the native path means "nothing left to call": ask again without tools.
+
+    WebLLM's native path can only emit a list of calls; an empty list under
+    tool_choice auto is the model saying it needs no tool. A reply that ended
+    with ``stop`` already is the answer (a bridge that follows this rule
+    itself, such as the gateway's).
+    """
+    return plan.native and plan.choice == AUTO and not calls and finish_reason == "tool_calls"
+
+
 def plan_tools(request: Any, *, native_model: bool, tool_mode: str = "auto") -> ToolPlan:
+    request = read_request(request)
     tools: dict[str, dict[str, Any]] = {}
-    for spec in _access.get(request, "tools", []):
+    for spec in request.tools:
         name = _access.get(spec, "name")
         if not name or not isinstance(name, str):
-            raise InvalidRequestError("Every tool needs a name.", provider="webllm")
+            raise InvalidRequestError("Every tool needs a name.", provider=PROVIDER)
         parameters = _access.get(spec, "parameters") or _ANY_OBJECT
         if not isinstance(parameters, dict):
-            raise InvalidRequestError(f"Tool {name!r}: parameters must be a JSON Schema object.", provider="webllm")
+            raise InvalidRequestError(f"Tool {name!r}: parameters must be a JSON Schema object.", provider=PROVIDER)
         try:
             schema.check_schema(parameters)
         except schema.SchemaError as exc:
             raise InvalidRequestError(
-                f"Tool {name!r}: its parameters schema cannot be checked: {exc}.", provider="webllm"
+                f"Tool {name!r}: its parameters schema cannot be checked: {exc}.", provider=PROVIDER
             ) from None
         tools[name] = {"name": name, "description": _access.get(spec, "description", ""), "parameters": parameters}
-    choice, named = _choice(_access.get(request, "tool_choice"), tools)
-    native = tool_mode == "native" or (tool_mode == "auto" and native_model)
-    return ToolPlan(NATIVE if native else CONSTRAINED, tools, choice, named)
+    choice, named = _choice(request.tool_choice, tools)
+    parallel = request.parallel_tool_calls is not False
+    # WebLLM honours neither tool_choice nor a limit on the calls: the grammar does (the module's docstring).
+    native = tool_mode == "native" or (
+        tool_mode == "auto" and native_model and (choice == NONE or (choice == AUTO and parallel))
+    )
+    return ToolPlan(NATIVE if native else CONSTRAINED, tools, choice, named, parallel=parallel)
 
 
 def _choice(tool_choice: Any, tools: dict[str, Any]) -> tuple[str, str | None]:
@@ -96,7 +119,7 @@ def _choice(tool_choice: Any, tools: dict[str, Any]) -> tuple[str, str | None]:
     if name not in tools:
         raise InvalidRequestError(
             f"tool_choice names {name!r}, which is not one of the request's tools ({', '.join(tools) or 'none'}).",
-            provider="webllm",
+            provider=PROVIDER,
         )
     return NAMED, name
 
@@ -114,7 +137,14 @@ def output_schema(plan: ToolPlan) -> dict[str, Any]:
     ]
     calls = {
         "type": "object",
-        "properties": {"tool_calls": {"type": "array", "minItems": 1, "items": {"anyOf": call_forms}}},
+        "properties": {
+            "tool_calls": {
+                "type": "array",
+                "minItems": 1,
+                **({} if plan.parallel else {"maxItems": 1}),
+                "items": {"anyOf": call_forms},
+            }
+        },
         "required": ["tool_calls"],
         "additionalProperties": False,
     }
@@ -137,7 +167,8 @@ def instructions(plan: ToolPlan) -> str:
         lines.append(f"  arguments: {json.dumps(tool['parameters'], ensure_ascii=False)}")
     lines.append(
         'To call tools, reply with {"tool_calls": [{"name": "<tool>", "arguments": {...}}]}; '
-        "you may call several at once. Tool results come back in the next message."
+        + ("you may call several at once. " if plan.parallel else "call one tool at a time. ")
+        + "Tool results come back in the next message."
     )
     if plan.choice == REQUIRED:
         lines.append("You must call at least one tool now.")
@@ -191,10 +222,24 @@ def _fold_system_into_first_user(messages: list[dict[str, Any]]) -> None:
 def visible_text(plan: ToolPlan) -> Callable[[str], str]:
     """A filter from raw streamed output to the text a user should see."""
     if plan.native:
-        return lambda _: ""  # the JSON list of calls; calls arrive whole at the end
+        return _NativeText().feed
     if plan.constrained:
         return AnswerStream().feed
     return lambda text: text
+
+
+class _NativeText:
+    """WebLLM's grammar makes a native reply a JSON array of calls (they arrive whole at
+    the end, never as text); a reply that starts otherwise is the text answer a bridge
+    asked for already (the gateway follows ``needs_answer_pass`` itself)."""
+
+    def __init__(self) -> None:
+        self.calls: bool | None = None
+
+    def feed(self, text: str) -> str:
+        if self.calls is None and text.strip():
+            self.calls = text.lstrip().startswith("[")
+        return "" if self.calls is not False else text
 
 
 def read_output(
@@ -221,6 +266,8 @@ def read_output(
             for i, c in enumerate(tool_calls)
         ]
         _require_calls(plan, calls, text, finish_reason)
+        if not calls and finish_reason == "stop":
+            return text, []  # the answer, asked for already (needs_answer_pass)
         return "", calls
     if plan.constrained:
         return _read_constrained(plan, text, finish_reason, response_id)
@@ -230,7 +277,7 @@ def read_output(
             f"The model called {name!r}, but the request offered no tools.",
             tool_name=name,
             raw_arguments=json.dumps(tool_calls),
-            provider="webllm",
+            provider=PROVIDER,
         )
     return text, []
 
@@ -249,7 +296,7 @@ def _read_constrained(
         raise InvalidToolCallError(
             f"The model's reply is not the JSON it was held to ({exc.msg} at position {exc.pos}).",
             raw_arguments=text,
-            provider="webllm",
+            provider=PROVIDER,
         ) from None
     if isinstance(reply, dict) and isinstance(reply.get("tool_calls"), list):
         calls = [
@@ -272,7 +319,7 @@ def _read_constrained(
         raise InvalidToolCallError(
             f"The model's reply does not follow the tool format: {'; '.join(problems[:3])}",
             raw_arguments=text,
-            provider="webllm",
+            provider=PROVIDER,
         )
     answer = reply["answer"]
     answer = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
@@ -297,7 +344,7 @@ def _checked(
             f"The model called {name!r}, which is not an offered tool ({', '.join(allowed)}).",
             tool_name=name if isinstance(name, str) else None,
             raw_arguments=raw_arguments,
-            provider="webllm",
+            provider=PROVIDER,
         )
     if isinstance(arguments, str):
         try:
@@ -307,14 +354,14 @@ def _checked(
                 f"The arguments for {name!r} are not valid JSON ({exc.msg} at position {exc.pos}).",
                 tool_name=name,
                 raw_arguments=raw_arguments,
-                provider="webllm",
+                provider=PROVIDER,
             ) from None
     if not isinstance(arguments, dict):
         raise InvalidToolCallError(
             f"The arguments for {name!r} are not a JSON object.",
             tool_name=name,
             raw_arguments=raw_arguments,
-            provider="webllm",
+            provider=PROVIDER,
         )
     problems = schema.errors(arguments, plan.tools[name]["parameters"])
     if problems:
@@ -322,7 +369,7 @@ def _checked(
             f"The arguments for {name!r} break its schema: {'; '.join(problems[:3])}",
             tool_name=name,
             raw_arguments=raw_arguments,
-            provider="webllm",
+            provider=PROVIDER,
         )
     # WebLLM numbers calls "0", "1", ... per reply; a conversation needs ids
     # that stay unique across replies so each result finds its call.
@@ -334,7 +381,7 @@ def _checked(
 def _require_calls(plan: ToolPlan, calls: list[ToolCall], text: str, finish_reason: str | None) -> None:
     if not calls and plan.choice in (REQUIRED, NAMED) and finish_reason != "abort":
         raise InvalidToolCallError(
-            "tool_choice required a tool call, but the model made none.", raw_arguments=text, provider="webllm"
+            "tool_choice required a tool call, but the model made none.", raw_arguments=text, provider=PROVIDER
         )
 
 
@@ -342,5 +389,5 @@ def _truncated(text: str) -> InvalidToolCallError:
     return InvalidToolCallError(
         "The model's tool-call output was cut off at max_tokens before it was complete. Raise max_tokens.",
         raw_arguments=text,
-        provider="webllm",
+        provider=PROVIDER,
     )

@@ -1,6 +1,6 @@
 /**
  * The benchmark harness (bench/index.html). Boots Pyodide with the provider,
- * installs the real bridge (js/pyodide-binding.js) with the benchmark worker (the
+ * installs the real bridge (js/bridge.js) with the benchmark worker (the
  * scripted engine behind WebLLM's real worker handler, stamping what it
  * produces), runs every measurement side by side and leaves the results in
  * `window.__bench` for bench/run.py. The js-webllm baseline is WebLLM's own
@@ -13,7 +13,7 @@
  * ?smoke: tiny counts (checks that everything runs; numbers mean nothing).
  */
 import { loadPyodide } from "/pyodide.mjs";
-import { installBinding } from "/webllm/pyodide-binding.js";
+import { installBridge } from "/webllm/bridge.js";
 import { control } from "/webllm/testing/control.js";
 import { WebWorkerMLCEngine } from "/bench/webllm-client.js";
 import { drawChart } from "./chart.js";
@@ -89,7 +89,7 @@ async function setUp() {
   const t0 = performance.now();
   pyodide = await loadPyodide({ indexURL: "/" });
   await pyodide.loadPackage("webllm-provider");
-  bridge = await installBinding(pyodide, { workerUrl: "/bench/bench-worker.js", model: MODEL });
+  bridge = await installBridge(pyodide, { workerUrl: "/bench/bench-worker.js", model: MODEL });
   webllmWorker = { worker: new Worker("/bench/bench-worker.js", { type: "module" }) };
   webllm = new WebWorkerMLCEngine(webllmWorker.worker);
   await webllm.reload(MODEL);

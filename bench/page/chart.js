@@ -20,8 +20,8 @@ const COLORS = {
 
 const LABELS = {
   "js-webllm": "JS, WebLLM's client (WebWorkerMLCEngine)",
-  "js-bridge": "JS, pyodide-binding.js WorkerClient",
-  "py-bridge": "Python, webllm_bridge (PyodideBinding)",
+  "js-bridge": "JS, bridge.js EngineClient",
+  "py-bridge": "Python, webllm_bridge (PyodideBridge)",
   "py-provider": "Python, WebLLMProvider",
   "js-guide": "JS, guide's manager (10 ms polling)",
   "py-guide": "Python, guide's manager + callback",

@@ -2,7 +2,7 @@
  * The WebLLM/Amplifier guide's page-side worker manager ("main.js - WebLLM
  * worker manager"), as written there; only the worker URL is a parameter.
  * Its completeStreaming() checks for new chunks every 10 ms. Benchmarked for
- * comparison only; the product streams through js/pyodide-binding.js.
+ * comparison only; the product streams through js/bridge.js.
  */
 export class WebLLMWorkerManager {
   /** @param {string | URL} workerUrl */

@@ -13,7 +13,7 @@
  *
  * Results go to `window.benchResult` (or `window.benchError`).
  */
-import { startPython } from "/webllm/python-host.js";
+import { startPython } from "/webllm/python-launcher.js";
 import { control } from "/webllm/testing/control.js";
 
 const params = new URLSearchParams(location.search);
@@ -66,7 +66,7 @@ async function main() {
   return { marks, longTasks: /** @type {any} */ (window).longTasks };
 }
 
-/** @param {import("/webllm/python-host.js").PythonHost} python */
+/** @param {import("/webllm/python-launcher.js").PythonHost} python */
 async function chunkFigures(python) {
   /** @param {number} tokens @param {number} [rate] */
   const push = (tokens, rate) =>

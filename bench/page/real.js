@@ -15,7 +15,7 @@
  * bench/run.py. ?smoke: one of each.
  */
 import { loadPyodide } from "/pyodide.mjs";
-import { installBinding } from "/webllm/pyodide-binding.js";
+import { installBridge } from "/webllm/bridge.js";
 import { TINY_MODEL_ID, tinyModelAppConfig } from "/webllm/testing/tiny-model.js";
 import { WebWorkerMLCEngine } from "/bench/webllm-client.js";
 import { drawRealChart } from "./real-chart.js";
@@ -83,7 +83,7 @@ async function main() {
   }
   const started = performance.now();
   const appConfig = tinyModelAppConfig(new URL("/models/", location.href));
-  const bridge = await installBinding(pyodide, { workerUrl: "/webllm/webllm-worker.js", appConfig, model: TINY_MODEL_ID });
+  const bridge = await installBridge(pyodide, { workerUrl: "/webllm/webllm-worker.js", appConfig, model: TINY_MODEL_ID });
   const loadMs = performance.now() - started;
   log(`tiny model loaded in ${loadMs.toFixed(0)} ms`);
   globalThis.bridge = bridge; // pagetools reads it

@@ -10,7 +10,7 @@
  *
  * serial:   Pyodide, then the wheel, then the bridge module, then the worker.
  * parallel: the bridge module, then Pyodide and the wheel on the main thread
- *           while the worker boots on its own: createBinding() starts the
+ *           while the worker boots on its own: createBridge() starts the
  *           worker, attach(pyodide) registers it once Pyodide is ready (as
  *           examples/browser-app/app.js does).
  * parallel-unpack: parallel, but the wheel is fetched while Pyodide boots and
@@ -44,7 +44,7 @@ async function python(wheel) {
 async function bridgeModule() {
   // The test engine's control module too: the worker's first answer is to a control message.
   const [module, { control }] = await Promise.all([
-    import("/webllm/pyodide-binding.js"),
+    import("/webllm/bridge.js"),
     import("/webllm/testing/control.js"),
   ]);
   mark("bridge_module");
@@ -73,8 +73,8 @@ async function main() {
   let bridge;
   if (mode === "serial") {
     pyodide = await python();
-    const { installBinding, control } = await bridgeModule();
-    bridge = await installBinding(pyodide, { workerUrl: WORKER });
+    const { installBridge, control } = await bridgeModule();
+    bridge = await installBridge(pyodide, { workerUrl: WORKER });
     await workerReady(bridge, control);
     await providerReady(pyodide);
   } else if (mode === "parallel" || mode === "parallel-unpack") {
@@ -82,9 +82,9 @@ async function main() {
     // Pyodide's long main-thread tasks), then Pyodide, with the worker booting
     // on its own thread meanwhile.
     const wheel = mode === "parallel-unpack" ? fetch(`/${params.get("wheel")}`).then((r) => r.arrayBuffer()) : undefined;
-    const { createBinding, control } = await bridgeModule();
+    const { createBridge, control } = await bridgeModule();
     const pythonReady = python(wheel);
-    bridge = createBinding({ workerUrl: WORKER });
+    bridge = createBridge({ workerUrl: WORKER });
     const attached = pythonReady.then((py) => bridge.attach(py) && py);
     [pyodide] = await Promise.all([attached, workerReady(bridge, control)]);
     await providerReady(pyodide);

@@ -1,7 +1,7 @@
 /**
  * The benchmark's worker: js/testing/scripted-worker.js (WebLLM's real
  * `WebWorkerMLCEngineHandler` around a `ScriptedEngine`, served by the real
- * js/worker-host.js, steered through js/testing/control.js) plus three things only a benchmark needs:
+ * js/engine-server.js, steered through js/testing/control.js) plus three things only a benchmark needs:
  *
  * - time stamps on what the engine produces, on the clock every context of the
  *   page shares (`performance.timeOrigin + performance.now()`):
@@ -17,7 +17,7 @@
  */
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
 import { namedError } from "../../js/errors.js";
-import { serveWorker } from "../../js/worker-host.js";
+import { serveEngine } from "../../js/engine-server.js";
 import { replaceEngine } from "../../js/webllm-handler.js";
 import { answerControls } from "../../js/testing/control.js";
 import { ScriptedEngine } from "../../js/testing/scripted-engine.js";
@@ -105,7 +105,7 @@ answerControls(handler, (message) => {
       throw namedError("UnsupportedControlError", `Unknown control action ${JSON.stringify(message.action)}`);
   }
 });
-serveWorker(handler);
+serveEngine(handler);
 
 const served = self.onmessage;
 self.onmessage = (event) => {

@@ -13,7 +13,7 @@
  * Nothing the model or a tool says is parsed as HTML: replies go through
  * markdown.js, which builds DOM nodes from text, everything else is textContent.
  *
- * Python runs in a worker of its own (webllm/python-host.js), so the page
+ * Python runs in a worker of its own (webllm/python-launcher.js), so the page
  * stays responsive while Pyodide boots and the agent works; the page renders
  * the session's events and calls `agent.page` by name. `?python=main` runs it
  * on the page instead. The model runs in a dedicated worker, or, when chosen
@@ -29,6 +29,7 @@
  */
 
 import { renderMarkdown } from "./markdown.js";
+import { SESSION_EVENTS, STREAM_BLOCK_DELTA } from "./events.js";
 import { VRAM_BUDGET_MB, chooseModel, formatMB, modelLabel, noGpuAdvice, pickerModels } from "./models.js";
 import { clearConversation, loadConversation, saveConversation } from "./store.js";
 
@@ -42,7 +43,7 @@ const WORKER_URL = new URL(SCRIPTED ? "webllm/testing/scripted-worker.js" : "web
 // through a Python worker that relays it; the real Python worker does not.
 const PYTHON_WORKER_URL = SCRIPTED ? new URL("webllm/testing/scripted-python-worker.js", BASE) : undefined;
 const CONTROL_URL = new URL("webllm/testing/control.js", BASE);
-const AGENT_FILES = ["agent/__init__.py", "agent/session.py", "agent/tools.py", "agent/page.py"];
+const AGENT_FILES = ["agent/__init__.py", "agent/events.py", "agent/session.py", "agent/tools.py", "agent/page.py"];
 const AGENT_DIR = "/home/pyodide/app"; // put on sys.path; the package is /home/pyodide/app/agent
 const PREFS = { theme: "app:theme", model: "app:model", engineHost: "app:engine-host" };
 const PYTHON_PLACEMENT = params.get("python") === "main" ? "main" : "worker";
@@ -89,9 +90,9 @@ const ui = {
  */
 
 const state = {
-  /** @type {import("../../js/python-host.js").PythonHost | null} Python, once booted, with the session open */
+  /** @type {import("../../js/python-launcher.js").PythonHost | null} Python, once booted, with the session open */
   session: null,
-  /** @type {import("../../js/python-host.js").EngineControls | null} */
+  /** @type {import("../../js/python-launcher.js").EngineControls | null} */
   bridge: null,
   /** @type {import("./models.js").GpuInfo | null} */
   gpu: null,
@@ -109,7 +110,7 @@ const state = {
   loadError: null,
   /** @type {import("./store.js").SavedConversation | null} shown before Python could take it */
   saved: null,
-  /** @type {Promise<import("../../js/python-host.js").PythonHost> | null} */
+  /** @type {Promise<import("../../js/python-launcher.js").PythonHost> | null} */
   python: null,
   systemPromptDefault: "",
   /** @type {string} what the GPU check found worth saying */
@@ -129,14 +130,35 @@ async function main() {
   setupTheme();
   setupComposer();
   setupSettings();
+  showEngineLabel();
+  // 1. History first: readable while everything else loads.
+  const history = showHistory();
+  // 2. and 3., in parallel: Python boots (in its worker, off the main thread)
+  // while the engine worker reads the catalog and loads the model.
+  const { ready } = await startPythonAndEngine();
+  const engine = startEngineAndLoad();
+  const [python] = await Promise.all([ready, engine, history]);
+  mark("pythonReady");
+  await openSession(python);
+  updateControls();
+  if (state.model) showReady();
+  if (TEST_MODE) exposeForTests();
+  document.documentElement.dataset.appReady = "true";
+  registerServiceWorker();
+  console.info("start-up timings (ms since navigation):", timings);
+}
+
+function showEngineLabel() {
   ui.engineLabel.textContent = [
     SCRIPTED ? "Scripted engine (test mode)" : TINY ? "WebLLM on the tiny test model (test mode)" : "WebLLM in your browser",
     ENGINE_HOST === "shared" ? "engine shared by all tabs" : "engine in this tab",
     PYTHON_PLACEMENT === "worker" ? "Python agent in a worker" : "Python agent on the page",
   ].join(" · ");
+}
 
-  // 1. History first: readable while everything else loads.
-  const history = loadConversation()
+/** The saved conversation, shown unless a session already shows its own. */
+function showHistory() {
+  return loadConversation()
     .then((saved) => {
       state.saved = saved;
       if (saved && !state.session) renderConversation(saved.messages);
@@ -144,13 +166,17 @@ async function main() {
       mark("historyShown");
     })
     .catch((error) => console.warn("Could not read the saved conversation:", error));
+}
 
-  // 2. and 3., in parallel: Python boots (in its worker, off the main thread)
-  // while the engine worker reads the catalog and loads the model.
+/**
+ * Starts Python and the engine worker; `ready` resolves once Python has booted
+ * (state.bridge drives the engine meanwhile).
+ */
+async function startPythonAndEngine() {
   showStatus("Starting Python and the model worker…", { progress: 0 });
   // webllm/ is js/ bundled (js/build.mjs); the types come from the source.
-  /** @type {typeof import("../../js/python-host.js")} */
-  const { startPython, functionCallingModelIds } = await import(new URL("webllm/python-host.js", BASE).href);
+  /** @type {typeof import("../../js/python-launcher.js")} */
+  const { startPython, functionCallingModelIds } = await import(new URL("webllm/python-launcher.js", BASE).href);
   state.functionCalling = new Set(functionCallingModelIds);
   mark("bridgeImported");
   const started = startPython({
@@ -171,10 +197,14 @@ async function main() {
   state.python.catch((error) => {
     showStatus(`Python could not start: ${error.name}: ${error.message}`, { error: true });
   });
-  const engine = startEngineAndLoad();
+  return { ready: started.ready };
+}
 
-  const [python] = await Promise.all([state.python, engine, history]);
-  mark("pythonReady");
+/**
+ * Opens the Python session with the saved conversation and the settings.
+ * @param {import("../../js/python-launcher.js").PythonHost} python
+ */
+async function openSession(python) {
   const panel = await python.call(
     "agent.page.open_session",
     state.model,
@@ -186,12 +216,6 @@ async function main() {
   state.systemPromptDefault = panel.default_system_prompt;
   ui.systemPrompt.value = panel.system_prompt;
   mark("sessionReady");
-  updateControls();
-  if (state.model) showReady();
-  if (TEST_MODE) exposeForTests();
-  document.documentElement.dataset.appReady = "true";
-  registerServiceWorker();
-  console.info("start-up timings (ms since navigation):", timings);
 }
 
 /** @returns {Record<string, string>} what the tools may read (they write back through storage:* events) */
@@ -488,75 +512,94 @@ let live = null;
 function onSessionEvent(name, json) {
   const data = JSON.parse(json);
   switch (name) {
-    case "prompt:submit":
+    case SESSION_EVENTS.promptSubmit:
       appendMessage(data.message);
       persist();
       break;
-    case "assistant:start": {
-      const element = messageElement({ id: data.id, role: "assistant", content: "", meta: {} }, { streaming: true });
-      ui.messages.append(element);
-      live = { id: data.id, element, body: /** @type {HTMLElement} */ (element.querySelector(".body")), text: "", thinking: null, queued: false };
-      scrollToEnd(true);
+    case SESSION_EVENTS.assistantStart:
+      startReply(data.id);
       break;
-    }
-    case "llm:stream_block_delta": {
-      if (!live) break;
-      if (data.block_type === "thinking") {
-        live.thinking ??= thinkingElement(live.element, "", true);
-        live.thinking.append(data.text); // a text node: model output is never HTML
-        break;
-      }
-      if (data.block_type !== "text") break;
-      const reply = live;
-      reply.text += data.text;
-      if (!reply.queued) {
-        // At most one render per frame, however fast the tokens come.
-        reply.queued = true;
-        requestAnimationFrame(() => {
-          reply.queued = false;
-          renderMarkdown(reply.body, reply.text);
-          scrollToEnd();
-        });
-      }
+    case STREAM_BLOCK_DELTA:
+      if (live) showDelta(live, data.block_type, data.text);
       break;
-    }
-    case "assistant:end": {
-      const message = /** @type {ChatMessage} */ (data.message);
-      const reply = live?.id === message.id ? live : null;
-      live = null;
-      const element = messageElement(message);
-      if (reply) reply.element.replaceWith(element);
-      else ui.messages.append(element);
-      if (!hasSomethingToShow(message)) element.remove();
-      persist();
-      scrollToEnd();
+    case SESSION_EVENTS.assistantEnd:
+      endReply(data.message);
       break;
-    }
-    case "tool:pre":
+    case SESSION_EVENTS.toolPre:
       toolCard(data.message_id, data.id, data.name, data.arguments).dataset.state = "running";
       break;
-    case "tool:post": {
-      const card = toolCard(data.message_id, data.id, data.name, undefined);
-      fillToolResult(card, data.ok, data.output, data.duration_ms);
+    case SESSION_EVENTS.toolPost:
+      fillToolResult(toolCard(data.message_id, data.id, data.name, undefined), data.ok, data.output, data.duration_ms);
       persist();
       break;
-    }
-    case "storage:set":
-    case "storage:remove":
-      try {
-        if (name === "storage:set") localStorage.setItem(data.key, data.value);
-        else localStorage.removeItem(data.key);
-      } catch (error) {
-        console.warn("The browser's storage refused a tool's change:", error);
-      }
+    case SESSION_EVENTS.storageSet:
+    case SESSION_EVENTS.storageRemove:
+      applyStorageChange(name, data);
       break;
-    case "session:error":
+    case SESSION_EVENTS.sessionError:
       console.warn("The reply failed:", data);
       break;
     default:
       break; // llm:request, llm:response, the other llm:stream_* events, session:end: not shown
   }
   updateEmpty();
+}
+
+/** @param {string} id the reply's message id */
+function startReply(id) {
+  const element = messageElement({ id, role: "assistant", content: "", meta: {} }, { streaming: true });
+  ui.messages.append(element);
+  live = { id, element, body: /** @type {HTMLElement} */ (element.querySelector(".body")), text: "", thinking: null, queued: false };
+  scrollToEnd(true);
+}
+
+/**
+ * @param {NonNullable<typeof live>} reply
+ * @param {string} blockType
+ * @param {string} text
+ */
+function showDelta(reply, blockType, text) {
+  if (blockType === "thinking") {
+    reply.thinking ??= thinkingElement(reply.element, "", true);
+    reply.thinking.append(text); // a text node: model output is never HTML
+    return;
+  }
+  if (blockType !== "text") return;
+  reply.text += text;
+  if (reply.queued) return;
+  // At most one render per frame, however fast the tokens come.
+  reply.queued = true;
+  requestAnimationFrame(() => {
+    reply.queued = false;
+    renderMarkdown(reply.body, reply.text);
+    scrollToEnd();
+  });
+}
+
+/** @param {ChatMessage} message the finished (or stopped, or failed) reply */
+function endReply(message) {
+  const reply = live?.id === message.id ? live : null;
+  live = null;
+  const element = messageElement(message);
+  if (reply) reply.element.replaceWith(element);
+  else ui.messages.append(element);
+  if (!hasSomethingToShow(message)) element.remove();
+  persist();
+  scrollToEnd();
+}
+
+/**
+ * A tool's change to the page's storage (a Python worker has none of its own).
+ * @param {string} name SESSION_EVENTS.storageSet or storageRemove
+ * @param {{key: string, value?: string}} data
+ */
+function applyStorageChange(name, data) {
+  try {
+    if (name === SESSION_EVENTS.storageSet) localStorage.setItem(data.key, /** @type {string} */ (data.value));
+    else localStorage.removeItem(data.key);
+  } catch (error) {
+    console.warn("The browser's storage refused a tool's change:", error);
+  }
 }
 
 /** @param {ChatMessage} message */

@@ -1,4 +1,4 @@
-import { MODEL_TYPES } from "../../js/protocol.js";
+import { MODEL_TYPES, WEBGPU_BROWSERS } from "../../js/protocol.js";
 
 /**
  * The model picker's view of WebLLM's catalog. Whether a model fits this GPU,
@@ -7,7 +7,7 @@ import { MODEL_TYPES } from "../../js/protocol.js";
  * module only groups, orders and words them.
  */
 
-export { VRAM_BUDGET_MB } from "../../js/catalog.js";
+export { VRAM_BUDGET_MB, formatMB } from "../../js/catalog.js";
 
 /**
  * @typedef {import("../../js/catalog.js").ModelRecord} ModelRecord
@@ -46,23 +46,12 @@ export function chooseModel(records, remembered) {
 }
 
 /**
- * "Qwen2.5 1.5B Instruct · q4f16_1 · 1.6 GB"
+ * The catalog's label, and whether WebLLM takes native tools for the model.
  * @param {ModelRecord} record
  * @param {boolean} nativeTools one of WebLLM's `functionCallingModelIds`
  */
 export function modelLabel(record, nativeTools) {
-  const match = /^(.*?)-(q\d+f\d+(?:_\d+)?)-MLC(?:-(\w+))?$/.exec(record.model_id);
-  const name = (match ? match[1] : record.model_id.replace(/-MLC$/, "")).replace(/-/g, " ");
-  const parts = [name];
-  if (match) parts.push(match[2] + (match[3] ? ` ${match[3]} ctx` : ""));
-  if (record.vram_required_MB) parts.push(`${formatMB(record.vram_required_MB)} VRAM`);
-  if (nativeTools) parts.push("native tools");
-  return parts.join(" · ");
-}
-
-/** @param {number} mb */
-export function formatMB(mb) {
-  return mb >= 1000 ? `${(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
+  return nativeTools ? `${record.label} · native tools` : record.label;
 }
 
 /**
@@ -72,7 +61,7 @@ export function formatMB(mb) {
 export function noGpuAdvice(gpu) {
   return (
     `${gpu.error ?? "WebGPU is not available."} ` +
-    "This app runs the model on your GPU through WebGPU. Use a recent Chrome or Edge (113+), or Safari 26+; " +
+    `This app runs the model on your GPU through WebGPU. Use ${WEBGPU_BROWSERS}; ` +
     "turn on hardware acceleration in the browser's settings; on Linux, Chrome may need " +
     "chrome://flags/#enable-unsafe-webgpu and chrome://flags/#enable-vulkan. " +
     "Your saved conversation stays readable meanwhile."

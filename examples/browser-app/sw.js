@@ -22,6 +22,7 @@ const SHELL = [
   "app.js", // the bundle: markdown.js, models.js and store.js are in it
   "style.css",
   "agent/__init__.py",
+  "agent/events.py",
   "agent/session.py",
   "agent/tools.py",
   "agent/page.py",
@@ -30,8 +31,8 @@ const SHELL = [
   "pyodide.asm.wasm",
   "python_stdlib.zip",
   "pyodide-lock.json",
-  "webllm/pyodide-binding.js",
-  "webllm/python-host.js",
+  "webllm/bridge.js",
+  "webllm/python-launcher.js",
   "webllm/python-worker.js",
   "webllm/webllm-worker.js",
 ];

@@ -25,7 +25,7 @@ const TIMEOUT_MS = 60_000;
 /**
  * @typedef {{action: string, [key: string]: unknown}} ControlMessage
  * @typedef {{worker?: Worker | MessagePort | null, bridge?: object | null, ready?: Promise<ControlTarget> | null}} ControlTarget
- *   a WorkerClient (its engine); a python-host.js PythonHost (its Python worker, or its bridge on the
+ *   an EngineClient (its engine); a python-launcher.js PythonHost (its Python worker, or its bridge on the
  *   page); or what `startPython` returns (its bridge if that is on the page, else the PythonHost once ready)
  */
 
@@ -68,11 +68,11 @@ export async function control(target, message, { timeoutMs = TIMEOUT_MS } = {}) 
  * @returns {Promise<Worker | MessagePort>}
  */
 async function portOf(target) {
-  // A WorkerClient's `worker` starts its engine, or throws WorkerError once it is disposed.
+  // An EngineClient's `worker` starts its engine, or throws WorkerError once it is disposed.
   if (target.worker) return target.worker;
   if (target.bridge && "worker" in target.bridge) return portOf(/** @type {ControlTarget} */ (target.bridge));
   if (target.ready) return portOf(await target.ready);
-  throw namedError("TypeError", "control() takes a WorkerClient, a PythonHost or what startPython returns.");
+  throw namedError("TypeError", "control() takes an EngineClient, a PythonHost or what startPython returns.");
 }
 
 /** @type {WeakMap<object, Set<() => void>>} per port: the calls waiting on it, told when its worker is gone */
@@ -100,7 +100,7 @@ function onDeath(port, callback) {
 }
 
 /**
- * Worker side: `handler` (WebLLM's, as worker-host.js serves it) answers
+ * Worker side: `handler` (WebLLM's, as engine-server.js serves it) answers
  * control messages with `answer(message)` and passes everything else on.
  * A shared engine's per-client handlers inherit this.
  * @param {{onmessage(event: any, ...rest: any[]): void}} handler

@@ -1,4 +1,7 @@
 import Ajv2020 from "ajv/dist/2020.js";
+// A UMD bundle whose "type": "module" package hides its exports from bundlers: as a
+// module it puts them on globalThis.xgrammar, its browser build's contract.
+import "@mlc-ai/web-xgrammar";
 import { namedError } from "../errors.js";
 
 /**
@@ -11,8 +14,9 @@ import { namedError } from "../errors.js";
  * `unevaluatedProperties: false` on every object schema that lists
  * `properties` and says nothing itself about extra ones; an object schema
  * with no `properties` (such as the Hermes tool-call `arguments`) stays open.
- * `type: "grammar"` and `"structural_tag"` are not checked: there is no
- * EBNF matcher here.
+ * `type: "grammar"` (EBNF) and `"structural_tag"` are compiled and matched by
+ * xgrammar itself, the version WebLLM 0.2.86 bundles (@mlc-ai/web-xgrammar
+ * 0.1.27), as WebLLM compiles them.
  */
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -24,8 +28,12 @@ const validators = new Map();
  * @param {{type?: string, schema?: string | object} | null | undefined} responseFormat
  * @param {boolean} scripted false when the text is the engine's default reply
  */
-export function checkResponseFormat(content, responseFormat, scripted) {
-  if (responseFormat?.type !== "json_object") return;
+export async function checkResponseFormat(content, responseFormat, scripted) {
+  if (!responseFormat) return;
+  if (responseFormat.type === "grammar" || responseFormat.type === "structural_tag") {
+    return checkGrammar(content, /** @type {any} */ (responseFormat), scripted);
+  }
+  if (responseFormat.type !== "json_object") return;
   // WebLLM 0.2.86 compiles every `json_object` format as a schema, and xgrammar
   // refuses a missing one (llm_chat.ts): JSON mode without a schema fails there.
   if (responseFormat.schema === undefined || responseFormat.schema === null) {
@@ -34,13 +42,7 @@ export function checkResponseFormat(content, responseFormat, scripted) {
       "Failed to initialize the grammar matcher for response format `json_object`: Cannot pass non-string to std::string",
     );
   }
-  const reject = (/** @type {string} */ why) =>
-    namedError(
-      "ScriptedOutputRejectedError",
-      `${scripted ? "The scripted reply" : "No reply was scripted, and the default reply"} ` +
-        `could not have been generated under response_format ${JSON.stringify(responseFormat)}: ` +
-        `${why}. Reply text: ${JSON.stringify(content.slice(0, 500))}`,
-    );
+  const reject = (/** @type {string} */ why) => rejected(content, responseFormat, scripted, why);
   let value;
   try {
     value = JSON.parse(content);
@@ -50,6 +52,54 @@ export function checkResponseFormat(content, responseFormat, scripted) {
   if (responseFormat.schema === undefined || responseFormat.schema === null) return;
   const validate = validatorFor(responseFormat.schema);
   if (!validate(value)) throw reject(`it violates the schema (${ajv.errorsText(validate.errors)})`);
+}
+
+/**
+ * @param {string} content
+ * @param {object} responseFormat
+ * @param {boolean} scripted
+ * @param {string} why
+ */
+function rejected(content, responseFormat, scripted, why) {
+  return namedError(
+    "ScriptedOutputRejectedError",
+    `${scripted ? "The scripted reply" : "No reply was scripted, and the default reply"} ` +
+      `could not have been generated under response_format ${JSON.stringify(responseFormat)}: ` +
+      `${why}. Reply text: ${JSON.stringify(content.slice(0, 500))}`,
+  );
+}
+
+/**
+ * WebLLM's `grammar` and `structural_tag` formats, by xgrammar: a grammar it
+ * cannot compile fails as WebLLM's GrammarMatcherInitError; text the grammar
+ * does not accept could not have been generated.
+ * @param {string} content
+ * @param {{type: string, grammar?: string, structural_tag?: any}} responseFormat
+ * @param {boolean} scripted
+ */
+async function checkGrammar(content, responseFormat, scripted) {
+  const { Grammar, Testings } = /** @type {typeof import("@mlc-ai/web-xgrammar")} */ (
+    /** @type {any} */ (globalThis).xgrammar
+  );
+  let grammar;
+  try {
+    grammar =
+      responseFormat.type === "grammar"
+        ? await Grammar.fromEBNF(/** @type {string} */ (responseFormat.grammar))
+        : await Grammar.fromStructuralTag(responseFormat.structural_tag);
+  } catch (error) {
+    throw namedError(
+      "GrammarMatcherInitError",
+      `Failed to initialize the grammar matcher for response format \`${responseFormat.type}\`: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  try {
+    if (!(await Testings.isGrammarAcceptString(grammar, content))) {
+      throw rejected(content, responseFormat, scripted, `the ${responseFormat.type} does not accept it`);
+    }
+  } finally {
+    grammar.dispose();
+  }
 }
 
 /**

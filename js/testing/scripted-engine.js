@@ -324,7 +324,7 @@ export class ScriptedEngine {
    */
   async #prefill(request, modelId, genConfig) {
     const script = this.#replies.shift() ?? defaultReply(request);
-    checkResponseFormat(script.pieces.join(""), request.response_format, script.scripted);
+    await checkResponseFormat(script.pieces.join(""), request.response_format, script.scripted);
     const generation = new Generation(script, genConfig);
     this.#last = generation;
 

@@ -6,7 +6,7 @@
  * Start it with `startPython({pythonWorkerUrl: ".../testing/scripted-python-worker.js", ...})`.
  */
 import { bootedBridge } from "../python-worker.js";
-import { workerScope } from "../engine-link.js";
+import { workerScope } from "../worker-scope.js";
 import { CONTROL_KIND, control, reply } from "./control.js";
 
 workerScope().addEventListener("message", ({ data, ports }) => {

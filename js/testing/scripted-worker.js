@@ -13,7 +13,7 @@
  */
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
 import { namedError } from "../errors.js";
-import { serveWorker } from "../worker-host.js";
+import { serveEngine } from "../engine-server.js";
 import { replaceEngine } from "../webllm-handler.js";
 import { answerControls } from "./control.js";
 import { ScriptedEngine } from "./scripted-engine.js";
@@ -46,4 +46,4 @@ answerControls(handler, (message) => {
   }
 });
 
-serveWorker(handler);
+serveEngine(handler);

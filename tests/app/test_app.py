@@ -17,6 +17,8 @@ import json
 import re
 import time
 
+from webllm_provider.protocol import WEBGPU_BROWSERS
+
 from .conftest import ROOT, AppPage, new_driver
 
 SCREENSHOT = ROOT / "build" / "screenshots" / "app.png"
@@ -444,7 +446,7 @@ def test_no_webgpu_explains_what_to_do(app: AppPage):
         app.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": hide["identifier"]})
     assert app.status() == "WebGPU is not available, so no model can run in this browser."
     note = app.js("return document.getElementById('model-note').textContent")
-    assert "navigator.gpu is undefined" in note and "Chrome or Edge (113+)" in note and "hardware acceleration" in note
+    assert "navigator.gpu is undefined" in note and WEBGPU_BROWSERS in note and "hardware acceleration" in note
     assert app.js("return document.getElementById('model-select').disabled")
     assert app.js("return document.getElementById('send-button').disabled")
     assert app.js("return app.state.model") is None

@@ -51,7 +51,7 @@ def test_the_shared_engine_is_a_setting_and_the_page_says_so(app: AppPage):
     assert app.messages()[-1]["text"] == "From the shared engine."
     app.js("localStorage.removeItem('app:engine-host')")
     app.js_async(
-        "const { endSharedEngine } = await import('/webllm/python-host.js');"
+        "const { endSharedEngine } = await import('/webllm/python-launcher.js');"
         "endSharedEngine('/webllm/testing/scripted-worker.js');"
     )
     chromium.until_shared_workers_gone(app.driver)

@@ -11,8 +11,8 @@ Fixtures:
   here), logs cleared per test.
   ``selenium_standalone`` gives a fresh browser per test where that matters.
 - ``install_bridge(js_options=None, **options)``: our wheel installed (micropip,
-  offline) and ``globalThis.bridge = await installBinding(pyodide, {...})``
-  from /webllm/pyodide-binding.js, with the scripted worker and a q4f32 model by default.
+  offline) and ``globalThis.bridge = await installBridge(pyodide, {...})``
+  from /webllm/bridge.js, with the scripted worker and a q4f32 model by default.
   The bridge is disposed after the test.
 - ``selenium_page``: ``install_bridge()`` with the defaults, and ``import pagetools``
   (this folder's pagetools.py) working inside Pyodide; returns ``selenium``.
@@ -48,7 +48,7 @@ def pytest_configure(config):
 
 
 def start_bridge(selenium, js_options=None, **options):
-    """``globalThis.bridge = await installBinding(pyodide, ...)`` from /webllm/pyodide-binding.js.
+    """``globalThis.bridge = await installBridge(pyodide, ...)`` from /webllm/bridge.js.
 
     ``options`` are JSON values over BRIDGE_DEFAULTS (``model=None`` installs
     without loading a model); ``js_options`` is a JavaScript object literal for
@@ -57,10 +57,10 @@ def start_bridge(selenium, js_options=None, **options):
     options = {k: v for k, v in {**BRIDGE_DEFAULTS, **options}.items() if v is not None}
     selenium.run_js(
         f"""
-        const {{ installBinding }} = await import("/webllm/pyodide-binding.js");
+        const {{ installBridge }} = await import("/webllm/bridge.js");
         const {{ control }} = await import("/webllm/testing/control.js");
         globalThis.control = (message) => control(globalThis.bridge, message);  // pagetools.control
-        globalThis.bridge = await installBinding(pyodide, {{
+        globalThis.bridge = await installBridge(pyodide, {{
             ...{json.dumps(options)},
             ...({js_options or "{}"}),
         }});
@@ -151,8 +151,8 @@ def tiny_model_page(selenium_module_scope, provider_wheel):
         const { TINY_MODEL_ID, TINY_HERMES_MODEL_ID, tinyModelAppConfig } = tiny;
         globalThis.TINY_MODEL_ID = TINY_MODEL_ID;
         globalThis.TINY_HERMES_MODEL_ID = TINY_HERMES_MODEL_ID;
-        const { installBinding } = await import("/webllm/pyodide-binding.js");
-        globalThis.bridge = await installBinding(pyodide, {
+        const { installBridge } = await import("/webllm/bridge.js");
+        globalThis.bridge = await installBridge(pyodide, {
             workerUrl: "/webllm/webllm-worker.js",
             appConfig: tinyModelAppConfig(new URL("/models/", location.href)),
         });

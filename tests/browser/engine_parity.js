@@ -5,11 +5,11 @@
 // The scripted engine gets the tiny model's record too: its context window counts.
 // test_tiny_model.py loads this into the page and calls globalThis.engineParity().
 globalThis.engineParity = async () => {
-  const { WorkerClient } = await import("/webllm/pyodide-binding.js");
+  const { EngineClient } = await import("/webllm/bridge.js");
   const { TINY_MODEL_ID, tinyModelAppConfig } = await import("/webllm/testing/tiny-model.js");
   const { control } = await import("/webllm/testing/control.js");
   globalThis.scriptedLoadReports = [];
-  const scripted = new WorkerClient({
+  const scripted = new EngineClient({
     workerUrl: "/webllm/testing/scripted-worker.js",
     appConfig: tinyModelAppConfig(new URL("/models/", location.href)),
     onProgress: (report) => globalThis.scriptedLoadReports.push(report),
@@ -35,6 +35,8 @@ globalThis.engineParity = async () => {
     required: ["name", "age"],
     additionalProperties: false,
   };
+  const yesNo = 'root ::= "yes" | "no"';
+  const hiTag = { type: "structural_tag", format: { type: "const_string", value: "hi" } };
   const cases = {
     complete: { request: ask("Hello", { max_tokens: 60 }) },
     stream: { request: ask("Hello", { max_tokens: 60 }), stream: true },
@@ -45,6 +47,19 @@ globalThis.engineParity = async () => {
       script: { content: '{"name":"Ada","age":36}' },
     },
     jsonWithoutSchema: { request: ask("Any JSON", { max_tokens: 60, response_format: { type: "json_object" } }) },
+    // Every other response_format type WebLLM 0.2.86 knows: what it accepts, generates and refuses.
+    text: { request: ask("Hello", { max_tokens: 20, response_format: { type: "text" } }) },
+    schemaWithText: { request: ask("Hello", { max_tokens: 20, response_format: { type: "text", schema: "{}" } }) },
+    grammar: {
+      request: ask("Yes or no?", { max_tokens: 20, response_format: { type: "grammar", grammar: yesNo } }),
+      script: { content: "yes" },
+    },
+    grammarWithoutGrammar: { request: ask("Yes or no?", { max_tokens: 20, response_format: { type: "grammar" } }) },
+    structuralTag: {
+      request: ask("Greet", { max_tokens: 20, response_format: { type: "structural_tag", structural_tag: hiTag } }),
+      script: { content: "hi" },
+    },
+    structuralTagWithoutTag: { request: ask("Greet", { max_tokens: 20, response_format: { type: "structural_tag" } }) },
     overflow: { request: ask("word ".repeat(1500), { max_tokens: 4 }) },
     interrupted: {
       request: ask("Numbers", {
@@ -91,6 +106,11 @@ globalThis.engineParity = async () => {
     results[caseName] = {};
     for (const [name, engine] of Object.entries(engines)) results[caseName][name] = await run(name, engine, spec);
   }
+  // What the grammar forbids, a real model cannot write: the scripted engine refuses to have written it.
+  const forbidden = {};
+  for (const [caseName, content] of [["grammar", "maybe"], ["structuralTag", "hello"], ["json", '{"name":"Ada"}']]) {
+    forbidden[caseName] = await run("scripted", scripted, { ...cases[caseName], script: { content } });
+  }
   scripted.dispose();
-  return results;
+  return { results, forbidden };
 };

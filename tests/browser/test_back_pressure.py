@@ -22,8 +22,8 @@ async def test_a_stalled_consumer_holds_the_engine_back_and_then_gets_every_chun
     from pyodide.code import run_js
 
     import js
-    from webllm_provider._compat._in_pyodide import STREAM_BUFFER, default_bridge
     from webllm_provider.contract import BridgeError
+    from webllm_provider.pyodide_bridge import STREAM_BUFFER, default_bridge
 
     window = 32  # js/chunk-stream.js: chunks the worker may push beyond what the page consumed
     words = [f"w{i}" for i in range(300)]

@@ -1,4 +1,4 @@
-"""Python in Pyodide -> js/pyodide-binding.js -> a real Worker -> WebLLM's worker handler -> engine.
+"""Python in Pyodide -> js/bridge.js -> a real Worker -> WebLLM's worker handler -> engine.
 
 The engine is the scripted one (no weights can be downloaded here) except in
 the offline test, which drives WebLLM's real engine.
@@ -102,18 +102,22 @@ async def test_complete_streams_through_the_coordinators_hooks(selenium_page):
 async def test_guide_style_js_llm_complete_alone_serves_complete_and_stream(selenium_page):
     import webllm_bridge
     from pagetools import ask, push
+    from pyodide.code import run_js
 
     import __main__
     from webllm_provider import TextDelta, WebLLMProvider
-    from webllm_provider._compat._in_pyodide import CompleteOnlyBridge, default_bridge
+    from webllm_provider.pyodide_bridge import CompleteOnlyBridge, default_bridge
 
-    assert callable(__main__.js_llm_complete)
+    assert not [name for name in vars(__main__) if name.startswith("js_llm_")], "the module bridge sets no globals"
+    # The app's own function, registered under the guide's name.
+    __main__.js_llm_complete = run_js("(json) => globalThis.bridge.complete(JSON.parse(json)).then(JSON.stringify)")
     provider = WebLLMProvider(bridge=CompleteOnlyBridge(__main__.js_llm_complete))
     await push({"content": "plain bridge"}, {"content": "in one piece"})
     assert (await provider.complete(ask("a"))).content[0].text == "plain bridge"
     events = [e async for e in provider.stream_reply(ask("b"))]
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["in one piece"]
     assert type(default_bridge()).__name__ == "PyodideBridge" and webllm_bridge is not None
+    del __main__.js_llm_complete
 
 
 @run_in_pyodide

@@ -1,5 +1,5 @@
 """A real model through the whole stack: Python in Pyodide -> the provider ->
-js/pyodide-binding.js -> the production worker -> WebLLM's real MLCEngine generating
+js/bridge.js -> the production worker -> WebLLM's real MLCEngine generating
 tokens with the tiny model of tests/fixtures/tiny-model on SwiftShader WebGPU.
 
 The model is loaded once for the module (``selenium_tiny_model``). It decodes
@@ -252,9 +252,12 @@ def test_the_scripted_engine_answers_like_the_real_one(selenium_tiny_model):
     """The same requests through both engines, from the page: chunk and completion
     shapes, usage keys, finish reasons and error names must agree."""
     script = (Path(__file__).parent / "engine_parity.js").read_text()
-    results = selenium_tiny_model.run_js(f"{script}\nreturn await globalThis.engineParity();")
-    for case, outcome in results.items():
+    parity = selenium_tiny_model.run_js(f"{script}\nreturn await globalThis.engineParity();")
+    for case, outcome in parity["results"].items():
         assert outcome["scripted"] == outcome["real"], (case, outcome)
+    # Every response_format type WebLLM knows is among the cases; what its grammar forbids is refused.
+    assert {"json", "text", "grammar", "structuralTag"} <= set(parity["results"])
+    assert parity["forbidden"] == {case: {"error": "ScriptedOutputRejectedError"} for case in parity["forbidden"]}
     scripted, real = selenium_tiny_model.run(
         "import js, json, pagetools\n"
         "[pagetools.load_phases(json.loads(js.JSON.stringify(js.scriptedLoadReports))),"

@@ -37,9 +37,9 @@ CHUNK = 128
 TOLERANCE = 0.01  # float32 on the GPU against float64 here
 
 LOAD = """
-const { createBinding } = await import("/webllm/pyodide-binding.js");
+const { createBridge } = await import("/webllm/bridge.js");
 const models = new URL("/models/", location.href);
-globalThis.randomModel = createBinding({
+globalThis.randomModel = createBridge({
   workerUrl: "/webllm/webllm-worker.js",
   appConfig: { useIndexedDBCache: false, model_list: [{
     model_id: %(id)s, model: new URL(%(folder)s, models).href,

@@ -39,6 +39,8 @@ async def test_agent_loop_on_the_constrained_path(selenium_page, stream):
 
 @run_in_pyodide
 async def test_agent_loop_on_the_native_path(selenium_page):
+    import json
+
     import agentloop
     from pagetools import push, received
 
@@ -60,8 +62,12 @@ async def test_agent_loop_on_the_native_path(selenium_page):
     # WebLLM refuses a custom system prompt with native tools: it leads the first user turn.
     assert sent[0]["messages"][0]["role"] == "user"
     assert sent[0]["messages"][0]["content"].startswith("You are a careful assistant.")
+    # Each result in Hermes' tool-response form, named by its call's tool (WebLLM shows the model no ids).
     tool_messages = [m for m in sent[2]["messages"] if m["role"] == "tool"]
-    assert [m["content"] for m in tool_messages] == ["42", "{'stored': 'answer'}"]
+    assert [json.loads(m["content"]) for m in tool_messages] == [
+        {"name": "calculator", "content": "42"},
+        {"name": "kv_set", "content": "{'stored': 'answer'}"},
+    ]
 
 
 @run_in_pyodide

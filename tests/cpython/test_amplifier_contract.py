@@ -80,7 +80,11 @@ async def test_mount_registers_and_hooks_see_request_and_response():
     request, response = seen[0][1], seen[1][1]
     assert request["provider"] == "webllm" and request["model"] == "m" and request["message_count"] == 1
     assert response["status"] == "ok" and response["model"] == "m"
-    assert response["usage"] == {"input_tokens": 11, "output_tokens": 3}
+    assert response["usage"] == {
+        "input_tokens": 11,
+        "output_tokens": 3,
+        "cost_usd": "0",
+    }  # Amplifier's keys; local: free
     assert isinstance(response["duration_ms"], float) and response["duration_ms"] >= 0
 
 

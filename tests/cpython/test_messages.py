@@ -1,5 +1,7 @@
 """Amplifier messages -> WebLLM messages, for every role and content block."""
 
+import json
+
 import pytest
 from amplifier_core.message_models import (
     ChatRequest,
@@ -106,7 +108,7 @@ def test_native_style_shows_calls_as_webllm_writes_them_and_results_as_tool_mess
     assert assistant["content"] == (
         '<think>\nI should use the calculator.\n</think>\n[{"name": "calculator", "arguments": {"expression": "2+3"}}]'
     )
-    assert out[2] == {"role": "tool", "content": "5", "tool_call_id": "call_1"}
+    assert out[2] == {"role": "tool", "content": '{"name": "calculator", "content": "5"}', "tool_call_id": "call_1"}
 
 
 def test_transcript_style_shows_calls_as_constrained_json_and_results_as_user_turns():
@@ -167,9 +169,9 @@ def test_tool_result_blocks_in_user_and_tool_messages_are_all_kept(style):
     )
     if style == NATIVE:
         assert out[2:] == [
-            {"role": "tool", "content": '{"value": 1}', "tool_call_id": "a"},
+            {"role": "tool", "content": '{"name": "kv_get", "content": "{\\"value\\": 1}"}', "tool_call_id": "a"},
             {"role": "user", "content": "and y:"},
-            {"role": "tool", "content": '["two"]', "tool_call_id": "b"},
+            {"role": "tool", "content": '{"name": "kv_get", "content": "[\\"two\\"]"}', "tool_call_id": "b"},
         ]
     else:
         assert out[2:] == [
@@ -211,6 +213,26 @@ def test_redacted_thinking_is_dropped_with_a_warning(caplog):
 def test_tool_message_without_call_id_is_rejected():
     with pytest.raises(InvalidRequestError, match=r"messages\[1\].*tool_call_id"):
         to_openai_messages([{"role": "user", "content": "x"}, {"role": "tool", "content": "5"}])
+
+
+@pytest.mark.parametrize("style", [NATIVE, CONSTRAINED])
+def test_results_without_call_ids_answer_the_calls_in_order(style):
+    calls = [
+        {"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": "{}"}}
+        for i, name in enumerate(["first", "second"])
+    ]
+    out = to_openai_messages(
+        [
+            {"role": "user", "content": "x"},
+            {"role": "assistant", "content": None, "tool_calls": calls},
+            {"role": "tool", "content": "1"},
+            {"role": "tool", "content": "2"},
+        ],
+        style,
+    )
+    text = json.dumps(out[2:])
+    assert text.index("first") < text.index("second")
+    assert (out[2]["tool_call_id"], out[3]["tool_call_id"]) == ("c0", "c1") if style == NATIVE else "call c1" in text
 
 
 def test_unknown_role_is_rejected_with_its_index():

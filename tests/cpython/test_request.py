@@ -7,6 +7,7 @@ from amplifier_core.message_models import ChatRequest, Message, ResponseFormatJs
 
 from webllm_provider import ConfigurationError, InvalidRequestError, WebLLMProvider
 from webllm_provider.config import ProviderConfig
+from webllm_provider.incoming import read_request
 from webllm_provider.request import build_request as build_with_plan
 from webllm_provider.tool_calling import plan_tools
 
@@ -105,7 +106,7 @@ async def test_the_request_then_kwargs_then_config(field):
         request = {"messages": [{"role": "user", "content": "Hi"}], **({name: request_value} if request_value else {})}
         kwargs = {name: kwargs_value} if kwargs_value else {}
         provider = WebLLMProvider({config_key: from_config}, bridge=FakeBridge())
-        call = await provider._prepare(request, kwargs, stream=False)
+        call = await provider._prepare(read_request(request), kwargs, stream=False)
         if field == "timeout":
             seen.append(round(call.deadline - asyncio.get_running_loop().time()))
         else:

@@ -4,9 +4,9 @@ import pytest
 from amplifier_core.message_models import ChatResponse, TextBlock, ThinkingBlock, ToolCallBlock
 
 from webllm_provider import InvalidToolCallError
-from webllm_provider.deltas import split_thinking
 from webllm_provider.messages import NATIVE
 from webllm_provider.request import Expected
+from webllm_provider.stream3_thinking import split_thinking
 from webllm_provider.tool_calling import ToolPlan
 
 from .fakes import TIMINGS, completion, to_response

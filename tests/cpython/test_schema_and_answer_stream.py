@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from webllm_provider import schema
-from webllm_provider.answer_stream import AnswerStream
+from webllm_provider.stream2_answer import AnswerStream
 
 SCHEMAS = [
     {

@@ -7,7 +7,7 @@ import pytest
 from amplifier_core.message_models import ChatRequest, ChatResponse, Message
 
 from webllm_provider import LLMTimeoutError, TextDelta, WebLLMProvider
-from webllm_provider.streaming import StreamAssembler
+from webllm_provider.stream1_chunks import StreamAssembler
 
 from .fakes import FakeBridge, chunks
 

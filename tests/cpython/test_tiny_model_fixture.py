@@ -17,7 +17,8 @@ from ..conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny-model"
 MODEL = FIXTURE / "tiny-llama-q0f32-MLC"
-NOT_LISTED = {"README.md", "SHA256SUMS"}
+# How to serve the model (WebLLM AppConfig), not part of it.
+NOT_LISTED = {"README.md", "SHA256SUMS", "app-config.json"}
 
 
 def manifest() -> dict[str, str]:

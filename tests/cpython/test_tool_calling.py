@@ -6,6 +6,7 @@ import pytest
 from amplifier_core.message_models import ChatRequest, Message, ResponseFormatJsonSchema, ToolSpec
 
 from webllm_provider import InvalidRequestError, InvalidToolCallError, TextDelta, WebLLMProvider
+from webllm_provider.messages import NATIVE
 from webllm_provider.tool_calling import output_schema, plan_tools
 
 from .fakes import FakeBridge, chunks, completion
@@ -142,13 +143,33 @@ async def test_tool_choice_none_sends_no_tools_on_either_path():
         assert response.content[0].text == "Just text."
 
 
-async def test_named_tool_choice_on_the_native_path_offers_only_that_tool():
-    provider, bridge = provider_for(
-        NATIVE_MODEL,
-        [completion(None, tool_calls=[native_call("kv_set", {"key": "x", "value": 1})], finish_reason="tool_calls")],
-    )
-    await provider.complete(request(tool_choice={"type": "function", "function": {"name": "kv_set"}}))
-    assert [t["function"]["name"] for t in bridge.requests[0]["tools"]] == ["kv_set"]
+async def test_named_tool_choice_on_a_function_calling_model_is_held_by_the_grammar():
+    # WebLLM ignores tool_choice: its native path could answer with any tool, or none.
+    call = {"tool_calls": [{"name": "kv_set", "arguments": {"key": "x", "value": 1}}]}
+    provider, bridge = provider_for(NATIVE_MODEL, [json.dumps(call)])
+    response = await provider.complete(request(tool_choice={"type": "function", "function": {"name": "kv_set"}}))
+    assert [c.name for c in response.tool_calls] == ["kv_set"]
+    sent = bridge.requests[0]
+    assert "tools" not in sent
+    calls = json.loads(sent["response_format"]["schema"])["properties"]["tool_calls"]
+    assert [form["properties"]["name"]["enum"] for form in calls["items"]["anyOf"]] == [["kv_set"]]
+
+
+@pytest.mark.parametrize(
+    ("fields", "native"),
+    [
+        ({}, True),
+        ({"tool_choice": "none"}, True),
+        ({"tool_choice": "required"}, False),
+        ({"parallel_tool_calls": False}, False),
+    ],
+)
+def test_the_native_path_is_taken_only_where_webllm_honours_the_request(fields, native):
+    plan = plan_tools({"tools": [CALCULATOR, KV_SET], **fields}, native_model=True)
+    assert (plan.path == NATIVE) is native
+    if fields.get("parallel_tool_calls") is False:
+        answer, calls = output_schema(plan)["anyOf"]
+        assert calls["properties"]["tool_calls"]["maxItems"] == 1
 
 
 def test_tool_choice_naming_an_unknown_tool_is_rejected():
@@ -253,7 +274,10 @@ async def test_native_truncated_output_raises():
 
 
 async def test_required_tool_choice_with_no_call_raises():
-    provider, _ = provider_for(NATIVE_MODEL, [completion(None, tool_calls=[], finish_reason="tool_calls")])
+    # A bridge that runs a function-calling model the provider was told to use natively.
+    provider, _ = provider_for(
+        NATIVE_MODEL, [completion(None, tool_calls=[], finish_reason="tool_calls")], tool_mode="native"
+    )
     with pytest.raises(InvalidToolCallError, match="required a tool call"):
         await provider.complete(request(tool_choice="required"))
 

@@ -1,12 +1,14 @@
 """What the provider knows about WebLLM, checked against the WebLLM that package-lock.json pins.
 
 The provider decides before sending (on CPython too, where no JavaScript runs),
-so it keeps two facts of WebLLM's: the function-calling models and the sampling
-ranges. Here Node runs WebLLM's own code and the two must agree.
+so it keeps facts of WebLLM's: the function-calling models, the sampling ranges
+and the names of its errors. Here Node runs WebLLM's own code (or reads its
+bundle) and the two must agree.
 """
 
 import json
 import math
+import re
 import subprocess
 from pathlib import Path
 
@@ -15,6 +17,8 @@ import pytest
 from webllm_provider import InvalidRequestError
 from webllm_provider.catalog import FUNCTION_CALLING_MODELS
 from webllm_provider.config import check_sampling
+from webllm_provider.errors import BY_NAME, NETWORK_ERROR
+from webllm_provider.protocol import ErrorNames
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBLLM = ROOT / "node_modules/@mlc-ai/web-llm/lib/index.js"
@@ -87,3 +91,19 @@ def test_sampling_ranges_are_webllms(field, webllm_verdicts):
     verdicts = dict(zip(PROBES, webllm_verdicts[field], strict=True))
     assert {p: python_accepts(field, p) for p in probes} == {p: verdicts[p] for p in probes}
     assert any(verdicts.values()) and not all(verdicts.values())
+
+
+# Names in errors.py's table that are not WebLLM's: the bridge's own, and the
+# browser's (a stopped request, a full disk).
+NOT_WEBLLMS = {ErrorNames.ABORT, ErrorNames.WORKER, NETWORK_ERROR, "QuotaExceededError"}
+# WebLLM's names the provider leaves to its generic LLMError: a fault WebLLM's own
+# tests inject into resumable downloads.
+UNMAPPED = {"ResumableInjectedFault"}
+
+
+def test_the_error_names_are_the_ones_webllms_errors_carry():
+    """Every WebLLM error name in errors.py is one WebLLM's bundle gives an error, and every one it gives is there."""
+    assert WEBLLM.exists(), "run `npm ci` (make test does) so this test can read WebLLM's bundle"
+    given = set(re.findall(r'this\.name = "(\w+)";', WEBLLM.read_text()))
+    assert len(given) > 60, "WebLLM's bundle no longer names its errors this way: read them another way"
+    assert set(BY_NAME) - NOT_WEBLLMS == given - UNMAPPED

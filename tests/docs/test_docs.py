@@ -33,7 +33,7 @@ REAL_WORKER, SCRIPTED_WORKER = '"./webllm/webllm-worker.js"', '"./webllm/testing
 # What a snippet takes from the page around it.
 PAGE_PRELUDE = """\
 import { loadPyodide } from "./pyodide.mjs";
-import { installBinding } from "./webllm/pyodide-binding.js";
+import { installBridge } from "./webllm/bridge.js";
 const pyodide = await loadPyodide();
 await pyodide.loadPackage("webllm-provider");
 await pyodide.runPythonAsync("from webllm_provider import WebLLMProvider");
@@ -42,8 +42,8 @@ await pyodide.runPythonAsync("from webllm_provider import WebLLMProvider");
 RUN = [  # (file, language, first line): the test that runs it
     (README, "js", 'import { loadPyodide } from "./pyodide.mjs";'),  # test_use_it_in_a_page
     (README, "python", "from webllm_provider import WebLLMProvider, TextDelta"),  # test_use_it_in_a_page
-    (README, "js", 'import { startPython } from "./webllm/python-host.js";'),  # test_python_off_the_main_thread
-    (README, "js", "const bridge = await installBinding(pyodide, {"),  # test_the_scripted_engine
+    (README, "js", 'import { startPython } from "./webllm/python-launcher.js";'),  # test_python_off_the_main_thread
+    (README, "js", "const bridge = await installBridge(pyodide, {"),  # test_the_scripted_engine
     (README, "js", "import { TINY_MODEL_ID, tinyModelAppConfig }"),  # test_the_tiny_model
     (README, "yaml", "providers:"),  # test_the_mount_plan
     (README, "python", "from openai import OpenAI"),  # test_the_gateway_from_cpython
@@ -53,12 +53,15 @@ NOT_RUN = {
     (README, "sh", "make demo"): "make's own targets (make test is one of them)",
     (README, "sh", ".venv/bin/python -m webllm_provider.gateway"): "a server, until stopped (tests/gateway)",
     (README, "", " page (main thread)"): "a diagram",
-    (README, "", "llm:request"): "hook events, not code (tests/cpython/test_hook_stream.py checks them)",
-    (README, "", "webllm_provider/     the provider"): "the layout (its paths are checked below)",
+    (README, "", "llm:request"): "hook events, not code (tests/cpython/test_stream4_hooks.py checks them)",
+    (README, "", "webllm_provider/     the provider"): "the layout (test_the_layout_names_every_module checks it)",
     (APP_README, "", "make demo"): "make demo serves until stopped",
     (ROOT / "docs" / "bridge-protocol.md", "", "Python (Pyodide)"): "a diagram",
     (ROOT / "docs" / "design.md", "", " page (main thread)"): "a diagram",
     (ROOT / "docs" / "gateway.md", "", " CPython process"): "a diagram",
+    (ROOT / "docs" / "gateway.md", "sh", "python -m webllm_provider.gateway --app-config"): (
+        "a server, until stopped (tests/gateway/test_real_engine.py starts it so)"
+    ),
 }
 
 
@@ -69,6 +72,16 @@ def test_every_block_is_run_or_named_with_a_reason():
     assert not unlisted, f"blocks neither in RUN nor in NOT_RUN: {unlisted}"
     gone = [key for key in listed if not any(s.matches(*key) for s in found)]
     assert not gone, f"listed here, no longer in the docs: {gone}"
+
+
+def test_the_layout_names_every_module():
+    """Every module of the package and of js/ is in the README's layout, and every one it names exists."""
+    layout = snippet(README, "", "webllm_provider/     the provider").code
+    modules = [p.stem for p in (ROOT / "webllm_provider").glob("*.py") if not p.stem.startswith("_")]
+    modules += [p.name for p in (ROOT / "js").glob("*.*js")]
+    assert [m for m in modules if not re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", layout)] == []
+    named = re.findall(r"^  ([\w-]+(?:\.m?js)?) ", layout, re.MULTILINE)
+    assert [n for n in named if n not in modules] == []
 
 
 def run_python(driver, code: str) -> str:
@@ -103,7 +116,7 @@ def test_use_it_in_a_page(driver, page_server):
 
 
 def test_python_off_the_main_thread(driver, page_server):
-    code = snippet(README, "js", 'import { startPython } from "./webllm/python-host.js";').replace(
+    code = snippet(README, "js", 'import { startPython } from "./webllm/python-launcher.js";').replace(
         'new URL("./webllm/webllm-worker.js"', 'new URL("./webllm/testing/scripted-worker.js"'
     )
     # What the snippet takes from the page: the agent's source, a renderer, a progress element.
@@ -121,7 +134,9 @@ async def reply(text):
 const rendered = [];
 const render = (name, value) => rendered.push([name, value]);
 """
-    exports = run_module(driver, page_server, "python-host.mjs", prelude + code.code + "export { python, rendered };\n")
+    exports = run_module(
+        driver, page_server, "python-launcher.mjs", prelude + code.code + "export { python, rendered };\n"
+    )
     assert sorted(exports) == ["python", "rendered"]
     assert chromium.run(driver, "return snippet.python.placement") == "worker"
     assert chromium.run(driver, "return snippet.rendered") == [["reply", "You said: Hello"]]
@@ -129,7 +144,7 @@ const render = (name, value) => rendered.push([name, value]);
 
 
 def test_the_scripted_engine(driver, page_server):
-    code = snippet(README, "js", "const bridge = await installBinding(pyodide, {")
+    code = snippet(README, "js", "const bridge = await installBridge(pyodide, {")
     prelude = PAGE_PRELUDE + f'const model = "{PAGE_MODEL}";\n'
     run_module(driver, page_server, "scripted.mjs", prelude + code.code + "export { bridge, pyodide };\n")
     state = chromium.run(

@@ -4,7 +4,7 @@ import concurrent.futures
 
 import pytest
 
-from .conftest import MODEL, GatewayProcess, ask, load, wait_until
+from .conftest import HERMES, MODEL, GatewayProcess, ask, load, wait_until
 
 
 def chat(gateway, **body):
@@ -126,6 +126,27 @@ def test_the_cache_serves_deterministic_requests_keyed_by_the_whole_request(cach
     cache = gateway.get("/api/metrics")["cache"]
     assert cache["hits"] == 2 and cache["entries"] == 2 and cache["capacity"] == 2  # bounded: the oldest went
     assert [r["cached"] for r in gateway.get("/api/history", params={"limit": 7})["history"]].count(True) == 2
+
+
+def test_the_cache_never_replays_tool_calls_whose_ids_must_be_new(caching_gateway, open_tab):
+    gateway = caching_gateway
+    tab = open_tab(gateway)
+    load(gateway, HERMES)
+    call = {"name": "get_weather", "arguments": {"city": "Paris"}}
+    tab.push({"tool_calls": [call]}, {"tool_calls": [call]})
+    tools = [
+        {
+            "type": "function",
+            "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {}}}},
+        }
+    ]
+    ids = [
+        chat(gateway, model=HERMES, messages=ask("weather?"), tools=tools, temperature=0)["choices"][0]["message"][
+            "tool_calls"
+        ][0]["id"]
+        for _ in range(2)
+    ]
+    assert len(tab.received()) == 2 and ids[0] != ids[1]
 
 
 def test_sessions_status_and_close(gateway, tab):

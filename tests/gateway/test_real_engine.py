@@ -1,9 +1,17 @@
 """The tab running WebLLM's real engine (js/webllm-worker.js), which here can download nothing."""
 
+import json
+
+import jsonschema
 import openai
 import pytest
+from pydantic import BaseModel
+
+from tools.gateway_harness import ROOT, open_tab
 
 from .conftest import GatewayProcess, ask
+
+APP_CONFIG = ROOT / "tests" / "fixtures" / "tiny-model" / "app-config.json"
 
 
 @pytest.fixture
@@ -29,3 +37,77 @@ def test_the_real_engines_failures_reach_the_sdk_typed(real_gateway, open_tab):
     with pytest.raises(openai.InternalServerError) as none_loaded:
         client.chat.completions.create(model="", messages=ask("Hi"))
     assert none_loaded.value.body["code"] == "WorkerEngineModelNotLoadedError"
+
+
+# --- WebLLM's real engine on the tiny model (tests/fixtures/tiny-model), served with one flag.
+
+TINY = "tiny-llama-q0f32"
+
+
+class Flag(BaseModel):
+    ok: bool
+
+
+ADD = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "description": "Add two integers",
+        "parameters": {
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+            "required": ["a", "b"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_gateway(browser):
+    process = GatewayProcess("--worker", "webllm-worker.js", "--app-config", str(APP_CONFIG)).start()
+    tab = open_tab(browser, process, model=TINY)
+    client = openai.OpenAI(base_url=f"{process.url}/v1", api_key=process.token, max_retries=0, timeout=300)
+    yield process, client
+    tab.close()
+    process.stop()
+
+
+def test_the_app_configs_models_are_the_ones_listed(tiny_gateway):
+    process, client = tiny_gateway
+    listed = [record["model_id"] for record in json.loads(APP_CONFIG.read_text())["model_list"]]
+    assert listed[0] == TINY and len(listed) == 2, "the tiny model, and again under a Hermes id"
+    assert [m.id for m in client.models.list()] == listed
+    assert [m["model_id"] for m in process.get("/api/models")["models"]] == listed
+    assert process.get("/api/status")["loaded"] == TINY
+
+
+def test_parse_returns_an_object_that_satisfies_the_schema(tiny_gateway):
+    _, client = tiny_gateway
+    reply = client.chat.completions.parse(
+        model=TINY, messages=ask("Is it ok?"), response_format=Flag, seed=987654321, max_tokens=100
+    )
+    assert reply.choices[0].finish_reason == "stop"
+    assert isinstance(reply.choices[0].message.parsed, Flag)
+
+
+def test_a_constrained_tool_call_fits_the_tools_schema(tiny_gateway):
+    _, client = tiny_gateway
+    reply = client.chat.completions.create(
+        model=TINY, messages=ask("Add 2 and 3"), tools=[ADD], tool_choice="required", seed=123456789, max_tokens=200
+    )
+    calls = reply.choices[0].message.tool_calls
+    assert calls and reply.choices[0].finish_reason == "tool_calls"
+    for call in calls:
+        assert call.function.name == "add" and call.id.startswith("call_")
+        jsonschema.validate(json.loads(call.function.arguments), ADD["function"]["parameters"])
+
+
+def test_a_stream_says_what_the_same_request_says_whole(tiny_gateway):
+    _, client = tiny_gateway
+    request = {"model": TINY, "messages": ask("Hello"), "seed": 555555555, "max_tokens": 24, "temperature": 1.0}
+    whole = client.chat.completions.create(**request).choices[0].message.content
+    streamed = "".join(
+        c.choices[0].delta.content or "" for c in client.chat.completions.create(**request, stream=True) if c.choices
+    )
+    assert whole and streamed == whole

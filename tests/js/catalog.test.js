@@ -81,7 +81,15 @@ test("a record's missing fields become nulls and false", () => {
     unfit_reason: null,
     large: false,
     recommended: true,
+    label: "Tiny · q4f32_1",
   });
+});
+
+test("a label reads the id: name, quantisation, context variant, VRAM", () => {
+  const label = (/** @type {any} */ record) => modelRecords(gpu(), { model_list: [record] })[0].label;
+  assert.equal(label({ model_id: "Qwen2.5-1.5B-Instruct-q4f16_1-MLC", vram_required_MB: 1629.75 }), "Qwen2.5 1.5B Instruct · q4f16_1 · 1.6 GB VRAM");
+  assert.equal(label({ model_id: "Llama-3.2-1B-Instruct-q4f32_1-MLC-1k", vram_required_MB: 900 }), "Llama 3.2 1B Instruct · q4f32_1 1k ctx · 900 MB VRAM");
+  assert.equal(label({ model_id: "snowflake-arctic-embed-m-MLC" }), "snowflake arctic embed m");
 });
 
 const SMALL = { model_id: "Small-q4f32_1-MLC", vram_required_MB: 900, low_resource_required: true, buffer_size_required_bytes: 256 * 2 ** 20 };

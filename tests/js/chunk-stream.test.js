@@ -49,7 +49,7 @@ function scriptedHandler({ count = Infinity, failWith } = {}) {
 
 /**
  * A stand-in for the Worker: what the page posts goes to serveStream, as in
- * worker-host.js. `batches` records the size of every chunk message the worker posts.
+ * engine-server.js. `batches` records the size of every chunk message the worker posts.
  * @param {ReturnType<typeof scriptedHandler>["handler"]} handler
  */
 function fakeWorker(handler) {

@@ -1,14 +1,13 @@
-// js/worker-host.js's TurnQueue: a shared engine's turns across clients, first
-// in first out, over real MessagePorts; a client that is gone gives its turn up.
+// js/turns.js: a shared engine's turns across clients, first in first out, over
+// real MessagePorts, both halves (requestTurn, TurnQueue); a client that is gone gives its turn up.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { TURN_MESSAGES } from "../../js/protocol.js";
-import { TurnQueue } from "../../js/worker-host.js";
+import { TurnQueue, rejectWaiting, requestTurn } from "../../js/turns.js";
 
 /**
  * A shared engine's client, as far as the queue looks at it.
  * @param {string} name
- * @returns {import("../../js/worker-host.js").Connection}
+ * @returns {object}
  */
 const client = (name) => /** @type {any} */ ({ name });
 
@@ -27,23 +26,37 @@ async function granted(log, count) {
 }
 
 /**
- * Asks `queue` for a turn as a client does (engine-link.js): the engine's end
- * of a channel goes to the queue; `log` records when the client is granted.
- * @param {TurnQueue} queue
- * @param {import("../../js/worker-host.js").Connection} connection
+ * Asks `queue` for a turn with the client's own requestTurn, through a port
+ * that hands the turn's channel to the queue as the engine does; `log` records
+ * when the client is granted.
+ * @param {TurnQueue<object>} queue
+ * @param {object} connection
  * @param {string} name
  * @param {string[]} log
  */
 function ask(queue, connection, name, log) {
-  const channel = new MessageChannel();
-  channel.port1.onmessage = () => log.push(name);
-  queue.request(connection, channel.port2);
-  return {
-    end: () => {
-      channel.port1.postMessage(TURN_MESSAGES.release);
-      channel.port1.close();
+  /** @type {Set<(error: Error) => void>} */
+  const waiting = new Set();
+  const engine = new MessageChannel();
+  engine.port2.onmessage = ({ ports }) => queue.request(connection, ports[0]);
+  const turn = requestTurn(engine.port1, waiting);
+  /** @type {(() => void) | null} */
+  let end = null;
+  turn.granted.then(
+    (release) => {
+      end = release;
+      log.push(name);
     },
-    close: () => channel.port1.close(),
+    () => {},
+  );
+  return {
+    end: () => end?.(),
+    close: () => {
+      end?.(); // a granted turn's port is open until it ends
+      rejectWaiting(waiting);
+      engine.port1.close();
+      engine.port2.close();
+    },
   };
 }
 

@@ -131,7 +131,7 @@ async def test_an_apps_own_js_llm_complete_that_throws_gives_typed_errors(seleni
     from pyodide.ffi import JsException
 
     from webllm_provider import ContextLengthError, LLMError, ProviderUnavailableError, WebLLMProvider
-    from webllm_provider._compat._in_pyodide import CompleteOnlyBridge
+    from webllm_provider.pyodide_bridge import CompleteOnlyBridge
 
     apps = {
         # thrown at once, as a plain Error carrying WebLLM's text

@@ -1,5 +1,5 @@
 """Python that runs inside Pyodide, on the page's main thread or in the Python
-worker (js/python-host.js), with the same code: the provider finds the bridge
+worker (js/python-launcher.js), with the same code: the provider finds the bridge
 itself in both placements. The tests (test_placements.py) call these functions
 by name and check what they return."""
 

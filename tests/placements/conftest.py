@@ -4,7 +4,7 @@ scripted engine: ``pytest tests/placements --dist-dir build/dist``.
 
 - ``driver``: one headless Chromium per module (tests/app's settings).
 - ``python_page(python, engine)``: opens a blank page of the served dist and
-  starts js/python-host.js's ``startPython`` there with the provider wheel and
+  starts js/python-launcher.js's ``startPython`` there with the provider wheel and
   cases.py, a model loaded; returns a ``PythonPage``.
 """
 
@@ -73,7 +73,7 @@ def start(driver, base_url: str, python: str, engine: str, *, model: str | None 
     }
     started = page.js(
         """
-        const { startPython } = await import("/webllm/python-host.js");
+        const { startPython } = await import("/webllm/python-launcher.js");
         globalThis.events = [];
         globalThis.progress = [];
         globalThis.started = startPython({
@@ -122,7 +122,7 @@ def python_page(driver, app_server):
     if any(page.engine == "shared" for page in pages):
         # The next test starts with no shared engine (one would outlive this test: that is its point).
         pages[0].js(
-            'const { endSharedEngine } = await import("/webllm/python-host.js"); endSharedEngine(arguments[0]);',
+            'const { endSharedEngine } = await import("/webllm/python-launcher.js"); endSharedEngine(arguments[0]);',
             f"{app_server}/webllm/testing/scripted-worker.js",
         )
         chromium.until_shared_workers_gone(driver)

@@ -42,9 +42,9 @@ TOOLS = [CALCULATOR.spec(), dialogues.GET_WEATHER]
 MAX_TOKENS = 96
 
 LOAD = """
-const { createBinding } = await import("/webllm/pyodide-binding.js");
+const { createBridge } = await import("/webllm/bridge.js");
 const tiny = await import("/webllm/testing/tiny-model.js");
-globalThis.bridge ??= createBinding({
+globalThis.bridge ??= createBridge({
   workerUrl: "/webllm/webllm-worker.js",
   appConfig: tiny.tinyModelAppConfig(new URL("/models/", location.href)),
 });

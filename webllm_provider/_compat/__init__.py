@@ -3,7 +3,7 @@
 Two questions are settled here and nowhere else:
 
 - where the bridge to WebLLM comes from: inside Pyodide it is the JavaScript
-  module that ``js/pyodide-binding.js`` registers; on CPython there is none unless the
+  module that ``js/bridge.js`` registers; on CPython there is none unless the
   caller passes one;
 - which types the provider returns: amplifier-core's own (pydantic) models and
   error taxonomy when amplifier-core imports, which it never does in Pyodide,
@@ -18,7 +18,7 @@ IN_PYODIDE = "_pyodide_core" in sys.modules
 HAS_AMPLIFIER_CORE = not IN_PYODIDE and find_spec("amplifier_core") is not None
 
 if IN_PYODIDE:
-    from ._in_pyodide import default_bridge as default_bridge
+    from ..pyodide_bridge import default_bridge as default_bridge
 else:
     from ._not_in_pyodide import default_bridge as default_bridge
 

@@ -28,7 +28,7 @@ from amplifier_core.message_models import (
     ToolSpec,
     Usage,
 )
-from amplifier_core.models import ConfigField, ModelInfo, ProviderInfo
+from amplifier_core.models import ConfigField, ModelInfo, Pricing, ProviderInfo
 
 __all__ = [
     "AbortError",
@@ -45,6 +45,7 @@ __all__ = [
     "LLMTimeoutError",
     "Message",
     "ModelInfo",
+    "Pricing",
     "NetworkError",
     "NotFoundError",
     "ProviderInfo",

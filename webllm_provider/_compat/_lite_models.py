@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "ImageBlock",
     "Message",
     "ModelInfo",
+    "Pricing",
     "ProviderInfo",
     "RedactedThinkingBlock",
     "TextBlock",
@@ -39,7 +41,12 @@ class _Model:
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # every subclass is a dataclass
 
     def model_dump(self, **_: Any) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return dataclasses.asdict(self, dict_factory=_dumped)
+
+
+def _dumped(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    # amplifier-core serializes a Decimal (Usage.cost_usd) as a string on every path.
+    return {key: str(value) if isinstance(value, Decimal) else value for key, value in items}
 
 
 @dataclass(kw_only=True)
@@ -138,6 +145,7 @@ class Usage(_Model):
     reasoning_tokens: int | None = None
     cache_read_tokens: int | None = None
     cache_write_tokens: int | None = None
+    cost_usd: Decimal | None = None
 
 
 @dataclass(kw_only=True)
@@ -170,6 +178,15 @@ class ConfigField(_Model):
 
 
 @dataclass(kw_only=True)
+class Pricing(_Model):
+    input_per_million: float
+    output_per_million: float
+    cache_read_per_million: float | None = None
+    cache_write_per_million: float | None = None
+    currency: str = "USD"
+
+
+@dataclass(kw_only=True)
 class ModelInfo(_Model):
     id: str
     display_name: str
@@ -177,6 +194,7 @@ class ModelInfo(_Model):
     max_output_tokens: int
     capabilities: list[str] = field(default_factory=list)
     defaults: dict[str, Any] = field(default_factory=dict)
+    pricing: Pricing | None = None
 
 
 @dataclass(kw_only=True)

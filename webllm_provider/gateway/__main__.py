@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache-size", type=int, default=defaults.cache_size, help="cached results (0: no cache)")
     parser.add_argument("--max-queue", type=int, default=defaults.max_queue)
     parser.add_argument("--max-body", type=int, default=defaults.max_body, help="bytes")
+    parser.add_argument("--app-config", help="WebLLM AppConfig JSON of custom models; relative URLs: files next to it")
     parser.add_argument("--tab-wait", type=float, default=defaults.tab_wait, help="seconds a request waits for a tab")
     args = parser.parse_args(argv)
     token = os.environ.get(GATEWAY_TOKEN) or Settings().token
@@ -42,11 +43,12 @@ def main(argv: list[str] | None = None) -> None:
         max_queue=args.max_queue,
         max_body=args.max_body,
         tab_wait=args.tab_wait,
+        app_config=args.app_config,
     )
     try:
         app = create_app(settings)
-    except FileNotFoundError as missing:
-        raise SystemExit(str(missing)) from None
+    except (FileNotFoundError, ValueError) as unusable:
+        raise SystemExit(str(unusable)) from None
     base = f"http://{args.host}:{args.port}"
     print(
         f"WebLLM gateway on {base}\n"

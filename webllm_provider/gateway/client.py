@@ -19,8 +19,9 @@ import httpx
 from httpx_sse import aconnect_sse
 
 from .. import ConfigurationError, InvalidRequestError, LLMError, ProviderUnavailableError
-from ..contract import BridgeError, ProgressCallback
-from ..protocol import STREAMED
+from ..contract import BridgeError, Description, ProgressCallback
+from ..errors import PROVIDER
+from ..protocol import STREAMED, GpuInfo, ModelRecord, Models
 
 _REFUSALS: dict[int, type[LLMError]] = {
     400: InvalidRequestError,
@@ -39,7 +40,7 @@ class GatewayBridge:
             headers={"Authorization": f"Bearer {token}"},
             timeout=httpx.Timeout(timeout, connect=10.0),
         )
-        self._described: dict[str, Any] | None = None
+        self._description = Description(self._describe)
 
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         response = await self._client.post("/v1/chat/completions", json=request)
@@ -61,13 +62,12 @@ class GatewayBridge:
                     raise _failure(200, event.data.encode())
                 yield chunk
 
-    async def list_models(self) -> list[dict[str, Any]]:
-        models: list[dict[str, Any]] = (self._described or await self._describe())["models"]
-        return models
+    async def list_models(self) -> list[ModelRecord]:
+        return (await self._description.get())["models"]
 
-    async def gpu_info(self) -> dict[str, Any] | None:
-        gpu: dict[str, Any] | None = (self._described or await self._describe())["gpu"]
-        return gpu
+    async def gpu_info(self) -> GpuInfo | None:
+        # None until a tab has answered (then it is kept).
+        return (await self._description.get())["gpu"]
 
     async def loaded_model(self) -> str | None:
         loaded: str | None = (await self._get("/api/status"))["loaded"]
@@ -89,10 +89,8 @@ class GatewayBridge:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = await self._get("/api/models")
-        if described["gpu"] is not None:  # a tab has answered: the catalog and GPU stay as they are
-            self._described = described
+    async def _describe(self) -> Models:
+        described: Models = await self._get("/api/models")
         return described
 
     async def _get(self, path: str) -> Any:
@@ -111,4 +109,4 @@ def _failure(status: int, content: bytes) -> Exception:
         return BridgeError(error["code"], error["webllm_message"])
     message = f"The gateway refused the request (HTTP {status}): {error.get('message')}"
     cls = _REFUSALS.get(status, LLMError)
-    return cls(message, provider="webllm", retryable=status in (429, 503))
+    return cls(message, provider=PROVIDER, retryable=status in (429, 503))

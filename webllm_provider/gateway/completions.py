@@ -15,16 +15,19 @@ from typing import Any
 
 from starlette.requests import Request
 
-from .. import InvalidRequestError, LLMError
+from .. import LLMError
 from ..contract import BridgeError, completion_as_chunks
 from ..protocol import STREAMED, ToGateway, ToTab
+from ..tool_calling import needs_answer_pass
 from .errors import error_body, gateway_body, status_of, tab_failure
+from .fields import Invalid
 from .metrics import Record
 from .state import Gateway
 from .tabs import Job, QueueFull
-from .tools import constrain, constrained_plan, read_back
+from .tools import check_answer, read_back, response_format, tab_request, tool_plan
 
-_CACHEABLE = ("stop", "length", "tool_calls")
+# Not "tool_calls": each call's id is unique to it (OpenAI), and a replay would repeat them.
+_CACHEABLE = ("stop", "length")
 
 
 class Refused(Exception):
@@ -53,12 +56,15 @@ class Completion:
         # The model's configured defaults, under what the request says itself.
         self.body = {**self.gateway.model_config.get(self.model or "", {}), **self.body}
         try:
-            self.plan = constrained_plan(self.body, self.gateway.record(self.model))
+            self.format = response_format(self.body)
+            self.plan = tool_plan(self.body, self.gateway.record(self.model), self.format)
             # The tab's bridge streams or not as it is told (its stream() sets the fields itself).
             request = {k: v for k, v in self.body.items() if k not in STREAMED}
-            self.tab_request = constrain(request, self.plan) if self.plan else request
-        except InvalidRequestError as exc:
-            raise self._refuse(status_of(exc), error_body(exc)) from None
+            self.tab_request = tab_request(request, self.plan, self.format)
+        except Invalid as exc:
+            raise self._refuse(status_of(exc), error_body(exc, param=exc.param)) from None
+        # A reply with tools is generated whole and read back before anything is sent.
+        self.reads_back = self.plan is not None and self.plan.active
         self.key = self.gateway.cache.key(self.body)
 
     # -- starting ----------------------------------------------------------------
@@ -68,10 +74,12 @@ class Completion:
         self.cached = value is not None
         return value
 
-    def submit(self) -> Job:
+    def submit(self, request: dict[str, Any] | None = None, *, stream: bool | None = None) -> Job:
+        """Queue a generation: the request's own, or ``request`` (the answer pass)."""
+        streamed = self.stream and not self.reads_back if stream is None else stream
         try:
             self.job = self.gateway.scheduler.submit(
-                ToTab.GENERATE, {"request": self.tab_request, "stream": self.stream and self.plan is None}
+                ToTab.GENERATE, {"request": request or self.tab_request, "stream": streamed}
             )
         except QueueFull as full:
             self.gateway.metrics.reject()
@@ -122,6 +130,21 @@ class Completion:
         if finish_reason in _CACHEABLE:
             self.gateway.cache.put(self.key, value)
 
+    def answer_request(self, completion: dict[str, Any]) -> dict[str, Any] | None:
+        """The request for the text answer when the tab's native reply called nothing (tool_calling's rule)."""
+        assert self.plan is not None
+        choice = completion["choices"][0]
+        if not needs_answer_pass(self.plan, choice["message"].get("tool_calls") or [], choice.get("finish_reason")):
+            return None
+        request = {k: v for k, v in self.body.items() if k not in STREAMED}
+        return tab_request(request, self.plan.without_tools(), self.format)
+
+    def checked(self, completion: dict[str, Any]) -> dict[str, Any]:
+        """A completion whose JSON answers satisfy the response format (StructuredOutputError)."""
+        for choice in completion["choices"]:
+            check_answer(self.format, choice["message"].get("content") or "", choice.get("finish_reason"))
+        return completion
+
     def close(self) -> None:
         if self.job is not None:
             self.gateway.scheduler.cancel(self.job)
@@ -142,8 +165,13 @@ async def complete(run: Completion, request: Request | None = None) -> dict[str,
     watcher = _cancel_on_disconnect(request, run.abandon)
     try:
         completion = await job.result()
-        if run.plan:
+        if run.reads_back:
+            assert run.plan is not None
+            answer = run.answer_request(completion)
             completion = read_back(run.plan, completion)
+            if answer is not None:
+                completion = _with_usage_of(await run.submit(answer, stream=False).result(), completion)
+        completion = run.checked(completion)
     except (BridgeError, LLMError) as exc:
         raise run.failure(exc) from None
     finally:
@@ -167,13 +195,20 @@ async def stream(run: Completion, request: Request) -> AsyncIterator[list[dict[s
         return _replay(cached)
     job = run.submit()
     watcher = _cancel_on_disconnect(request, run.abandon)
+    earlier: dict[str, Any] | None = None  # the usage of a first pass that called nothing
     try:
-        if run.plan:
-            completion = read_back(run.plan, await job.result())
-            chunks = completion_as_chunks(completion)
-            run.remember(chunks, completion["choices"][0].get("finish_reason"))
-            run.finish(200, completion, completion.get("usage"))
-            return _replay(chunks)
+        if run.reads_back:
+            assert run.plan is not None
+            raw = await job.result()
+            answer = run.answer_request(raw)
+            completion = read_back(run.plan, raw)
+            if answer is None:
+                chunks = completion_as_chunks(run.checked(completion))
+                run.remember(chunks, completion["choices"][0].get("finish_reason"))
+                run.finish(200, completion, completion.get("usage"))
+                return _replay(chunks)
+            earlier = completion.get("usage")
+            job = run.submit(answer, stream=True)
         events = job.stream()
         first = await _next_batch(events)
     except (BridgeError, LLMError) as exc:
@@ -181,7 +216,7 @@ async def stream(run: Completion, request: Request) -> AsyncIterator[list[dict[s
         raise run.failure(exc) from None
     finally:
         watcher()
-    return _relay(run, first, events)
+    return _relay(run, first, events, earlier)
 
 
 async def _replay(chunks: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
@@ -189,15 +224,23 @@ async def _replay(chunks: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, 
 
 
 async def _relay(
-    run: Completion, first: list[dict[str, Any]], events: AsyncIterator[tuple[str, Any]]
+    run: Completion,
+    first: list[dict[str, Any]],
+    events: AsyncIterator[tuple[str, Any]],
+    earlier: dict[str, Any] | None = None,
 ) -> AsyncIterator[list[dict[str, Any]]]:
-    chunks = list(first)
-    if first:
-        yield first
+    chunks: list[dict[str, Any]] = []
+    batch = first
     try:
-        while batch := await _next_batch(events):
+        while batch:
+            for chunk in batch:
+                if chunk.get("usage") and earlier:
+                    chunk["usage"] = _usage_sum(chunk["usage"], earlier)
             chunks += batch
             yield batch
+            batch = await _next_batch(events)
+        text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c.get("choices"))
+        check_answer(run.format, text, _finish_reason(chunks))
     except (BridgeError, LLMError) as exc:
         raise run.failure(exc) from None
     except (GeneratorExit, asyncio.CancelledError):
@@ -205,9 +248,25 @@ async def _relay(
         raise
     finally:
         run.close()
-    finish_reason = next((c["choices"][0].get("finish_reason") for c in reversed(chunks) if c.get("choices")), None)
+    finish_reason = _finish_reason(chunks)
     run.remember(chunks, finish_reason)
     run.finish(200, {"choices": [{"finish_reason": finish_reason}]}, chunks[-1].get("usage") if chunks else None)
+
+
+def _finish_reason(chunks: list[dict[str, Any]]) -> str | None:
+    return next((c["choices"][0].get("finish_reason") for c in reversed(chunks) if c.get("choices")), None)
+
+
+def _usage_sum(usage: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:
+    """``usage`` with the tokens an earlier pass of the same reply spent added in."""
+    counts = ("prompt_tokens", "completion_tokens", "total_tokens")
+    return {**usage, **{key: int(usage.get(key) or 0) + int(earlier.get(key) or 0) for key in counts}}
+
+
+def _with_usage_of(completion: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:
+    if completion.get("usage") and earlier.get("usage"):
+        return {**completion, "usage": _usage_sum(completion["usage"], earlier["usage"])}
+    return completion
 
 
 async def _next_batch(events: AsyncIterator[tuple[str, Any]]) -> list[dict[str, Any]]:

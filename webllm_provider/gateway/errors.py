@@ -28,7 +28,7 @@ from .. import (
     NotFoundError,
     ProviderUnavailableError,
 )
-from ..errors import from_bridge, renamed
+from ..errors import PROVIDER, StructuredOutputError, from_bridge, renamed
 
 # Most specific first: NetworkError is a ProviderUnavailableError.
 _STATUS: tuple[tuple[type[LLMError], int], ...] = (
@@ -38,6 +38,7 @@ _STATUS: tuple[tuple[type[LLMError], int], ...] = (
     (AbortError, 499),  # the client went away; nobody reads it
     (LLMTimeoutError, 504),
     (InvalidToolCallError, 502),
+    (StructuredOutputError, 502),  # the model's JSON broke the schema
     (NetworkError, 502),
     (ProviderUnavailableError, 503),
     (ConfigurationError, 500),
@@ -82,4 +83,4 @@ def gateway_error(status: int, kind: str, message: str, *, headers: dict[str, st
 
 
 def invalid(message: str, param: str | None = None) -> JSONResponse:
-    return typed_response(InvalidRequestError(message, provider="webllm"), param=param)
+    return typed_response(InvalidRequestError(message, provider=PROVIDER), param=param)

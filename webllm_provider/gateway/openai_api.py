@@ -12,12 +12,14 @@ from starlette.routing import Route
 
 from .. import NotFoundError
 from ..catalog import is_chat_model
+from ..errors import PROVIDER
 from . import completions
 from .completions import Completion, Refused
 from .errors import typed_response
+from .fields import Invalid
 from .security import BodyError, read_json
 from .state import Gateway
-from .validate import Invalid, chat_request
+from .validate import chat_request
 
 
 def gateway(request: Request) -> Gateway:
@@ -85,7 +87,7 @@ async def model(request: Request) -> Response:
     model_id = request.path_params["model_id"]
     record = gateway(request).record(model_id)
     if record is None or not is_chat_model(record):
-        return typed_response(NotFoundError(f"WebLLM has no chat model {model_id!r}.", provider="webllm"))
+        return typed_response(NotFoundError(f"WebLLM has no chat model {model_id!r}.", provider=PROVIDER))
     return JSONResponse(_model(record))
 
 

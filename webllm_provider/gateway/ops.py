@@ -16,15 +16,17 @@ from starlette.routing import Route
 from .. import ConfigurationError, NotFoundError
 from ..config import ProviderConfig
 from ..contract import BridgeError
+from ..errors import PROVIDER
 from ..protocol import ToGateway, ToTab
 from . import completions
 from .completions import Completion, Refused
 from .errors import gateway_error, invalid, tab_failure, typed_response
+from .fields import Invalid
 from .openai_api import gateway
 from .security import BodyError, read_json
 from .state import Gateway
 from .tabs import QueueFull
-from .validate import Invalid, chat_request
+from .validate import chat_request
 
 MAX_HISTORY_LIMIT = 1000
 
@@ -73,7 +75,7 @@ async def model_info(request: Request) -> Response:
     model_id = request.path_params["model_id"]
     record = gw.record(model_id)
     if record is None:
-        return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider="webllm", model=model_id))
+        return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider=PROVIDER, model=model_id))
     return JSONResponse(_describe_model(gw, record))
 
 
@@ -82,7 +84,7 @@ async def configure(request: Request) -> Response:
     gw = gateway(request)
     model_id = request.path_params["model_id"]
     if gw.record(model_id) is None:
-        return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider="webllm", model=model_id))
+        return typed_response(NotFoundError(f"WebLLM has no model {model_id!r}.", provider=PROVIDER, model=model_id))
     try:
         body = await read_json(request, gw.settings.max_body)
         if not isinstance(body, dict) or {"default_model", "timeout", "tool_mode"} & set(body):
@@ -199,7 +201,7 @@ async def sessions(request: Request) -> Response:
 async def session(request: Request) -> Response:
     tab = gateway(request).scheduler.tabs.get(request.path_params["session_id"])
     if tab is None:
-        return typed_response(NotFoundError("No tab with this session id is connected.", provider="webllm"))
+        return typed_response(NotFoundError("No tab with this session id is connected.", provider=PROVIDER))
     if request.method == "DELETE":
         tab.post({"type": ToTab.CLOSE, "reason": "closed through the API"})
         return JSONResponse({"id": tab.id, "status": "closing"})

@@ -24,6 +24,8 @@ class Settings:
     tab_wait: float = 30.0
     cache_size: int = 0
     history_size: int = 1000
+    # WebLLM's AppConfig for the tabs (--app-config); None: WebLLM's prebuilt catalog.
+    app_config: str | None = None
 
     @property
     def origins(self) -> set[str]:

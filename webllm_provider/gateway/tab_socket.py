@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..protocol import CLOSED_BY_GATEWAY, GATEWAY_SUBPROTOCOL, ToGateway, ToTab
+from .app_config import MODELS_PATH
 from .security import token_matches, websocket_token
 from .tabs import Tab
 
@@ -29,7 +30,7 @@ PAGE = """<!doctype html>
 <title>WebLLM gateway tab</title>
 <style>body {{ font: 16px system-ui, sans-serif; margin: 2rem; color-scheme: light dark; }}</style>
 </head>
-<body data-worker="{worker}">
+<body data-worker="{worker}" data-app-config="{app_config}" data-models="{models}">
 <h1>WebLLM gateway tab</h1>
 <p>Keep this tab open: it runs the gateway's requests on this browser's GPU.</p>
 <p>Status: <output id="status">starting</output></p>
@@ -49,7 +50,15 @@ PAGE_HEADERS = {
 
 async def page(request: Request) -> HTMLResponse:
     worker = "/web/" + request.app.state.gateway.settings.worker
-    return HTMLResponse(PAGE.format(worker=html.escape(worker)), headers=PAGE_HEADERS)
+    app_config = request.app.state.app_config
+    return HTMLResponse(
+        PAGE.format(
+            worker=html.escape(worker),
+            app_config=html.escape(json.dumps(app_config)) if app_config else "",
+            models=MODELS_PATH + "/",
+        ),
+        headers=PAGE_HEADERS,
+    )
 
 
 async def tab_socket(websocket: WebSocket) -> None:

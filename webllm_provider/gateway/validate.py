@@ -8,15 +8,10 @@ from typing import Any
 
 from .. import InvalidRequestError
 from ..config import check_sampling
+from .fields import Invalid, check_fields
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 MAX_MESSAGES = 2000
-
-
-class Invalid(InvalidRequestError):
-    def __init__(self, message: str, param: str) -> None:
-        super().__init__(message, provider="webllm")
-        self.param = param
 
 
 def chat_request(body: object) -> dict[str, Any]:
@@ -37,6 +32,7 @@ def chat_request(body: object) -> dict[str, Any]:
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(function, dict) or not isinstance(function.get("name"), str):
             raise Invalid("Every tool must be {type: 'function', function: {name, parameters}}.", f"tools[{index}]")
+    check_fields(body)
     if body.get("stream_options") and not body.get("stream"):
         raise Invalid("stream_options is only allowed with stream: true.", "stream_options")
     try:

@@ -1,5 +1,5 @@
 """What the page calls, by name (``python.call("agent.page.send", text)``, see
-js/python-host.js), the same whether Python runs in the Python worker (the
+js/python-launcher.js), the same whether Python runs in the Python worker (the
 default) or on the page's main thread. The session's events go to the page
 through ``webllm_page.emit``; the page only renders them."""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from webllm_page import emit
 
-from . import DEFAULT_SYSTEM_PROMPT, Session, create_session, describe_error
+from . import DEFAULT_SYSTEM_PROMPT, Session, create_session, describe_error, events
 from .tools import MemoryStore
 
 __all__ = [
@@ -42,11 +42,11 @@ class PageStorage(MemoryStore):
 
     def setItem(self, key: str, value: str) -> None:  # noqa: N802 (the Web API's names)
         super().setItem(key, value)
-        emit("storage:set", json.dumps({"key": key, "value": self.data[key]}))
+        emit(events.STORAGE_SET, json.dumps({"key": key, "value": self.data[key]}))
 
     def removeItem(self, key: str) -> None:  # noqa: N802
         super().removeItem(key)
-        emit("storage:remove", json.dumps({"key": key}))
+        emit(events.STORAGE_REMOVE, json.dumps({"key": key}))
 
 
 def open_session(

@@ -42,6 +42,7 @@ from webllm_provider.contract import BridgeError
 from webllm_provider.errors import from_bridge
 from webllm_provider.events import STREAM_BLOCK_DELTA, TEXT, THINKING
 
+from . import events
 from .tools import Toolbox
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -198,7 +199,7 @@ class Session:
         """One user turn: the model's replies and the tools they call, streamed as events."""
         user = {"id": new_id("u"), "role": "user", "content": text}
         self.messages.append(user)
-        await self.hooks.emit("prompt:submit", {"message": user})
+        await self.hooks.emit(events.PROMPT_SUBMIT, {"message": user})
         stopped = False
         try:
             for round_no in range(self.max_tool_rounds + 1):
@@ -211,12 +212,12 @@ class Session:
         except asyncio.CancelledError:
             stopped = True
         finally:
-            await self.hooks.emit("session:end", {"stopped": stopped})
+            await self.hooks.emit(events.SESSION_END, {"stopped": stopped})
 
     async def _reply(self, *, tool_choice: str | None) -> dict[str, Any] | None:
         """Stream one assistant reply into ``self.messages``; None if it failed or was stopped."""
         message: dict[str, Any] = {"id": new_id("a"), "role": "assistant", "content": "", "meta": {"model": self.model}}
-        await self.hooks.emit("assistant:start", {"id": message["id"], "model": self.model})
+        await self.hooks.emit(events.ASSISTANT_START, {"id": message["id"], "model": self.model})
         request: dict[str, Any] = {"messages": self.context(), "max_output_tokens": self.max_output_tokens}
         if self.model:
             request["model"] = self.model
@@ -245,26 +246,26 @@ class Session:
             if self._first_token is not None:
                 meta["ttft_s"] = round(self._first_token - started, 3)
             self._keep(message)
-            await self.hooks.emit("assistant:end", {"message": message})
+            await self.hooks.emit(events.ASSISTANT_END, {"message": message})
             raise
         except LLMError as exc:
             message["content"] = self._partial(TEXT)
             meta["error"] = error_payload(exc, message["id"])
             self._keep(message)
-            await self.hooks.emit("session:error", meta["error"])
-            await self.hooks.emit("assistant:end", {"message": message})
+            await self.hooks.emit(events.SESSION_ERROR, meta["error"])
+            await self.hooks.emit(events.ASSISTANT_END, {"message": message})
             return None
         except Exception as exc:  # a bug somewhere below: report it, keep the page alive
             message["content"] = self._partial(TEXT)
             meta["error"] = {**error_payload(exc, message["id"]), "type": f"Internal {type(exc).__name__}"}
             self._keep(message)
-            await self.hooks.emit("session:error", meta["error"])
-            await self.hooks.emit("assistant:end", {"message": message})
+            await self.hooks.emit(events.SESSION_ERROR, meta["error"])
+            await self.hooks.emit(events.ASSISTANT_END, {"message": message})
             return None
         finally:
             self._streamed = None
         self._keep(message)
-        await self.hooks.emit("assistant:end", {"message": message})
+        await self.hooks.emit(events.ASSISTANT_END, {"message": message})
         return None if meta.get("stopped") else message
 
     def _partial(self, block_type: str) -> str:
@@ -283,19 +284,21 @@ class Session:
     async def _run_tools(self, reply: dict[str, Any]) -> None:
         for call in reply["tool_calls"]:
             base = {"id": call["id"], "message_id": reply["id"], "name": call["name"]}
-            await self.hooks.emit("tool:pre", {**base, "arguments": call["arguments"]})
+            await self.hooks.emit(events.TOOL_PRE, {**base, "arguments": call["arguments"]})
             try:
                 outcome = await self.toolbox.call(call["name"], call["arguments"])
             except asyncio.CancelledError:
                 # The model must still see an answer for the call it made.
                 self.messages.append(_tool_message(call, False, {"error": "Stopped by the user."}))
                 await self.hooks.emit(
-                    "tool:post", {**base, "ok": False, "output": {"error": "Stopped by the user."}, "duration_ms": 0}
+                    events.TOOL_POST,
+                    {**base, "ok": False, "output": {"error": "Stopped by the user."}, "duration_ms": 0},
                 )
                 raise
             self.messages.append(_tool_message(call, outcome.ok, outcome.output))
             await self.hooks.emit(
-                "tool:post", {**base, "ok": outcome.ok, "output": outcome.output, "duration_ms": outcome.duration_ms}
+                events.TOOL_POST,
+                {**base, "ok": outcome.ok, "output": outcome.output, "duration_ms": outcome.duration_ms},
             )
 
     def context(self) -> list[dict[str, Any]]:

@@ -1,4 +1,9 @@
-"""Assembling a stream of ChatCompletionChunks into one reply."""
+"""The first step of a stream: WebLLM's ChatCompletionChunks, assembled into one reply.
+
+The steps, in order: stream1_chunks (chunks -> raw text and the Reply),
+stream2_answer (the constrained path's JSON -> its answer text), stream3_thinking
+(text -> thinking and answer pieces), stream4_hooks (pieces -> Amplifier's hook events).
+"""
 
 from __future__ import annotations
 

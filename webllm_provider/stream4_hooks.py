@@ -1,4 +1,4 @@
-"""A reply's pieces as the provider streaming contract's hook events.
+"""The last step of a stream: a reply's pieces as the provider streaming contract's hook events.
 
 amplifier-foundation's ``docs/provider-streaming-contract.md``: one
 ``request_id`` per stream; blocks numbered in one 0-based ``block_index``

@@ -7,11 +7,15 @@ import amplifier_core.capabilities as capabilities
 import amplifier_core.events as core_events
 import pytest
 from amplifier_core.message_models import ChatRequest, Message, ToolSpec
-from hypothesis import given
-from hypothesis import strategies as st
 
-from webllm_provider import ConfigurationError, ProviderUnavailableError, ThinkingDelta, WebLLMProvider, events
-from webllm_provider.deltas import TextDelta, ThinkingSplitter, split_thinking
+from webllm_provider import (
+    ConfigurationError,
+    ProviderUnavailableError,
+    TextDelta,
+    ThinkingDelta,
+    WebLLMProvider,
+    events,
+)
 
 from .fakes import Coordinator, FakeBridge, Hooks, chunks, webllm_error
 from .stream_contract import contract_blocks
@@ -220,23 +224,6 @@ def test_amplifier_config_fields_are_checked(config):
 
 def test_priority_is_what_orchestrators_rank_by():
     assert WebLLMProvider({"priority": 3}).priority == 3 and WebLLMProvider().priority == 100
-
-
-@given(
-    st.text(alphabet="<>/thinkab \n", max_size=40),
-    st.lists(st.integers(min_value=1, max_value=8), max_size=12),
-)
-def test_thinking_splits_the_same_however_the_stream_is_cut(text, cuts):
-    splitter, pieces, position = ThinkingSplitter(), [], 0
-    for size in cuts:
-        pieces += splitter.feed(text[position : position + size])
-        position += size
-    pieces += splitter.feed(text[position:]) + splitter.flush()
-    assert all(piece.text for piece in pieces)
-    thinking = "".join(p.text for p in pieces if isinstance(p, ThinkingDelta))
-    answer = "".join(p.text for p in pieces if isinstance(p, TextDelta))
-    assert (thinking.strip(), answer) == split_thinking(text)
-    assert "</think>" not in thinking
 
 
 async def test_amplifiers_immediate_cancel_stops_the_generation_and_keeps_the_partial_reply():

@@ -1,5 +1,5 @@
 /**
- * What both Python placements share (python-host.js): installing the app's
+ * What both Python placements share (python-launcher.js): installing the app's
  * packages and files, the `webllm_page` module through which Python emits
  * events to the page, and calling a Python function by name with JSON-able
  * arguments. The same Python code therefore runs on the main thread and in

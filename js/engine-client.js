@@ -12,7 +12,7 @@ import { expectedModel } from "./webllm-handler.js";
  * The page side of the engine: one worker running WebLLM, driven through
  * WebLLM's own client, with the request ids, queue, aborts and failure
  * handling that Python (and JavaScript apps) need on top. Objects in,
- * objects out; pyodide-binding.js adds the JSON-string layer Pyodide uses.
+ * objects out; bridge.js adds the JSON-string layer Pyodide uses.
  *
  * A worker that dies or throws rejects everything pending with `WorkerError`;
  * the next call starts a fresh worker and loads the model it needs again. A
@@ -44,7 +44,7 @@ import { expectedModel } from "./webllm-handler.js";
  * @property {string} [requestId] the id `abort()` takes; generated when absent
  */
 
-export class WorkerClient {
+export class EngineClient {
   /** @type {ClientOptions} */
   #options;
   #queue = new SerialQueue();

@@ -18,15 +18,16 @@
  * await python.bridge.load("Qwen2.5-1.5B-Instruct-q4f32_1-MLC");
  * await python.call("agent.start", "Hello");
  */
-import { createBinding } from "./pyodide-binding.js";
+import { createBridge } from "./bridge.js";
 import { checkPlacement, hostEngineLinks } from "./engine-link.js";
-
-export { endSharedEngine } from "./engine-link.js";
-// The models WebLLM takes native `tools` for (an app labels them).
-export { functionCallingModelIds } from "@mlc-ai/web-llm";
 import { namedError } from "./errors.js";
 import { watchLifeline } from "./lifeline.js";
-import { callPython, fetchedResources, preparePython } from "./python-calls.js";
+import { callerOf } from "./python-rpc.js";
+import { callPython, fetchedResources, preparePython } from "./python-runtime.js";
+
+export { endSharedEngine } from "./engine-link.js";
+// The models WebLLM takes native `tools` for (the app labels them; Python keeps the same list, tested equal).
+export { functionCallingModelIds } from "@mlc-ai/web-llm";
 import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
 
 /**
@@ -60,7 +61,7 @@ import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
  * Starts Python and the engine; resolves when Python has booted and the
  * packages and files are in place. The engine starts at once, so a model
  * load may begin (`bridge.load`) before this resolves.
- * @param {PythonOptions & import("./python-calls.js").BootOptions} options
+ * @param {PythonOptions & import("./python-runtime.js").BootOptions} options
  * @returns {{ready: Promise<PythonHost>, bridge: EngineControls}}
  */
 export function startPython(options) {
@@ -71,9 +72,9 @@ export function startPython(options) {
   throw namedError("TypeError", `Unknown Python placement ${JSON.stringify(placement)}: "worker" or "main".`);
 }
 
-/** @param {PythonOptions & import("./python-calls.js").BootOptions} options */
+/** @param {PythonOptions & import("./python-runtime.js").BootOptions} options */
 function startOnPage(options) {
-  const bridge = createBinding({
+  const bridge = createBridge({
     workerUrl: options.workerUrl,
     engine: options.engine,
     appConfig: options.appConfig,
@@ -98,29 +99,16 @@ function startOnPage(options) {
   return { ready, bridge };
 }
 
-/** @param {PythonOptions & import("./python-calls.js").BootOptions} options */
+/** @param {PythonOptions & import("./python-runtime.js").BootOptions} options */
 function startInWorker(options) {
   const worker = new Worker(options.pythonWorkerUrl ?? new URL("./python-worker.js", import.meta.url), {
     type: "module",
   });
   const stopHosting = hostEngineLinks(worker, options.workerUrl);
-  /** @type {Map<string, {resolve: (value: any) => void, reject: (error: Error) => void}>} */
-  const pending = new Map();
-  let dead = /** @type {Error | null} */ (null);
-  const fail = (/** @type {Error} */ error) => {
-    dead ??= error;
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
-  };
+  const { send, fail } = callerOf(worker);
   worker.addEventListener("message", ({ data }) => {
     if (data?.kind === MESSAGES.event) options.onEvent?.(data.name, data.json);
     else if (data?.kind === MESSAGES.progress) options.onProgress?.(data.report);
-    else if (data?.kind === MESSAGES.result) {
-      const call = pending.get(data.id);
-      pending.delete(data.id);
-      if (data.ok) call?.resolve(data.value);
-      else call?.reject(namedError(data.error.name, data.error.message));
-    }
   });
   worker.addEventListener("error", (event) =>
     fail(namedError(ERROR_NAMES.worker, `The Python worker failed: ${event.message || "it could not start"}`)),
@@ -128,19 +116,6 @@ function startInWorker(options) {
   // A terminated or crashed worker fires no event: its Web Lock says it is gone.
   const stopWatching = watchLifeline(worker, () => fail(namedError(ERROR_NAMES.worker, "The Python worker stopped.")));
 
-  /**
-   * @param {string} kind
-   * @param {object} fields
-   * @returns {Promise<any>}
-   */
-  const send = (kind, fields) => {
-    if (dead) return Promise.reject(dead);
-    const id = crypto.randomUUID();
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      worker.postMessage({ ...fields, kind, id });
-    });
-  };
   /** @param {import("./protocol.js").PythonWorkerMethod} method @param {unknown[]} args */
   const bridgeCall = (method, args) => send(MESSAGES.bridge, { method, args });
   /** @type {EngineControls} */

@@ -1,4 +1,4 @@
-"""Pyodide: the bridge is the JavaScript module that js/pyodide-binding.js registers.
+"""Pyodide: the bridge is the JavaScript module that js/bridge.js registers.
 
 Everything crosses as JSON strings, so no JavaScript proxy outlives a call.
 Stream chunks are pushed by JavaScript into a bounded asyncio queue: Python
@@ -18,21 +18,16 @@ from pyodide.ffi import JsException, JsProxy, create_proxy
 
 import js
 
-from ..contract import Bridge, BridgeError, ProgressCallback, completion_as_chunks
-from ..protocol import GLOBAL_NAMES, PYTHON_MODULE, BridgeModule
+from .contract import Bridge, BridgeError, Description, ProgressCallback, completion_as_chunks
+from .protocol import GUIDE_COMPLETE, PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord, Models
 
 _request_ids = itertools.count(1)
 T = TypeVar("T")
 
-# Chunks Python holds for a consumer that has not taken them yet. Once they
-# are all there, JavaScript waits before it hands over the next one (it awaits
-# what on_chunk returns) until the consumer has taken half, so a stalled
-# consumer stalls the engine too: beyond these, only the streaming transport's
-# window (docs/bridge-protocol.md) runs ahead. Waiting for half, not for one,
-# makes a consumer that is slower than the engine cost one wake-up of
-# JavaScript per 16 chunks, not one per chunk (bench/run.py's unpaced stream
-# into the provider lost a third of its chunks/s with a wake-up per chunk and
-# about a quarter with 16 chunks; with 32 it is within the noise).
+# Chunks Python holds for a consumer that has not taken them yet. When they are
+# all there, JavaScript waits (it awaits what on_chunk returns) until the consumer
+# has taken half, so a stalled consumer stalls the engine, and a slow one costs a
+# wake-up of JavaScript per 16 chunks rather than per chunk (measured: bench/README.md).
 STREAM_BUFFER = 32
 
 
@@ -74,11 +69,11 @@ def _next_id() -> str:
 
 
 class PyodideBridge:
-    """The full bridge registered by js/pyodide-binding.js as the module ``webllm_bridge``."""
+    """The full bridge registered by js/bridge.js as the module ``webllm_bridge``."""
 
     def __init__(self, js: BridgeModule) -> None:
         self._js = js
-        self._described: dict[str, Any] | None = None
+        self._description = Description(self._describe)
 
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         request_id = _next_id()
@@ -136,13 +131,11 @@ class PyodideBridge:
                 self._js.abort(request_id)
                 done.add_done_callback(lambda f: f.cancelled() or f.exception())
 
-    async def list_models(self) -> list[dict[str, Any]]:
-        models: list[dict[str, Any]] = (self._described or await self._describe())["models"]
-        return models
+    async def list_models(self) -> list[ModelRecord]:
+        return (await self._description.get())["models"]
 
-    async def gpu_info(self) -> dict[str, Any]:
-        gpu: dict[str, Any] = (self._described or await self._describe())["gpu"]
-        return gpu
+    async def gpu_info(self) -> GpuInfo:
+        return (await self._description.get())["gpu"]
 
     async def loaded_model(self) -> str | None:
         loaded: str | None = json.loads(self._js.loaded())
@@ -156,11 +149,8 @@ class PyodideBridge:
             if callback is not None:
                 callback.destroy()
 
-    async def _describe(self) -> dict[str, Any]:
-        # The catalog and the adapter stay as they are while the page lives, so
-        # one answer serves them all; the loaded model has a call of its own.
-        described: dict[str, Any] = json.loads(await _settle(self._js.models()))
-        self._described = described
+    async def _describe(self) -> Models:
+        described: Models = json.loads(await _settle(self._js.models()))
         return described
 
 
@@ -184,12 +174,12 @@ class CompleteOnlyBridge:
 
 def default_bridge() -> Bridge | None:
     try:
-        module = importlib.import_module(PYTHON_MODULE)  # registered by js/pyodide-binding.js
+        module = importlib.import_module(PYTHON_MODULE)  # registered by js/bridge.js
     except ImportError:
         pass
     else:
         return PyodideBridge(cast(BridgeModule, module))
     import __main__
 
-    js_llm_complete = getattr(__main__, GLOBAL_NAMES["complete"], None)
+    js_llm_complete = getattr(__main__, GUIDE_COMPLETE, None)
     return CompleteOnlyBridge(js_llm_complete) if js_llm_complete is not None else None

@@ -4,8 +4,8 @@
  * into Python is a JSON string, so no JavaScript proxy outlives a call.
  *
  * @example
- * import { installBinding } from "./pyodide-binding.js";
- * const bridge = await installBinding(pyodide, {
+ * import { installBridge } from "./bridge.js";
+ * const bridge = await installBridge(pyodide, {
  *   workerUrl: new URL("./webllm-worker.js", import.meta.url),
  *   model: "Qwen2.5-0.5B-Instruct-q4f32_1-MLC",
  *   onProgress: (report) => console.log(report.text),
@@ -14,18 +14,16 @@
  * // JavaScript: await bridge.complete(request)
  */
 
-import { WorkerClient } from "./worker-client.js";
+import { EngineClient } from "./engine-client.js";
 import { namedError } from "./errors.js";
-import { BRIDGE_FUNCTIONS, GLOBAL_PREFIX, PYTHON_MODULE } from "./protocol.js";
+import { PYTHON_MODULE } from "./protocol.js";
 
-export { WorkerClient } from "./worker-client.js";
-export { detectGpu } from "./gpu.js";
-// The models WebLLM takes native `tools` for (the app labels them; Python keeps the same list, tested equal).
-export { functionCallingModelIds } from "@mlc-ai/web-llm";
+// For a JavaScript app that drives the engine without Python.
+export { EngineClient } from "./engine-client.js";
 
 
 /**
- * @typedef {import("./worker-client.js").ClientOptions & {model?: string}} InstallOptions
+ * @typedef {import("./engine-client.js").ClientOptions & {model?: string}} InstallOptions
  *   `model`: loaded before the promise resolves; if that fails, the bridge is
  *   disposed and the promise rejects (install without `model` and call
  *   `bridge.load()` to keep the bridge after a failed load)
@@ -34,10 +32,10 @@ export { functionCallingModelIds } from "@mlc-ai/web-llm";
 /**
  * @param {any} pyodide the object `loadPyodide()` resolved with
  * @param {InstallOptions} options
- * @returns {Promise<WorkerClient>}
+ * @returns {Promise<EngineClient>}
  */
-export async function installBinding(pyodide, options) {
-  const bridge = createBinding(options).attach(pyodide);
+export async function installBridge(pyodide, options) {
+  const bridge = createBridge(options).attach(pyodide);
   if (options.model) {
     try {
       await bridge.load(options.model);
@@ -53,21 +51,21 @@ export async function installBinding(pyodide, options) {
  * A bridge not yet registered in Pyodide: for a page that starts the worker
  * (and the model download) while Pyodide is still booting. Call
  * `attach(pyodide)` once it is ready, before Python uses the bridge.
- * @param {import("./worker-client.js").ClientOptions} options
- * @returns {PyodideBinding}
+ * @param {import("./engine-client.js").ClientOptions} options
+ * @returns {PyodideBridge}
  */
-export function createBinding(options) {
-  return new PyodideBinding(options);
+export function createBridge(options) {
+  return new PyodideBridge(options);
 }
 
-/** @type {WeakMap<object, PyodideBinding>} Pyodide has one `webllm_bridge`, so one bridge each. */
+/** @type {WeakMap<object, PyodideBridge>} Pyodide has one `webllm_bridge`, so one bridge each. */
 const installed = new WeakMap();
 
 /**
- * A WorkerClient that registers its functions in Pyodide, and removes them on
+ * An EngineClient that registers its functions in Pyodide, and removes them on
  * dispose(). Installing a second one into the same Pyodide disposes the first.
  */
-class PyodideBinding extends WorkerClient {
+class PyodideBridge extends EngineClient {
   /** @type {any} */
   #pyodide = null;
   #functions = pythonFunctions(this);
@@ -83,8 +81,6 @@ class PyodideBinding extends WorkerClient {
     installed.set(pyodide, this);
     this.#pyodide = pyodide;
     pyodide.registerJsModule(PYTHON_MODULE, this.#functions);
-    // Also globals in `__main__`, for code written to the guide's convention.
-    for (const name of BRIDGE_FUNCTIONS) pyodide.globals.set(GLOBAL_PREFIX + name, this.#functions[name]);
     return this;
   }
 
@@ -101,18 +97,14 @@ class PyodideBinding extends WorkerClient {
     modules.pop(PYTHON_MODULE, null);
     modules.destroy();
     sys.destroy();
-    for (const name of BRIDGE_FUNCTIONS) {
-      // Leave a global alone if the app has put something else there since.
-      if (pyodide.globals.get(GLOBAL_PREFIX + name) === this.#functions[name]) pyodide.globals.delete(GLOBAL_PREFIX + name);
-    }
   }
 }
 
 /**
- * The JSON-string layer over the WorkerClient. Async (but abort), so that even a
+ * The JSON-string layer over the EngineClient. Async (but abort), so that even a
  * malformed request reaches Python as a rejected awaitable, not a synchronous
  * exception.
- * @param {WorkerClient} bridge
+ * @param {EngineClient} bridge
  * @returns {Record<import("./protocol.js").BridgeFunction, (...args: any[]) => unknown>}
  */
 function pythonFunctions(bridge) {
@@ -123,7 +115,7 @@ function pythonFunctions(bridge) {
 
     /** @param {string} requestJson @param {(chunkJson: string) => unknown} onChunk @param {string} [requestId] */
     stream: async (requestJson, onChunk, requestId) =>
-      bridge.stream(JSON.parse(requestJson), (chunk) => callPython(onChunk, JSON.stringify(chunk)), { requestId }),
+      bridge.stream(JSON.parse(requestJson), (chunk) => deliver(onChunk, JSON.stringify(chunk)), { requestId }),
 
     /** @param {string} requestId */
     abort: (requestId) => bridge.abort(requestId),
@@ -140,7 +132,7 @@ function pythonFunctions(bridge) {
         onProgress &&
           ((report) => {
             // A failing progress display must not fail the load.
-            callPython(onProgress, JSON.stringify(report)).catch((error) => console.error(error));
+            deliver(onProgress, JSON.stringify(report)).catch((error) => console.error(error));
           }),
       ),
   };
@@ -152,7 +144,7 @@ function pythonFunctions(bridge) {
  * @param {(json: string) => any} callback
  * @param {string} json
  */
-async function callPython(callback, json) {
+async function deliver(callback, json) {
   const result = callback(json);
   try {
     await result;

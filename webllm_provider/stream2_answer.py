@@ -1,4 +1,4 @@
-"""Stream the text of ``{"answer": "..."}`` while the model is still writing it.
+"""The second step of a stream: the text of ``{"answer": "..."}`` while the model is still writing it.
 
 On the constrained tool path the model replies in JSON. A user still wants to
 see the answer appear word by word, so this decodes the ``answer`` string

@@ -1,7 +1,8 @@
 import { serveStream } from "./chunk-stream.js";
-import { workerScope } from "./engine-link.js";
+import { workerScope } from "./worker-scope.js";
 import { holdLifeline, whenGone } from "./lifeline.js";
-import { TURN_MESSAGES, WORKER_KINDS } from "./protocol.js";
+import { WORKER_KINDS } from "./protocol.js";
+import { TurnQueue } from "./turns.js";
 import { answerThrough, clientHandler, interruptGenerate, sameModel } from "./webllm-handler.js";
 
 /**
@@ -11,7 +12,7 @@ import { answerThrough, clientHandler, interruptGenerate, sameModel } from "./we
  * WebLLM's handler gets every message of WebLLM's protocol; the bridge's own
  * kinds are answered first, because the handler would throw on them: the
  * lifeline (lifeline.js), streams whose chunks the worker pushes
- * (chunk-stream.js) and, on a shared engine, turns (engine-link.js). A test
+ * (chunk-stream.js) and, on a shared engine, turns (turns.js). A test
  * worker's handler answers kinds of its own (js/testing/control.js).
  *
  * A dedicated worker serves its own scope, or the one port a Python worker's
@@ -25,8 +26,8 @@ import { answerThrough, clientHandler, interruptGenerate, sameModel } from "./we
 /**
  * @param {Handler} handler
  */
-export function serveWorker(handler) {
-  if ("onconnect" in self) return serveShared(handler);
+export function serveEngine(handler) {
+  if ("onconnect" in globalThis) return serveShared(handler);
   const scope = workerScope();
   const serve = dispatcher(handler, null);
   scope.onmessage = (/** @type {MessageEvent} */ event) => {
@@ -73,6 +74,7 @@ function dispatcher(handler, connection) {
 function serveShared(engineHandler) {
   /** @type {Set<Connection>} */
   const connections = new Set();
+  /** @type {TurnQueue<Connection>} */
   const turns = new TurnQueue();
   // Load progress goes to every client: they all wait for the same model.
   answerThrough(engineHandler, (message) => {
@@ -116,48 +118,5 @@ function serveShared(engineHandler) {
       if (running.length > 0) interruptGenerate(engineHandler);
       void Promise.all(running.map((stream) => stream.served)).then(() => turns.forget(connection));
     });
-  }
-}
-
-/** The shared engine's turns: first in, first out, across every client. */
-export class TurnQueue {
-  /** @type {{connection: Connection, port: MessagePort}[]} */
-  #waiting = [];
-  /** @type {{connection: Connection, port: MessagePort} | null} */
-  #current = null;
-
-  /**
-   * @param {Connection} connection
-   * @param {MessagePort} port answered TURN_MESSAGES.granted; the client answers TURN_MESSAGES.release
-   */
-  request(connection, port) {
-    this.#waiting.push({ connection, port });
-    this.#next();
-  }
-
-  /**
-   * Drops a client that is gone: its waiting turns, and its current one.
-   * @param {Connection} connection
-   */
-  forget(connection) {
-    this.#waiting = this.#waiting.filter((turn) => turn.connection !== connection);
-    if (this.#current?.connection === connection) this.#end(this.#current);
-  }
-
-  #next() {
-    if (this.#current) return;
-    const turn = this.#waiting.shift();
-    if (!turn) return;
-    this.#current = turn;
-    turn.port.onmessage = () => this.#end(turn);
-    turn.port.postMessage(TURN_MESSAGES.granted);
-  }
-
-  /** @param {{connection: Connection, port: MessagePort}} turn */
-  #end(turn) {
-    if (this.#current !== turn) return;
-    turn.port.close();
-    this.#current = null;
-    this.#next();
   }
 }
