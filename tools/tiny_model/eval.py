@@ -119,15 +119,15 @@ def evaluate(engine: Engine, shape: str, steps: list[tuple[Any, ...]], score: Sc
     expected_answer = steps[-1][1]
     messages: list[dict[str, Any]] = [{"role": "user", "content": question}]
     score.cases += 1
+    if call:
+        score.argument_cases += 1
     try:
         text, calls = engine.answer(messages, shape)
         called = [c.name for c in calls]
         if called == ([call[1]] if call else []):
             score.tool_choice += 1
-        if call:
-            score.argument_cases += 1
-            if calls and calls[0].name == call[1] and right_arguments(call, calls[0].arguments):
-                score.argument += 1
+        if call and calls and calls[0].name == call[1] and right_arguments(call, calls[0].arguments):
+            score.argument += 1
         for _ in range(3):  # run the tools until the model answers
             if not calls:
                 break
