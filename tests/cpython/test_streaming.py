@@ -79,13 +79,15 @@ async def test_cancelling_the_consumer_task_stops_the_generation():
     bridge = FakeBridge(["a b c d e f g h"], chunk_delay=0.01)
     provider = WebLLMProvider({"default_model": "m"}, bridge=bridge)
     seen = []
+    first = asyncio.Event()
 
     async def consume():
         async for event in provider.stream_reply(REQUEST):
             seen.append(event)
+            first.set()
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(0.035)
+    await asyncio.wait_for(first.wait(), 10)  # cancel mid-stream, however loaded the machine
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
