@@ -40,14 +40,18 @@ def is_written(source: bytes, name: bytes) -> bool:
 
 
 def shaders(wasm: bytes):
-    """(name, start, end) of each WGSL shader's source in the wasm."""
+    """(name, start, end) of each WGSL shader's source in the wasm.
+
+    The library's shader map stores each entry as a length-prefixed name and
+    a length-prefixed source (little-endian u64 lengths); a rewrite must keep
+    every source's length, or the map no longer parses.
+    """
     start = wasm.find(SHADER)
     while start >= 0:
         name_end = wasm.find(b"\n", start + len(SHADER))
-        ends = [e for e in (wasm.find(SHADER, name_end), wasm.find(b"\x00", name_end)) if e >= 0]
-        end = min(ends) if ends else len(wasm)
-        yield wasm[start + len(SHADER) : name_end], start, end
-        start = wasm.find(SHADER, end)
+        (length,) = struct.unpack("<Q", wasm[start - 8 : start])
+        yield wasm[start + len(SHADER) : name_end], start, start + length
+        start = wasm.find(SHADER, start + length)
 
 
 def patch(wasm: bytearray) -> int:
