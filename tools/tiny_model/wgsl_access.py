@@ -80,14 +80,20 @@ def patch(wasm: bytearray) -> int:
     return made_read_only
 
 
-def main():
+def patch_in_place(patch, describe) -> None:
+    """Run ``patch`` on the library named on the command line, keeping its size
+    (the wasm's offsets must not move), and say what it did."""
     path = Path(sys.argv[1])
     wasm = bytearray(path.read_bytes())
     size = len(wasm)
-    count = patch(wasm)
+    result = patch(wasm)
     assert len(wasm) == size
     path.write_bytes(wasm)
-    print(f"{path}: {count} storage buffers made read-only")
+    print(f"{path}: {describe(result)}")
+
+
+def main():
+    patch_in_place(patch, lambda count: f"{count} storage buffers made read-only")
 
 
 if __name__ == "__main__":

@@ -23,9 +23,8 @@ scalar ones, so no offset in the wasm moves.
 
 import re
 import sys
-from pathlib import Path
 
-from wgsl_access import shaders
+from wgsl_access import patch_in_place, shaders
 
 KERNEL = b"tir_attention_merge_state_kernel"
 LAST_READ = b"  s_other_val[0i] = S_other_ptr[((v__1 * podArgs.H) + i32(threadIdx.y))];\n"
@@ -58,13 +57,7 @@ def patch(wasm: bytearray) -> bool:
 
 
 def main():
-    path = Path(sys.argv[1])
-    wasm = bytearray(path.read_bytes())
-    size = len(wasm)
-    changed = patch(wasm)
-    assert len(wasm) == size
-    path.write_bytes(wasm)
-    print(f"{path}: {KERNEL.decode()} {'fixed' if changed else 'was already fixed'}")
+    patch_in_place(patch, lambda changed: f"{KERNEL.decode()} {'fixed' if changed else 'was already fixed'}")
 
 
 if __name__ == "__main__":
