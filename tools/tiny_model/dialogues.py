@@ -14,10 +14,14 @@ wordings of questions. ``seen=True`` draws from the training half,
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
 
 GET_WEATHER = {
     "name": "get_weather",
@@ -380,18 +384,22 @@ OUT_OF_REACH = {
 CANNOT = "Sorry, I can't help with that."
 NO_CALCULATOR = "Sorry, I can't calculate that: I have no calculator tool."
 NO_WEATHER = "Sorry, I can't check the weather: I have no weather tool."
+
+
+def _agent_tools() -> list[dict[str, Any]]:
+    """The tools the browser tool-calling tests offer (tests/browser/agentloop.py,
+    which runs in Pyodide on its own): the model is taught their specs as written there."""
+    spec = importlib.util.spec_from_file_location("agentloop", ROOT / "tests" / "browser" / "agentloop.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.TOOLS)
+
+
+AGENT_TOOLS = _agent_tools()  # calculator, kv_set
 # Other tools offered next to these, so that the model learns to pick by name.
 DISTRACTORS = [
-    {
-        "name": "kv_set",
-        "description": "Store a number under a key.",
-        "parameters": {
-            "type": "object",
-            "properties": {"key": {"type": "string"}, "value": {"type": "number"}},
-            "required": ["key", "value"],
-            "additionalProperties": False,
-        },
-    },
+    AGENT_TOOLS[1],  # kv_set
     {
         "name": "search_notes",
         "description": "Search the user's notes for a phrase.",

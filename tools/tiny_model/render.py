@@ -23,7 +23,6 @@ import random
 import re
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from webllm_provider import replay
@@ -32,9 +31,7 @@ from webllm_provider.request import build_request
 from webllm_provider.tool_calling import plan_tools
 
 from .chat_template import ChatTemplate
-from .dialogues import Dialogue, as_text
-
-ROOT = Path(__file__).resolve().parents[2]
+from .dialogues import ROOT, Dialogue, as_text
 
 PLAIN, CONSTRAINED, HERMES = "plain", "constrained", "hermes"
 WEBLLM = ROOT / "node_modules" / "@mlc-ai" / "web-llm" / "lib" / "index.js"

@@ -47,16 +47,7 @@ from agent.session import DEFAULT_SYSTEM_PROMPT  # noqa: E402
 from agent.tools import CALCULATOR  # noqa: E402
 
 TOOL_ROLE = "<|im_start|>tool"
-SHORT_CALCULATOR = {  # the tool-calling tests' (tests/browser/agentloop.py)
-    "name": "calculator",
-    "description": "Evaluate an arithmetic expression.",
-    "parameters": {
-        "type": "object",
-        "properties": {"expression": {"type": "string", "minLength": 1}},
-        "required": ["expression"],
-        "additionalProperties": False,
-    },
-}
+SHORT_CALCULATOR = dialogues.AGENT_TOOLS[0]  # the tool-calling tests' calculator
 SYSTEM_PROMPTS = [
     None,
     None,
