@@ -286,7 +286,7 @@ async function startEngineAndLoad() {
 async function tinyModelConfig() {
   /** @type {typeof import("../../js/testing/tiny-model.js")} */
   const { tinyModelAppConfig } = await import(new URL("webllm/testing/tiny-model.js", BASE).href);
-  return tinyModelAppConfig(new URL("models/", BASE));
+  return tinyModelAppConfig(new URL("models/", BASE), { hermesAlias: false }); // one entry in the picker
 }
 
 /** @param {string} modelId */

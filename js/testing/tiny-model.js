@@ -5,26 +5,36 @@
  * it under /models/, the gateway with `--app-config
  * tests/fixtures/tiny-model/app-config.json`; its README says how to serve
  * it elsewhere. Its AppConfig is that JSON file, read here.
+ *
+ * The file registers the model twice: under its own id, and under one of
+ * WebLLM's function-calling ids. WebLLM accepts `tools` only for the ids in
+ * its `functionCallingModelIds`, and then runs its own Hermes tool path (its
+ * system prompt, a JSON list of calls, tool results in the chat template's
+ * `tool` role) on the same files.
  */
 
 import fixture from "../../tests/fixtures/tiny-model/app-config.json" with { type: "json" };
 
 export const TINY_MODEL_ID = fixture.model_list[0].model_id;
+export const TINY_HERMES_MODEL_ID = fixture.model_list[1].model_id;
 
 /**
  * The fixture's AppConfig with its relative URLs resolved against `modelsUrl`.
  * @param {string | URL} modelsUrl the folder that holds the library and the model folder
+ * @param {{hermesAlias?: boolean}} [options] `hermesAlias: false` leaves the Hermes id out
  * @returns {{model_list: any[], useIndexedDBCache: boolean}}
  */
-export function tinyModelAppConfig(modelsUrl) {
+export function tinyModelAppConfig(modelsUrl, { hermesAlias = true } = {}) {
   const folder = new URL(modelsUrl.toString().replace(/\/?$/, "/"));
   return {
     ...fixture,
     // WebLLM fetches a model's files from `${model}resolve/main/`.
-    model_list: fixture.model_list.map((record) => ({
-      ...record,
-      model: new URL(record.model, folder).href,
-      model_lib: new URL(record.model_lib, folder).href,
-    })),
+    model_list: fixture.model_list
+      .filter((record) => hermesAlias || record.model_id !== TINY_HERMES_MODEL_ID)
+      .map((record) => ({
+        ...record,
+        model: new URL(record.model, folder).href,
+        model_lib: new URL(record.model_lib, folder).href,
+      })),
   };
 }

@@ -147,8 +147,10 @@ def tiny_model_page(selenium_module_scope, provider_wheel):
     copy_helpers(selenium)
     selenium.run_js(
         """
-        const { TINY_MODEL_ID, tinyModelAppConfig } = await import("/webllm/testing/tiny-model.js");
+        const tiny = await import("/webllm/testing/tiny-model.js");
+        const { TINY_MODEL_ID, TINY_HERMES_MODEL_ID, tinyModelAppConfig } = tiny;
         globalThis.TINY_MODEL_ID = TINY_MODEL_ID;
+        globalThis.TINY_HERMES_MODEL_ID = TINY_HERMES_MODEL_ID;
         const { installBridge } = await import("/webllm/bridge.js");
         globalThis.bridge = await installBridge(pyodide, {
             workerUrl: "/webllm/webllm-worker.js",

@@ -1,5 +1,6 @@
-"""The tiny model in tests/fixtures/tiny-model is what its manifest says, and its
-weights are what tools/tiny_model/weights.py makes from its config and tokenizer."""
+"""The tiny model in tests/fixtures/tiny-model is what its manifest says, its weights are what
+tools/tiny_model/weights.py makes from its config and tokenizer, and its tensor cache is laid out
+as mlc-llm's Llama reads it."""
 
 import hashlib
 import json
@@ -7,6 +8,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
+
+from tools.tiny_model.weights import llama_params, read
 
 from ..conftest import ROOT
 
@@ -54,3 +59,19 @@ def test_the_weights_script_rebuilds_the_committed_weights(tmp_path):
     listed = manifest()
     for name in ("params_shard_0.bin", "tensor-cache.json"):
         assert sha256(tmp_path / name) == listed[f"{MODEL.name}/{name}"], name
+
+
+def test_the_tensor_cache_holds_the_configs_tensors_in_mlc_llms_order():
+    config = json.loads((MODEL / "mlc-chat-config.json").read_text())["model_config"]
+    tensors = read(MODEL)
+    assert [(name, array.shape) for name, array in tensors.items()] == llama_params(config)
+    assert all(np.isfinite(array).all() for array in tensors.values())
+
+
+def test_the_chat_template_has_the_tool_role_webllms_function_calling_writes():
+    roles = json.loads((MODEL / "mlc-chat-config.json").read_text())["conv_template"]["roles"]
+    assert roles == {"user": "<|im_start|>user", "assistant": "<|im_start|>assistant", "tool": "<|im_start|>tool"}
+
+
+def test_the_fixture_stays_small():
+    assert sum(path.stat().st_size for path in FIXTURE.rglob("*") if path.is_file()) < 10 * 2**20

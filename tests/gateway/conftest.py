@@ -67,4 +67,15 @@ def ask(text: str) -> list[dict]:
     return [{"role": "user", "content": text}]
 
 
-__all__ = ["HERMES", "MODEL", "GatewayProcess", "ask", "load", "wait_until"]
+# The OpenAI tool the gateway's client tests offer.
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+__all__ = ["HERMES", "MODEL", "WEATHER", "GatewayProcess", "ask", "load", "wait_until"]

@@ -12,16 +12,8 @@ from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
-from .conftest import HERMES, MODEL, ask, load
+from .conftest import HERMES, MODEL, WEATHER, ask, load
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather in a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
 PARIS = {"name": "get_weather", "arguments": {"city": "Paris"}}
 OSLO = {"name": "get_weather", "arguments": {"city": "Oslo"}}
 

@@ -5,16 +5,7 @@ import json
 import openai
 import pytest
 
-from .conftest import HERMES, MODEL, ask, load, wait_until
-
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather in a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+from .conftest import HERMES, MODEL, WEATHER, ask, load, wait_until
 
 
 def test_complete(client, tab):

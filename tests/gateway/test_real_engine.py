@@ -75,8 +75,10 @@ def tiny_gateway(browser):
 
 def test_the_app_configs_models_are_the_ones_listed(tiny_gateway):
     process, client = tiny_gateway
-    assert [m.id for m in client.models.list()] == [TINY]
-    assert [m["model_id"] for m in process.get("/api/models")["models"]] == [TINY]
+    listed = [record["model_id"] for record in json.loads(APP_CONFIG.read_text())["model_list"]]
+    assert listed[0] == TINY and len(listed) == 2, "the tiny model, and again under a Hermes id"
+    assert [m.id for m in client.models.list()] == listed
+    assert [m["model_id"] for m in process.get("/api/models")["models"]] == listed
     assert process.get("/api/status")["loaded"] == TINY
 
 

@@ -53,16 +53,25 @@ main()
 PY
 }
 
-# 3. Tokenizer and config, then the chat config, then the shaped weights.
+# 3. Tokenizer and config, then the chat config (with the tool role WebLLM's native tool path
+#    writes tool results in), then the shaped weights.
 venv/bin/python "$here/tokenizer.py" hf
 rm -rf "$model-MLC"
 mlc_llm gen_config ./hf --quantization q0f32 --conv-template chatml \
     --context-window-size 1024 --prefill-chunk-size 128 --max-batch-size 1 -o "$model-MLC"
+venv/bin/python - "$model-MLC/mlc-chat-config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+config = json.load(open(path))
+config["conv_template"]["roles"]["tool"] = "<|im_start|>tool"
+json.dump(config, open(path, "w"), indent=2)
+PY
 venv/bin/python "$here/weights.py" "$model-MLC"
 
-# 4. The WebGPU library, and the WGSL access fix-up Chrome needs.
+# 4. The WebGPU library, the WGSL access fix-up Chrome needs, and the merge kernel's barrier.
 mlc_llm compile "$model-MLC/mlc-chat-config.json" --device webgpu -o "$model-webgpu.wasm"
 venv/bin/python "$here/wgsl_access.py" "$model-webgpu.wasm"
+venv/bin/python "$here/wgsl_merge_state.py" "$model-webgpu.wasm"
 
 # 5. Into the fixture, with a new manifest.
 rm -rf "${fixture:?}/$model-MLC" && mkdir -p "$fixture/$model-MLC"

@@ -8,6 +8,9 @@ tokenizers (``pip install numpy tokenizers``); no TVM, no mlc-llm. The model
 library (the wasm) does not depend on the values, so this step alone reshapes
 a built fixture.
 
+``write`` and ``read`` are the tensor cache's layout, which ``train.py`` writes
+trained weights in and ``reference.py`` reads back.
+
 The weights are random but shaped so that tests finish fast. The logits are,
 almost independently of the context, a per-token bias:
 
@@ -99,24 +102,14 @@ def shaped(name, shape, rng, bias):
     return array
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("model_dir", type=Path)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
-    chat_config = json.loads((args.model_dir / "mlc-chat-config.json").read_text())
-    cfg = chat_config["model_config"]
-    tokenizer = Tokenizer.from_file(str(args.model_dir / "tokenizer.json"))
-    bias = token_bias(tokenizer, cfg["vocab_size"], chat_config["eos_token_id"])
-
-    rng = np.random.default_rng(args.seed)
+def write(model_dir: Path, tensors: list[tuple[str, np.ndarray]]) -> None:
     records, chunks, offset = [], [], 0
-    for name, shape in llama_params(cfg):
-        data = shaped(name, shape, rng, bias).astype("<f4").tobytes()
+    for name, array in tensors:
+        data = np.ascontiguousarray(array, dtype="<f4").tobytes()
         records.append(
             {
                 "name": name,
-                "shape": list(shape),
+                "shape": list(array.shape),
                 "dtype": "float32",
                 "format": "raw",
                 "nbytes": len(data),
@@ -126,7 +119,7 @@ def main():
         chunks.append(data)
         offset += len(data)
     shard = b"".join(chunks)
-    (args.model_dir / SHARD).write_bytes(shard)
+    (model_dir / SHARD).write_bytes(shard)
     cache = {
         "metadata": {"ParamSize": len(records), "ParamBytes": len(shard), "BitsPerParam": 32.0},
         "records": [
@@ -139,8 +132,34 @@ def main():
             }
         ],
     }
-    (args.model_dir / "tensor-cache.json").write_text(json.dumps(cache, indent=4) + "\n")
-    print(f"{len(records)} tensors, {len(shard) // 4} parameters, {len(shard)} bytes")
+    (model_dir / "tensor-cache.json").write_text(json.dumps(cache, indent=4) + "\n")
+
+
+def read(model_dir: Path) -> dict[str, np.ndarray]:
+    """Every tensor by name, as the compiled library receives it."""
+    (shard,) = json.loads((model_dir / "tensor-cache.json").read_text())["records"]
+    raw = (model_dir / shard["dataPath"]).read_bytes()
+    return {
+        r["name"]: np.frombuffer(raw, "<f4", r["nbytes"] // 4, r["byteOffset"]).reshape(r["shape"])
+        for r in shard["records"]
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model_dir", type=Path)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    chat_config = json.loads((args.model_dir / "mlc-chat-config.json").read_text())
+    cfg = chat_config["model_config"]
+    tokenizer = Tokenizer.from_file(str(args.model_dir / "tokenizer.json"))
+    bias = token_bias(tokenizer, cfg["vocab_size"], chat_config["eos_token_id"])
+
+    rng = np.random.default_rng(args.seed)
+    tensors = [(name, shaped(name, shape, rng, bias)) for name, shape in llama_params(cfg)]
+    write(args.model_dir, tensors)
+    count = sum(array.size for _, array in tensors)
+    print(f"{len(tensors)} tensors, {count} parameters, {4 * count} bytes")
 
 
 if __name__ == "__main__":

@@ -40,14 +40,18 @@ def is_written(source: bytes, name: bytes) -> bool:
 
 
 def shaders(wasm: bytes):
-    """(name, start, end) of each WGSL shader's source in the wasm."""
+    """(name, start, end) of each WGSL shader's source in the wasm.
+
+    The library's shader map stores each entry as a length-prefixed name and
+    a length-prefixed source (little-endian u64 lengths); a rewrite must keep
+    every source's length, or the map no longer parses.
+    """
     start = wasm.find(SHADER)
     while start >= 0:
         name_end = wasm.find(b"\n", start + len(SHADER))
-        ends = [e for e in (wasm.find(SHADER, name_end), wasm.find(b"\x00", name_end)) if e >= 0]
-        end = min(ends) if ends else len(wasm)
-        yield wasm[start + len(SHADER) : name_end], start, end
-        start = wasm.find(SHADER, end)
+        (length,) = struct.unpack("<Q", wasm[start - 8 : start])
+        yield wasm[start + len(SHADER) : name_end], start, start + length
+        start = wasm.find(SHADER, start + length)
 
 
 def patch(wasm: bytearray) -> int:
@@ -76,14 +80,20 @@ def patch(wasm: bytearray) -> int:
     return made_read_only
 
 
-def main():
+def patch_in_place(patch, describe) -> None:
+    """Run ``patch`` on the library named on the command line, keeping its size
+    (the wasm's offsets must not move), and say what it did."""
     path = Path(sys.argv[1])
     wasm = bytearray(path.read_bytes())
     size = len(wasm)
-    count = patch(wasm)
+    result = patch(wasm)
     assert len(wasm) == size
     path.write_bytes(wasm)
-    print(f"{path}: {count} storage buffers made read-only")
+    print(f"{path}: {describe(result)}")
+
+
+def main():
+    patch_in_place(patch, lambda count: f"{count} storage buffers made read-only")
 
 
 if __name__ == "__main__":

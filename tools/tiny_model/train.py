@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Train the tiny model's weights on CPU, from dialogues it generates itself, seeded.
+
+    pip install -e '.[train]'   # PyTorch (CPU), tokenizers, numpy: in a virtualenv of its own
+    python -m tools.tiny_model.train tests/fixtures/tiny-model/tiny-llama-q0f32-MLC [--seed 0] [--steps N]
+
+Writes ``params_shard_0.bin`` and ``tensor-cache.json`` into the model folder
+(its config and tokenizer stay; the compiled library depends on the shapes
+only) and gives the chat template the ``tool`` role WebLLM's native
+function-calling path writes tool results with.
+
+Why PyTorch: autograd, AdamW and a fused attention kernel on the CPU, and
+``torch.use_deterministic_algorithms``, so a fixed seed and step count give the
+same bytes (see README.md for what a run measured here).
+
+What it learns (``dialogues.py``), in the three shapes the stack sends
+(``render.py``): small talk; arithmetic through ``calculator`` and the
+weather through ``get_weather``, with a final answer that uses the tool's
+result; a refusal when no offered tool fits; conversations of several
+episodes. Each batch shares one system turn (shape, tools, system prompt), run
+once, so the long tool descriptions cost once per batch, not per sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import queue
+import random
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from tokenizers import Tokenizer
+
+from . import dialogues, render, weights
+from .llama import Llama
+
+sys.path.insert(0, str(render.ROOT / "examples" / "browser-app"))  # the app's agent package
+from agent.session import DEFAULT_SYSTEM_PROMPT  # noqa: E402
+from agent.tools import CALCULATOR  # noqa: E402
+
+TOOL_ROLE = "<|im_start|>tool"
+SHORT_CALCULATOR = dialogues.AGENT_TOOLS[0]  # the tool-calling tests' calculator
+SYSTEM_PROMPTS = [
+    None,
+    None,
+    None,
+    DEFAULT_SYSTEM_PROMPT,
+    "You are a careful assistant.",
+    "You are terse.",
+    "You are a helpful assistant.",
+    "Answer briefly.",
+]
+
+
+def tool_lists(rng: random.Random) -> list[dict[str, Any]]:
+    """The tools of one batch: the ones taught, alone or together, sometimes next to others."""
+    calculator = CALCULATOR.spec() if rng.random() < 0.7 else SHORT_CALCULATOR
+    weather = dialogues.GET_WEATHER
+    choice = rng.choices(
+        [
+            [calculator, weather],
+            [weather, calculator],
+            [calculator],
+            [weather],
+            [dialogues.DISTRACTORS[0], calculator],
+            [calculator, weather, dialogues.DISTRACTORS[1]],
+        ],
+        [0.35, 0.15, 0.15, 0.1, 0.15, 0.1],
+    )[0]
+    return list(choice)
+
+
+class Batches:
+    """Token ids and loss masks, one system turn per batch, from a seeded generator thread."""
+
+    def __init__(self, model_dir: Path, template: render.ChatTemplate, seed: int, size: int, context: int) -> None:
+        self.context = context
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.template = template
+        self.renderer = render.Renderer(template)
+        self.rng = random.Random(seed)
+        self.size = size
+        self.pools: dict[str, list[render.Sample]] = {}
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        while True:
+            shape = self.rng.choices([render.CONSTRAINED, render.HERMES, render.PLAIN], [0.42, 0.4, 0.18])[0]
+            tools = [] if shape == render.PLAIN else tool_lists(self.rng)
+            names = {tool["name"] for tool in tools}
+            system = self.rng.choice(SYSTEM_PROMPTS)
+            main = None
+            while main is None or len(self.pools.get(main, ())) < self.size:
+                for sample in self.renderer.samples(
+                    dialogues.dialogue(self.rng, names), shape, tools, system, self.rng
+                ):
+                    if len(self.tokenizer.encode(sample.text).ids) > self.context:
+                        continue  # WebLLM would refuse it (context window exceeded)
+                    prefix = render.prefix_of(sample.text, self.template)
+                    main = main or prefix
+                    self.pools.setdefault(prefix, []).append(sample)
+            for prefix in [main, *[p for p, pool in self.pools.items() if len(pool) >= self.size and p != main]]:
+                pool = self.pools.pop(prefix)
+                yield self.encode(prefix, pool[: self.size])
+                if len(pool) > self.size:
+                    self.pools[prefix] = pool[self.size :]
+
+    def encode(self, prefix: str, samples: list[render.Sample]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        prefix_ids = self.tokenizer.encode(prefix).ids
+        encodings = self.tokenizer.encode_batch([s.text for s in samples])
+        rows, masks = [], []
+        for sample, encoding in zip(samples, encodings, strict=True):
+            assert encoding.ids[: len(prefix_ids)] == prefix_ids
+            # A token is a target when it starts inside a span the model writes.
+            mask = [any(a <= start < b for a, b in sample.spans) for start, _ in encoding.offsets]
+            rows.append(encoding.ids[len(prefix_ids) :])
+            masks.append(mask[len(prefix_ids) :])
+        width = max(map(len, rows))
+        ids = torch.zeros((len(rows), width), dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.bool)
+        for i, (row, row_mask) in enumerate(zip(rows, masks, strict=True)):
+            ids[i, : len(row)] = torch.tensor(row)
+            mask[i, : len(row)] = torch.tensor(row_mask)
+        return torch.tensor([prefix_ids]), ids, mask
+
+
+def prefetched(batches: Batches, depth: int = 8) -> Iterator[Any]:
+    """The batches in order, made in a thread while the model trains (tokenizing releases the GIL)."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+
+    def make() -> None:
+        try:
+            for batch in batches:
+                ready.put(batch)
+        except BaseException as exc:  # the trainer must not wait for a batch that never comes
+            ready.put(exc)
+            raise
+
+    threading.Thread(target=make, daemon=True).start()
+    while True:
+        batch = ready.get()
+        if isinstance(batch, BaseException):
+            raise RuntimeError("making batches failed") from batch
+        yield batch
+
+
+def train(model: Llama, batches: Iterator[Any], steps: int, lr: float, warmup: int) -> list[dict[str, float]]:
+    decay = [p for p in model.parameters() if p.dim() == 2]
+    rest = [p for p in model.parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.95)
+    )
+    log, started, tokens, smoothed = [], time.time(), 0, None
+    for step in range(steps):
+        progress = step / steps
+        rate = lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+        for group in optimizer.param_groups:
+            group["lr"] = rate
+        prefix, ids, mask = next(batches)
+        _, past = model(prefix)
+        past = [(k.expand(ids.shape[0], -1, -1, -1), v.expand(ids.shape[0], -1, -1, -1)) for k, v in past]
+        # The token at i + 1 is predicted at i.
+        predicting = torch.zeros_like(mask)
+        predicting[:, :-1] = mask[:, 1:]
+        logits, _ = model(ids, past, at=predicting)
+        loss = F.cross_entropy(logits, ids[:, 1:][mask[:, 1:]])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        tokens += prefix.shape[1] + int(ids.numel())
+        smoothed = loss.item() if smoothed is None else 0.95 * smoothed + 0.05 * loss.item()
+        if (step + 1) % 10 == 0 or step + 1 == steps:
+            elapsed = time.time() - started
+            record = {
+                "step": step + 1,
+                "loss": round(smoothed, 4),
+                "lr": round(rate, 6),
+                "minutes": round(elapsed / 60, 2),
+                "tokens_per_s": round(tokens / elapsed),
+            }
+            log.append(record)
+            print(json.dumps(record), flush=True)
+    return log
+
+
+def export(model: Llama, model_dir: Path) -> None:
+    weights.write(model_dir, [(name, tensor.float().numpy()) for name, tensor in model.tensors()])
+    path = model_dir / "mlc-chat-config.json"
+    config = json.loads(path.read_text())
+    config["conv_template"]["roles"]["tool"] = TOOL_ROLE
+    path.write_text(json.dumps(config, indent=2) + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model_dir", type=Path)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=4e-3)
+    ap.add_argument("--warmup", type=int, default=30)
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(args.seed)
+    torch.use_deterministic_algorithms(True)
+    chat_config = json.loads((args.model_dir / "mlc-chat-config.json").read_text())
+    template = render.ChatTemplate(chat_config["conv_template"])
+    template.conv["roles"]["tool"] = TOOL_ROLE
+    model = Llama(chat_config["model_config"])
+    started = time.time()
+    log = train(
+        model,
+        prefetched(Batches(args.model_dir, template, args.seed, args.batch, chat_config["context_window_size"])),
+        args.steps,
+        args.lr,
+        args.warmup,
+    )
+    export(model, args.model_dir)
+    print(
+        json.dumps(
+            {
+                "steps": args.steps,
+                "batch": args.batch,
+                "seed": args.seed,
+                "minutes": round((time.time() - started) / 60, 1),
+                "final_loss": log[-1]["loss"],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
