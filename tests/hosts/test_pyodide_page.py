@@ -81,7 +81,9 @@ json.dumps({{
 }})
 """,
     )
-    assert result["catalog"] == [model_id] and result["loaded"] == model_id
+    # The catalog is the AppConfig as given (the fixture lists the tiny model under its own id and a Hermes id).
+    assert result["catalog"] == [record["model_id"] for record in app_config["model_list"]]
+    assert result["loaded"] == model_id
     assert result["progress"] and result["progress"][-1] == 1  # the weights' phase, then the shaders' (0 to 1 each)
     # Random weights: the text means nothing; greedy decoding makes both replies the same.
     assert 1 <= result["whole_tokens"] <= 6 and result["final_tokens"] == result["whole_tokens"]
