@@ -1,17 +1,18 @@
 # webllm-provider: build, test and demo.
 #
-#   make test    install what is missing, build, lint, typecheck, run the JS unit tests, the seven
+#   make test    install what is missing, build, lint, typecheck, run the JS unit tests, the eight
 #                Python test layers and a benchmark smoke run (side by side, TEST_JOBS at a time)
 #   make demo    install what is missing (no test tools), build, serve build/dist on :8000
 #   make gateway the local gateway (python -m webllm_provider.gateway) on 127.0.0.1:8765
 #   make bench   benchmark the bridge in headless Chromium (bench/run.py, bench/placements.py; make bench-smoke: tiny counts,
 #                one of make test's layers)
-#   make dist    just build build/dist (Pyodide runtime + wheels + JS bundles + example app)
+#   make dist    just build build/dist (Pyodide runtime + wheels + JS bundles + example app) and the npm
+#                package's types/ (what it publishes: the wheel in build/dist, `npm pack` here; tests/hosts checks both)
 #   make clean   remove build outputs;  make distclean  also .venv and node_modules
 #
 # Every step is a file target or stamp, so a second run only redoes what changed.
 # Single layers while developing: make lint | typecheck | test-js | test-cpython | test-node | test-browser
-# | test-app | test-placements | test-gateway | test-docs, with extra pytest arguments in PYTEST_ARGS (e.g. make test-browser PYTEST_ARGS=-x).
+# | test-app | test-placements | test-gateway | test-docs | test-hosts, with extra pytest arguments in PYTEST_ARGS (e.g. make test-browser PYTEST_ARGS=-x).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -32,22 +33,25 @@ APP_TESTS := tests/app --dist-dir $(DIST)
 PLACEMENT_TESTS := tests/placements --dist-dir $(DIST)
 GATEWAY_TESTS := tests/gateway
 DOCS_TESTS := tests/docs --dist-dir $(DIST)
+HOSTS_TESTS := tests/hosts --dist-dir $(DIST)
+LITE := build/lite/jupyter-lite.json
+TYPES := types/bridge.d.ts
 
 JS_SOURCES := $(shell find js -type f 2>/dev/null)
 PY_SOURCES := $(shell find webllm_provider -type f -not -path '*/__pycache__/*' 2>/dev/null)
 APP_SOURCES := $(shell find examples/browser-app -type f 2>/dev/null)
 TINY_MODEL := $(shell find tests/fixtures/tiny-model -type f 2>/dev/null)
 
-.PHONY: lint typecheck test-js test test-cpython test-node test-browser test-app test-placements test-gateway test-docs gateway demo bench bench-smoke dist browsers clean distclean
+.PHONY: lint typecheck test-js test test-cpython test-node test-browser test-app test-placements test-gateway test-docs test-hosts lite gateway demo bench bench-smoke dist browsers clean distclean
 
 # The layers, the longest first. make test runs TEST_JOBS of them side by side (default:
 # one per core; TEST_JOBS=1 runs them one after another), each even if another failed
 # (-k; the exit status is non-zero if any did), each layer's output printed whole when it ends.
-TEST_LAYERS := test-app test-placements test-browser test-gateway test-docs test-node test-cpython \
+TEST_LAYERS := test-app test-placements test-hosts test-browser test-gateway test-docs test-node test-cpython \
 	test-js typecheck lint bench-smoke
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
-test: $(VENV)/.test browsers $(DIST_LOCK) node_modules/.package-lock.json
+test: $(VENV)/.test browsers $(DIST_LOCK) $(LITE) $(TYPES) node_modules/.package-lock.json
 	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target $(TEST_LAYERS)
 
 lint: $(VENV)/.test node_modules/.package-lock.json
@@ -89,6 +93,16 @@ test-gateway: $(VENV)/.test browsers $(DIST_LOCK)
 test-docs: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PYTEST) $(DOCS_TESTS)
 
+# The Python hosts people use (a plain Pyodide page, PyScript, JupyterLite), offline, with the wheel.
+test-hosts: $(VENV)/.test browsers $(DIST_LOCK) $(LITE) $(TYPES)
+	$(PYTEST) $(HOSTS_TESTS)
+
+# The JupyterLite site tests/hosts drives (tools/build_lite.py; its kernel's wheels from PyPI, once).
+lite: $(LITE)
+
+$(LITE): $(VENV)/.test $(DIST_LOCK) tools/build_lite.py
+	$(PY) tools/build_lite.py --dist $(DIST) --out build/lite
+
 # The local gateway: a browser tab's WebLLM for CPython and OpenAI clients (prints the URL to open).
 gateway: $(VENV)/.test $(DIST_LOCK)
 	$(PY) -m webllm_provider.gateway
@@ -106,7 +120,12 @@ bench-smoke: $(VENV)/.test browsers $(DIST_LOCK)
 	$(PY) bench/run.py --smoke
 	$(PY) bench/gateway.py --smoke
 
-dist: $(DIST_LOCK)
+dist: $(DIST_LOCK) $(TYPES)
+
+# The npm package's types, from the JSDoc of the modules it exports (package.json's exports).
+$(TYPES): node_modules/.package-lock.json $(JS_SOURCES) tsconfig.json tsconfig.types.json
+	rm -rf types
+	node_modules/.bin/tsc -p tsconfig.types.json
 
 # The venv in two steps: what any build needs (the wheel's build backend, so the
 # wheel builds without a network round trip), then the test tools.
@@ -145,7 +164,7 @@ $(DIST_LOCK): $(VENV)/.base $(STAMPS)/web tools/build_pyodide_dist.py pyproject.
 	$(PY) tools/build_pyodide_dist.py --out $(DIST)
 
 clean:
-	rm -rf build .pytest_cache .hypothesis .mypy_cache
+	rm -rf build types .pytest_cache .hypothesis .mypy_cache
 	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
 distclean: clean

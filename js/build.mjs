@@ -1,9 +1,10 @@
 /**
  * Bundles the bridge and the workers for the browser, and the example app
- * with the npm packages it imports: `node js/build.mjs [outdir] [appOutdir]`
- * (default build/web and build/app), with the settings in bundle-options.mjs.
- * tools/build_pyodide_dist.py serves the first as /webllm/ and puts the second
- * in place of the app's own .js files.
+ * with the npm packages it imports: `node js/build.mjs [outdir] [appOutdir]
+ * [packageOutdir]` (default build/web, build/app and build/package), with the
+ * settings in bundle-options.mjs. tools/build_pyodide_dist.py serves the first
+ * as /webllm/, puts the second in place of the app's own .js files, and puts
+ * the third's webllm-provider.js in the wheel.
  */
 import { build } from "esbuild";
 import { rm, stat } from "node:fs/promises";
@@ -14,6 +15,7 @@ import { BUNDLE_OPTIONS } from "./bundle-options.mjs";
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.resolve(process.argv[2] ?? path.join(root, "build", "web"));
 const appOutdir = path.resolve(process.argv[3] ?? path.join(root, "build", "app"));
+const packageOutdir = path.resolve(process.argv[4] ?? path.join(root, "build", "package"));
 
 // Chunk names change with their content; old ones would pile up.
 await rm(path.join(outdir, "chunks"), { recursive: true, force: true });
@@ -44,6 +46,9 @@ const NO_HTML_PARSING = {
   alias: { "decode-named-character-reference": "./node_modules/decode-named-character-reference/index.js" },
 };
 
+/** @type {import("esbuild").BuildOptions} */
+const PACKAGED = { splitting: false, minify: true, sourcemap: false, entryNames: "webllm-provider" };
+
 const outputs = [
   ...(await bundle(
     "js",
@@ -55,6 +60,7 @@ const outputs = [
       "js/webllm-worker.js",
       "js/testing/scripted-worker.js",
       "js/testing/scripted-python-worker.js",
+      "js/testing/no-gpu-scripted-worker.js",
       "js/testing/control.js",
       "js/testing/tiny-model.js",
     ],
@@ -62,6 +68,9 @@ const outputs = [
   )),
   // The app's service worker too, so the app's scripts all come from one place.
   ...(await bundle("examples/browser-app", ["examples/browser-app/app.js", "examples/browser-app/sw.js"], appOutdir, NO_HTML_PARSING)),
+  // The wheel's one file (self-start.js): Python imports it from a blob: URL,
+  // which can import nothing relative, so no chunks; minified, as the wheel's size is mostly this.
+  ...(await bundle("js", ["js/self-start.js"], packageOutdir, PACKAGED)),
 ];
 
 for (const file of outputs.filter((name) => name.endsWith(".js"))) {

@@ -3,7 +3,7 @@ import { missingFeatures, modelRecords } from "./catalog.js";
 import { pushedChunks } from "./chunk-stream.js";
 import { featureMissing, modelNotFound, namedError, normaliseError } from "./errors.js";
 import { detectGpu } from "./gpu.js";
-import { checkPlacement, pageLink } from "./engine-link.js";
+import { checkPlacement, pageLink, placeEngine } from "./engine-link.js";
 import { ERROR_NAMES, STREAMED } from "./protocol.js";
 import { SerialQueue } from "./queue.js";
 import { expectedModel } from "./webllm-handler.js";
@@ -73,9 +73,19 @@ export class EngineClient {
     return this.#start().link.port;
   }
 
-  /** @returns {import("./engine-link.js").Placement} where the engine runs */
+  /** @returns {import("./engine-link.js").Placement} where the engine was asked to run */
   get placement() {
     return checkPlacement(this.#options.engine);
+  }
+
+  /**
+   * Where the engine runs: a shared engine falls back to a dedicated one where
+   * it cannot run, and says why (engine-link.js's `placeEngine`).
+   * @returns {Promise<import("./engine-link.js").Placed>}
+   */
+  get placed() {
+    if (this.#options.link) return Promise.resolve({ placement: this.placement, note: null });
+    return placeEngine(this.placement, this.#options.workerUrl);
   }
 
   /** @returns {string | null} */

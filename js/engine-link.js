@@ -10,11 +10,15 @@
  * - "shared": a SharedWorker, one per origin, which outlives any one tab, so
  *   a reload or a second tab finds the model loaded.
  *
- * Workers and SharedWorkers can only be started from a page. When the bridge
- * runs in a Python worker (python-worker.js), that worker makes the
+ * A dedicated worker can start nested dedicated workers (Chromium, Firefox
+ * and Safari; WebGPU is there too: a provider with no bridge installed starts
+ * its engine that way inside a PyScript worker or a notebook kernel,
+ * self-start.js, tests/hosts), but no SharedWorker. So when the bridge runs
+ * in this project's Python worker (python-worker.js), that worker makes the
  * MessageChannel itself and asks the page to hand one end to the engine
- * (`remoteLink` there, `hostEngineLinks` on the page); after that, the Python
- * worker and the engine talk directly, never through the page.
+ * (`remoteLink` there, `hostEngineLinks` on the page), which works for both
+ * placements; after that, the Python worker and the engine talk directly,
+ * never through the page.
  */
 import { namedError } from "./errors.js";
 import { holdLock, watchLifeline } from "./lifeline.js";
@@ -23,12 +27,20 @@ import { rejectWaiting, requestTurn } from "./turns.js";
 import { workerScope } from "./worker-scope.js";
 
 // The bridge's own message kinds (protocol.js, docs/bridge-protocol.md): `connect`
-// hands an engine a port to serve WebLLM's protocol on; `turn` waits for a turn of
-// the shared engine; `exit` ends a shared engine whose GPU device was lost; `link`
-// is between a Python worker and the page, about the engine links it asked for.
-const { connect: CONNECT_KIND, exit: EXIT_KIND, link: LINK_KIND } = WORKER_KINDS;
+// hands an engine a port to serve WebLLM's protocol on; `exit` ends a shared engine
+// whose GPU device was lost; `probe` asks a shared worker whether WebGPU finds an
+// adapter there; `link` is between a Python worker and the page, about the engine
+// links it asked for (`turn` is turns.js's).
+const { connect: CONNECT_KIND, exit: EXIT_KIND, link: LINK_KIND, probe: PROBE_KIND } = WORKER_KINDS;
 
 /** @typedef {"dedicated" | "shared"} Placement */
+
+/**
+ * Where the engine runs, asked for or not: "shared" falls back to "dedicated"
+ * where the browser has no SharedWorker (Chrome on Android) or its
+ * SharedWorker has no WebGPU, and `note` says so, for the app's status.
+ * @typedef {{placement: Placement, note: string | null}} Placed
+ */
 
 /**
  * @typedef {object} EngineLink
@@ -135,6 +147,7 @@ export function hostEngineLinks(pythonWorker, url) {
  * @param {string | URL} url the engine worker's script
  */
 export function endSharedEngine(url) {
+  if (typeof SharedWorker !== "function") return; // never started one
   const shared = new SharedWorker(url, SHARED_OPTIONS);
   shared.port.postMessage({ kind: EXIT_KIND });
   shared.port.close();
@@ -147,28 +160,103 @@ export function endSharedEngine(url) {
  */
 const SHARED_OPTIONS = /** @type {WorkerOptions} */ ({ type: "module", name: "webllm-provider engine", extendedLifetime: true });
 
+/** @type {Map<string, Promise<Placed>>} one answer per engine script, for the page's life */
+const placements = new Map();
+
 /**
- * Starts a dedicated engine worker, or joins the origin's shared one;
+ * Where an engine asked for in `placement` runs. For "shared", the answer
+ * comes from the shared worker itself (does WebGPU find an adapter there?),
+ * once per script.
+ * @param {Placement} placement
+ * @param {string | URL} url the engine worker's script
+ * @returns {Promise<Placed>}
+ */
+export function placeEngine(placement, url) {
+  if (placement === "dedicated") return Promise.resolve({ placement, note: null });
+  const key = String(url);
+  let placed = placements.get(key);
+  if (!placed) {
+    placed = probeSharedEngine(url);
+    placements.set(key, placed);
+  }
+  return placed;
+}
+
+/**
+ * @param {string | URL} url
+ * @returns {Promise<Placed>}
+ */
+async function probeSharedEngine(url) {
+  const dedicated = (/** @type {string} */ why) => ({
+    placement: /** @type {const} */ ("dedicated"),
+    note: `${why}, so the engine runs in this tab's own worker (the model is not kept across tabs and reloads).`,
+  });
+  if (typeof SharedWorker !== "function") return dedicated("This browser has no SharedWorker");
+  const shared = new SharedWorker(url, SHARED_OPTIONS);
+  const channel = new MessageChannel();
+  const gpu = await new Promise((resolve) => {
+    channel.port1.onmessage = ({ data }) => resolve(data.gpu);
+    // A shared worker that cannot start at all fails later, where its errors are reported.
+    shared.addEventListener("error", () => resolve(true));
+    shared.port.postMessage({ kind: PROBE_KIND }, [channel.port2]);
+  });
+  channel.port1.close();
+  shared.port.close();
+  return gpu ? { placement: "shared", note: null } : dedicated("WebGPU finds no adapter in this browser's SharedWorker");
+}
+
+/**
+ * Starts a dedicated engine worker, or joins the origin's shared one (a
+ * dedicated one where the shared engine cannot run: `placeEngine`);
  * `connect` hands it a port (CONNECT_KIND).
  * @param {Placement} placement
  * @param {string | URL} url
  */
 function startEngine(placement, url) {
-  if (placement === "shared") {
-    const shared = new SharedWorker(url, SHARED_OPTIONS);
-    return {
-      /** @param {{kind: string, client: string}} message @param {MessagePort} port */
-      connect: (message, port) => shared.port.postMessage(message, [port]),
-      /** @param {(message: string) => void} onError */
-      watchErrors: (onError) => {
-        const listener = () => onError(`The shared engine worker failed to start (${url}).`);
-        shared.addEventListener("error", listener);
-        return () => shared.removeEventListener("error", listener);
-      },
-      close: () => shared.port.postMessage({ kind: EXIT_KIND }),
-      terminate: () => shared.port.close(), // a shared engine outlives the tab
-    };
-  }
+  if (placement === "dedicated") return dedicatedEngine(url);
+  const engine = placeEngine(placement, url).then((placed) =>
+    placed.placement === "shared" ? sharedEngine(url) : dedicatedEngine(url),
+  );
+  return {
+    /** @param {{kind: string, client: string}} message @param {MessagePort} port */
+    connect: (message, port) => void engine.then((started) => started.connect(message, port)),
+    /** @param {(message: string) => void} onError */
+    watchErrors: (onError) => {
+      let stopped = false;
+      /** @type {() => void} */
+      let stop = () => {};
+      void engine.then((started) => {
+        if (!stopped) stop = started.watchErrors(onError);
+      });
+      return () => {
+        stopped = true;
+        stop();
+      };
+    },
+    close: () => void engine.then((started) => started.close()),
+    terminate: () => void engine.then((started) => started.terminate()),
+  };
+}
+
+/** @param {string | URL} url */
+function sharedEngine(url) {
+  const shared = new SharedWorker(url, SHARED_OPTIONS);
+  return {
+    /** @param {{kind: string, client: string}} message @param {MessagePort} port */
+    connect: (message, port) => shared.port.postMessage(message, [port]),
+    /** @param {(message: string) => void} onError */
+    watchErrors: (onError) => {
+      const listener = () => onError(`The shared engine worker failed to start (${url}).`);
+      shared.addEventListener("error", listener);
+      return () => shared.removeEventListener("error", listener);
+    },
+    close: () => shared.port.postMessage({ kind: EXIT_KIND }),
+    terminate: () => shared.port.close(), // a shared engine outlives the tab
+  };
+}
+
+/** @param {string | URL} url */
+function dedicatedEngine(url) {
   const worker = new Worker(url, { type: "module" });
   return {
     /** @param {{kind: string, client: string}} message @param {MessagePort} port */

@@ -1,9 +1,10 @@
 import { serveStream } from "./chunk-stream.js";
-import { workerScope } from "./worker-scope.js";
+import { detectGpu } from "./gpu.js";
 import { holdLifeline, whenGone } from "./lifeline.js";
 import { WORKER_KINDS } from "./protocol.js";
 import { TurnQueue } from "./turns.js";
 import { answerThrough, clientHandler, interruptGenerate, sameModel } from "./webllm-handler.js";
+import { workerScope } from "./worker-scope.js";
 
 /**
  * The message loop of a bridge worker, started as a dedicated Worker or as a
@@ -32,10 +33,15 @@ export function serveEngine(handler) {
   const serve = dispatcher(handler, null);
   scope.onmessage = (/** @type {MessageEvent} */ event) => {
     if (event.data?.kind !== WORKER_KINDS.connect) return serve(event);
-    // A Python worker's link: from now on the handler answers there.
+    // A Python worker's link, or a shared engine's that fell back to this
+    // dedicated one (engine-link.js): from now on the handler answers there,
+    // and the link's turns are granted in order (it is the only client).
     const port = event.ports[0];
+    const turns = new TurnQueue();
+    const client = { streams: new Set(), port };
     answerThrough(handler, (message) => port.postMessage(message));
-    port.onmessage = serve;
+    port.onmessage = (event) =>
+      event.data?.kind === WORKER_KINDS.turn ? turns.request(client, event.ports[0]) : serve(event);
   };
 }
 
@@ -87,6 +93,7 @@ function serveShared(engineHandler) {
     tabPort.onmessage = (/** @type {MessageEvent} */ { data, ports }) => {
       if (data?.kind === WORKER_KINDS.exit) scope.close();
       else if (data?.kind === WORKER_KINDS.connect) connect(ports[0], data.client);
+      else if (data?.kind === WORKER_KINDS.probe) void detectGpu().then((gpu) => ports[0].postMessage({ gpu: gpu.available }));
     };
   };
 

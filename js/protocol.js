@@ -43,6 +43,7 @@ export const WORKER_KINDS = /** @type {const} */ ({
   exit: "webllm-bridge/exit",
   link: "webllm-bridge/link",
   lifeline: "webllm-bridge/lifeline",
+  probe: "webllm-bridge/probe",
 });
 
 /** The `action` of a `link` message between a Python worker and its page. */
@@ -133,6 +134,11 @@ export const MESSAGE_DOCS = /** @type {const} */ ({
     lifeline: [
       "`name` and a MessagePort",
       'take the Web Lock `name` for life and answer `"held"`: the sender notices the worker\'s death',
+    ],
+    probe: [
+      "a MessagePort",
+      "to a shared engine: answer `{gpu}`, whether WebGPU finds an adapter there (else the page starts a " +
+        "dedicated engine instead)",
     ],
   },
   /** message -> [its shape, meaning] */

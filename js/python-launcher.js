@@ -19,7 +19,7 @@
  * await python.call("agent.start", "Hello");
  */
 import { createBridge } from "./bridge.js";
-import { checkPlacement, hostEngineLinks } from "./engine-link.js";
+import { checkPlacement, hostEngineLinks, placeEngine } from "./engine-link.js";
 import { namedError } from "./errors.js";
 import { watchLifeline } from "./lifeline.js";
 import { callerOf } from "./python-rpc.js";
@@ -44,7 +44,9 @@ import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
  * @property {() => Promise<any>} models
  * @property {(modelId: string) => Promise<void>} load
  * @property {(requestId: string) => void} abort
- * @property {import("./engine-link.js").Placement} placement
+ * @property {import("./engine-link.js").Placement} placement where the engine was asked to run
+ * @property {Promise<import("./engine-link.js").Placed>} placed where it runs (a shared engine falls back
+ *   to a dedicated one where it cannot run, and says why)
  */
 
 /**
@@ -124,6 +126,7 @@ function startInWorker(options) {
     load: (modelId) => bridgeCall("load", [modelId]),
     abort: (requestId) => void bridgeCall("abort", [requestId]),
     placement: checkPlacement(options.engine),
+    placed: placeEngine(checkPlacement(options.engine), options.workerUrl),
   };
   const { indexURL, packages, files, path, engine, appConfig } = options;
   const ready = send(MESSAGES.boot, { indexURL, packages, files, path, engine, appConfig }).then(() => {

@@ -7,7 +7,8 @@ It is the one folder that both pytest-pyodide (``--dist-dir build/dist``) and
     pyodide.js, pyodide.mjs, pyodide.asm.*, python_stdlib.zip   from node_modules/pyodide
     pyodide-lock.json   rewritten: lists exactly the wheels below, with their real sha256
     *.whl               pure-Python wheels from PyPI (cached in build/wheels/)
-                        + webllm_provider-*.whl, built from this repository
+                        + webllm_provider-*.whl, built from this repository, with the
+                          bundle Python starts its own engine from (build/package/) as package data
     webllm/             the JS bundles from build/web/ (``npm run build``)
     index.html, ...     the example app (examples/browser-app/), its scripts bundled (build/app/)
     models/             the tiny test model (tests/fixtures/tiny-model/), laid out as WebLLM
@@ -113,11 +114,25 @@ def check_requires(name, wheel, depends):
         sys.exit(f"{name}: wheel requires {sorted(missing)}, add them to WHEELS")
 
 
-def build_own_wheel(dest):
+# Where the wheel carries js/self-start.js's bundle (webllm_provider/_compat/_self_start.py reads it).
+PACKAGED_JS = Path("webllm_provider", "_web", "webllm-provider.js")
+
+
+def build_own_wheel(dest, packaged_js):
+    """The wheel, built by pip and flit from a copy of the sources with the bundle
+    added, so the source tree never holds a build output."""
     with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp, "source")
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(ROOT / "webllm_provider", source / "webllm_provider", ignore=ignore)
+        for name in ("pyproject.toml", "README.md", "LICENSE"):
+            if (ROOT / name).exists():
+                shutil.copy2(ROOT / name, source / name)
+        (source / PACKAGED_JS).parent.mkdir()
+        shutil.copy2(packaged_js, source / PACKAGED_JS)
         # With the build backend installed (make does), build without a network round trip.
         isolation = [] if importlib.util.find_spec("flit_core") is None else ["--no-build-isolation"]
-        run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "--wheel-dir", tmp, str(ROOT))
+        run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "--wheel-dir", tmp, str(source))
         (wheel,) = Path(tmp).glob("webllm_provider-*.whl")
         wheel.chmod(0o644)
         return Path(shutil.copy2(wheel, dest))
@@ -157,6 +172,12 @@ def main():
         default=ROOT / "build" / "web",
         help="JS bundles from `npm run build`, served under /webllm/",
     )
+    ap.add_argument(
+        "--package-js",
+        type=Path,
+        default=ROOT / "build" / "package" / PACKAGED_JS.name,
+        help="the wheel's engine bundle from `npm run build`",
+    )
     ap.add_argument("--app", type=Path, default=ROOT / "examples" / "browser-app")
     ap.add_argument(
         "--app-bundle",
@@ -170,6 +191,8 @@ def main():
 
     if not (PYODIDE / "pyodide.asm.wasm").exists():
         sys.exit(f"{PYODIDE} is missing: run `npm ci` first")
+    if not args.package_js.exists():
+        sys.exit(f"{args.package_js} is missing: run `npm run build` first")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     args.wheel_cache.mkdir(parents=True, exist_ok=True)
@@ -186,7 +209,7 @@ def main():
         shutil.copy2(wheel, out / wheel.name)
         packages[name] = lock_entry(lock["packages"].get(name, {}), name, out / wheel.name, imports, depends)
     name, imports, depends = OWN
-    packages[name] = lock_entry({}, name, build_own_wheel(out), imports, depends)
+    packages[name] = lock_entry({}, name, build_own_wheel(out, args.package_js), imports, depends)
     lock["packages"] = packages
 
     if args.web.is_dir():
@@ -206,6 +229,8 @@ def main():
         f"{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}: "
         f"{len(packages)} packages in pyodide-lock.json ({', '.join(sorted(packages))})"
     )
+    own = out / packages["webllm-provider"]["file_name"]
+    print(f"{own.name}: {own.stat().st_size / (1 << 20):.2f} MiB (the engine bundle is most of it)")
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ benchmark, so every page here sees the same browser and fails the same way.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from selenium.common.exceptions import JavascriptException, TimeoutException
@@ -127,3 +128,14 @@ def shared_workers(driver) -> list[str]:
 def until_shared_workers_gone(driver, timeout: float = 30) -> None:
     """Waits until no SharedWorker runs (e.g. after ``endSharedEngine``), so the next page starts a fresh one."""
     until(lambda: not shared_workers(driver), timeout, "the shared workers to end")
+
+
+@contextlib.contextmanager
+def without_shared_worker(driver) -> Iterator[None]:
+    """Every page opened inside has no SharedWorker, as in Chrome on Android (a script run first, by CDP)."""
+    script = {"source": "delete globalThis.SharedWorker;"}
+    added = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", script)
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]})

@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 from typing import Any, TypeGuard
 
 from ._compat import ConfigurationError, InvalidRequestError
+from ._compat._engine_settings import EngineSettings
+from .app_config import app_config_problem
 from .errors import PROVIDER
 
 # auto: WebLLM's native function calling where the model has it, else constrained.
@@ -25,7 +27,17 @@ _RANGES: dict[str, tuple[float, bool, float, bool]] = {
 }
 
 
-_NOT_SAMPLING = ("default_model", "timeout", "tool_mode", "use_streaming", "max_retries", "retry_delay", "priority")
+_NOT_SAMPLING = (
+    "default_model",
+    "timeout",
+    "tool_mode",
+    "use_streaming",
+    "max_retries",
+    "retry_delay",
+    "priority",
+    "worker_url",
+    "app_config",
+)
 
 
 def _interval(low: float, low_in: bool, high: float, high_in: bool) -> str:
@@ -78,6 +90,11 @@ class ProviderConfig:
     max_retries: int = 1
     retry_delay: float = 1.0
     priority: int = 100
+    # For an engine the provider starts itself (Pyodide with no bridge a page
+    # installed): the engine worker's script where a Content-Security-Policy
+    # forbids blob: workers, and WebLLM's AppConfig for models of one's own.
+    worker_url: str | None = None
+    app_config: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, config: dict[str, Any] | None) -> ProviderConfig:
@@ -103,6 +120,12 @@ class ProviderConfig:
         except InvalidRequestError as exc:
             raise ConfigurationError(str(exc), provider=PROVIDER) from None
         return cls(**config)
+
+    def engine_settings(self) -> EngineSettings | None:
+        """The settings for an engine the provider starts itself, if the config has any."""
+        if self.worker_url is None and self.app_config is None:
+            return None
+        return EngineSettings(self.worker_url, self.app_config)
 
     def sampling(self) -> dict[str, Any]:
         """The non-empty sampling fields, named as WebLLM's request names them."""
@@ -139,6 +162,7 @@ def check_sampling(values: dict[str, Any]) -> None:
 
 
 def _check_provider_fields(config: dict[str, Any]) -> None:
+    _check_engine_fields(config)
     if not isinstance(config.get("use_streaming", True), bool):
         raise ConfigurationError(
             f"use_streaming must be true or false, got {config['use_streaming']!r}.", provider=PROVIDER
@@ -149,3 +173,13 @@ def _check_provider_fields(config: dict[str, Any]) -> None:
         if value is not None and (not number or (low is not None and value < low)):
             bound = f" of at least {low}" if low is not None else ""
             raise ConfigurationError(f"{name} must be a number{bound}, got {value!r}.", provider=PROVIDER)
+
+
+def _check_engine_fields(config: dict[str, Any]) -> None:
+    worker_url = config.get("worker_url")
+    if worker_url is not None and (not isinstance(worker_url, str) or not worker_url):
+        raise ConfigurationError(f"worker_url must be a URL, got {worker_url!r}.", provider=PROVIDER)
+    app_config = config.get("app_config")
+    problem = app_config_problem(app_config) if app_config is not None else None
+    if problem:
+        raise ConfigurationError(f"app_config: {problem}", provider=PROVIDER)

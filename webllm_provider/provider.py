@@ -114,7 +114,9 @@ class WebLLMProvider:
     """A local, private LLM provider: WebLLM on the user's GPU, in a Web Worker.
 
     ``bridge`` is anything with the contract in ``webllm_provider.contract``; in
-    Pyodide it defaults to the one ``js/bridge.js`` installs.
+    Pyodide it defaults to the one ``js/bridge.js`` installs, or else to
+    one the provider starts itself from the file its wheel carries (``worker_url``
+    and ``app_config`` configure that one).
     """
 
     name = PROVIDER
@@ -137,12 +139,11 @@ class WebLLMProvider:
     @property
     def bridge(self) -> Bridge:
         if self._bridge is None:
-            self._bridge = default_bridge()
+            self._bridge = default_bridge(self.config.engine_settings())
         if self._bridge is None:
             raise ConfigurationError(
-                "No WebLLM bridge. In the browser, install it first: "
-                "`await installBridge(pyodide, {workerUrl})` from js/bridge.js. "
-                "Elsewhere, pass WebLLMProvider(bridge=...).",
+                "No WebLLM bridge. Outside the browser, pass WebLLMProvider(bridge=...), "
+                "or set WEBLLM_GATEWAY_URL to a running gateway (python -m webllm_provider.gateway).",
                 provider=PROVIDER,
             )
         return self._bridge

@@ -1,4 +1,5 @@
-"""Pyodide: the bridge is the JavaScript module that js/bridge.js registers.
+"""Pyodide: the bridge is the JavaScript module that js/bridge.js registers
+(or, with none registered, that the provider registers itself: _compat/_self_start.py).
 
 Everything crosses as JSON strings, so no JavaScript proxy outlives a call.
 Stream chunks are pushed by JavaScript into a bounded asyncio queue: Python
@@ -18,6 +19,8 @@ from pyodide.ffi import JsException, JsProxy, create_proxy
 
 import js
 
+from ._compat._engine_settings import EngineSettings
+from ._compat._lite_errors import ConfigurationError
 from .contract import Bridge, BridgeError, Description, ProgressCallback, completion_as_chunks
 from .protocol import GUIDE_COMPLETE, PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord, Models
 
@@ -172,14 +175,32 @@ class CompleteOnlyBridge:
         return []
 
 
-def default_bridge() -> Bridge | None:
+def default_bridge(settings: EngineSettings | None = None) -> Bridge | None:
+    """The bridge a page registered; else the guide's ``js_llm_complete``; else one the provider starts itself.
+
+    ``settings`` (``worker_url``, ``app_config``) are for an engine the provider
+    starts: a page that installed its own bridge chose its engine already. With
+    none, a bridge the provider started before serves, whatever its settings.
+    """
+    from ._compat._self_start import SelfStartingBridge, is_own
+    from .errors import PROVIDER  # errors imports _compat, which imports this module
+
     try:
         module = importlib.import_module(PYTHON_MODULE)  # registered by js/bridge.js
     except ImportError:
-        pass
-    else:
+        module = None
+    if module is not None and (settings is None or not is_own(module)):
+        if settings is not None:
+            raise ConfigurationError(
+                "worker_url and app_config are for an engine the provider starts itself, and this page "
+                "installed a bridge of its own: set them where the page installs it (workerUrl, appConfig).",
+                provider=PROVIDER,
+            )
         return PyodideBridge(cast(BridgeModule, module))
-    import __main__
+    if module is None and settings is None:
+        import __main__
 
-    js_llm_complete = getattr(__main__, GUIDE_COMPLETE, None)
-    return CompleteOnlyBridge(js_llm_complete) if js_llm_complete is not None else None
+        js_llm_complete = getattr(__main__, GUIDE_COMPLETE, None)
+        if js_llm_complete is not None:
+            return CompleteOnlyBridge(js_llm_complete)
+    return SelfStartingBridge(settings or EngineSettings())

@@ -13,6 +13,15 @@
  *           while the worker boots on its own: createBridge() starts the
  *           worker, attach(pyodide) registers it once Pyodide is ready (as
  *           examples/browser-app/app.js does).
+ * pyodide:  Pyodide's own boot alone (loadPyodide), the yardstick the others are
+ *           compared with in the same run.
+ * self-start: no bridge from the page: Python imports the provider, and the
+ *           provider starts its own engine from the file its wheel carries
+ *           (js/self-start.js); interactive once that engine answered a
+ *           (scripted, near instant) model load, so it includes one.
+ *           "bridge_module" is the bundle imported and registered, "worker" the load answered.
+ * micropip: Pyodide, then micropip.install(<the wheel's URL>) from the local
+ *           folder (how Python-only users install it); "wheel" is that install.
  * parallel-unpack: parallel, but the wheel is fetched while Pyodide boots and
  *           unpacked with pyodide.unpackArchive(buffer, "wheel") instead of
  *           pyodide.loadPackage, which costs about 0.3 s more here (it skips
@@ -88,6 +97,43 @@ async function main() {
     const attached = pythonReady.then((py) => bridge.attach(py) && py);
     [pyodide] = await Promise.all([attached, workerReady(bridge, control)]);
     await providerReady(pyodide);
+  } else if (mode === "pyodide") {
+    const { loadPyodide } = await import("/pyodide.mjs");
+    await loadPyodide({ indexURL: "/" });
+    mark("pyodide");
+    mark("interactive");
+    state.done = true;
+    return;
+  } else if (mode === "self-start" || mode === "micropip") {
+    const { loadPyodide } = await import("/pyodide.mjs");
+    pyodide = await loadPyodide({ indexURL: "/" });
+    mark("pyodide");
+    if (mode === "micropip") {
+      await pyodide.loadPackage("micropip");
+      await pyodide.runPythonAsync(`import micropip\nawait micropip.install("${location.origin}/${params.get("wheel")}")`);
+    } else {
+      await pyodide.loadPackage("webllm-provider");
+    }
+    await pyodide.runPythonAsync("import webllm_provider");
+    mark("wheel");
+    if (mode === "micropip") {
+      state.done = true;
+      return;
+    }
+    // The scripted engine behind the provider's own bridge (worker_url), as the other modes have it.
+    // list_models() imports the packaged bundle and registers the bridge (and asks WebGPU for an
+    // adapter); the load then starts the engine worker and waits for its answer.
+    await pyodide.runPythonAsync(`
+from webllm_provider import WebLLMProvider
+provider = WebLLMProvider({"worker_url": "${location.origin}${WORKER}"})
+await provider.list_models()
+`);
+    mark("bridge_module");
+    await pyodide.runPythonAsync(`await provider.load_model("${MODEL}")`);
+    mark("worker");
+    mark("interactive");
+    state.done = true;
+    return;
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

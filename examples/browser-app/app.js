@@ -115,6 +115,8 @@ const state = {
   systemPromptDefault: "",
   /** @type {string} what the GPU check found worth saying */
   gpuNote: "",
+  /** @type {import("../../js/engine-link.js").Placed | null} where the engine runs (shared may fall back) */
+  placed: null,
 };
 
 // ------------------------------------------------------------------ start-up
@@ -193,6 +195,10 @@ async function startPythonAndEngine() {
     onProgress,
   });
   state.bridge = started.bridge;
+  void started.bridge.placed.then((placed) => {
+    state.placed = placed;
+    if (placed.note) ui.engineLabel.textContent = ui.engineLabel.textContent.replace("engine shared by all tabs", "engine in this tab");
+  });
   state.python = started.ready;
   state.python.catch((error) => {
     showStatus(`Python could not start: ${error.name}: ${error.message}`, { error: true });
@@ -351,7 +357,8 @@ function showReady() {
     showStatus(`${state.model} is loaded; Python is still starting…`, { progress: 100 });
     return;
   }
-  const host = ENGINE_HOST === "shared" ? " · shared engine" : "";
+  // A shared engine that could not run here says so: the tab's own engine serves instead.
+  const host = state.placed?.note ? ` · engine in this tab: ${state.placed.note}` : ENGINE_HOST === "shared" ? " · shared engine" : "";
   const mode = `${SCRIPTED ? " · scripted" : ""}${TINY ? " · tiny test model" : ""}`;
   showStatus(`Ready · ${state.model}${device ? ` · ${device}` : ""}${host}${mode}`, { ready: true });
 }

@@ -46,4 +46,10 @@ answerControls(handler, (message) => {
   }
 });
 
+// Replies in the script's own URL (`scripted-worker.js?replies=[...]`), for hosts where no test
+// code can reach the engine to push them: a provider's own engine, nested in a PyScript worker
+// or a notebook kernel (tests/hosts).
+const preset = new URL(self.location.href).searchParams.get("replies");
+if (preset) engine.push(...JSON.parse(preset));
+
 serveEngine(handler);

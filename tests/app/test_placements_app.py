@@ -66,3 +66,16 @@ def test_python_on_the_page_is_an_option(app: AppPage):
     app.wait_busy()
     app.wait_idle()
     assert app.messages()[-1]["text"] == "On the page."
+
+
+def test_without_shared_worker_the_shared_engine_setting_runs_the_tabs_own_and_says_so(app: AppPage):
+    """Chrome on Android has no SharedWorker: the setting degrades to this tab's engine, and the status says why."""
+    with chromium.without_shared_worker(app.driver):
+        app.open("engine=scripted&engine-host=shared")
+        chromium.until(lambda: "no SharedWorker" in app.status(), 20, "the status to name the fallback")
+        assert "engine in this tab" in label(app) and "engine in this tab" in app.status()
+        app.push(answer("From this tab's engine."))
+        app.type_and_send("Hello")
+        app.wait_busy()
+        app.wait_idle()
+        assert app.messages()[-1]["text"] == "From this tab's engine."

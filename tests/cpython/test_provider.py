@@ -1,5 +1,7 @@
 """The provider end to end over a Python bridge: models, defaults, errors, events."""
 
+import re
+
 import pytest
 from amplifier_core.message_models import ChatRequest, Message
 from amplifier_core.models import ModelInfo
@@ -187,9 +189,35 @@ async def test_download_failure_says_what_to_do():
 
 async def test_without_a_bridge_complete_explains_and_list_models_is_empty():
     provider = WebLLMProvider()
-    with pytest.raises(ConfigurationError, match="installBridge"):
+    with pytest.raises(ConfigurationError, match=r"WebLLMProvider\(bridge=\.\.\.\)"):
         await provider.complete(REQUEST)
     assert await provider.list_models() == []
+
+
+TINY_RECORD = {"model_id": "tiny", "model": "https://example.test/tiny/", "model_lib": "https://example.test/tiny.wasm"}
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ({"app_config": {"model_list": []}}, "non-empty model_list"),
+        ({"app_config": [TINY_RECORD]}, "WebLLM's AppConfig"),
+        ({"app_config": {"model_list": [{"model_id": "tiny"}]}}, "model_list[0] needs model_id and model"),
+        ({"worker_url": 3}, "worker_url must be a URL"),
+        ({"worker_url": ""}, "worker_url must be a URL"),
+    ],
+)
+def test_engine_settings_are_checked(config, named):
+    with pytest.raises(ConfigurationError, match=re.escape(named)):
+        WebLLMProvider(config)
+
+
+async def test_engine_settings_need_an_engine_the_provider_starts():
+    """On CPython the engine is the gateway's tab (or a bridge passed in): its settings are not the provider's."""
+    provider = WebLLMProvider({"app_config": {"model_list": [TINY_RECORD]}, "worker_url": "https://example.test/w.js"})
+    assert provider.config.engine_settings() is not None
+    with pytest.raises(ConfigurationError, match="in Pyodide"):
+        await provider.complete(REQUEST)
 
 
 def test_parse_tool_calls_reads_the_response():

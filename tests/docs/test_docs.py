@@ -40,6 +40,10 @@ await pyodide.runPythonAsync("from webllm_provider import WebLLMProvider");
 """
 
 RUN = [  # (file, language, first line): the test that runs it
+    # The Python-only ways in run in their hosts: tests/hosts/test_readme_hosts.py (micropip, PyScript)
+    (README, "python", "import micropip"),
+    (README, "html", '<script type="module" src="https://cdn.jsdelivr.net/npm/@pyscript/core'),
+    (README, "python", "%pip install webllm-provider"),  # tests/hosts/test_jupyterlite.py
     (README, "js", 'import { loadPyodide } from "./pyodide.mjs";'),  # test_use_it_in_a_page
     (README, "python", "from webllm_provider import WebLLMProvider, TextDelta"),  # test_use_it_in_a_page
     (README, "js", 'import { startPython } from "./webllm/python-launcher.js";'),  # test_python_off_the_main_thread
@@ -51,6 +55,7 @@ RUN = [  # (file, language, first line): the test that runs it
 ]
 NOT_RUN = {
     (README, "sh", "make demo"): "make's own targets (make test is one of them)",
+    (README, "sh", "npm install webllm-provider-js"): "from npm (tests/hosts/test_artifacts.py checks it)",
     (README, "sh", ".venv/bin/python -m webllm_provider.gateway"): "a server, until stopped (tests/gateway)",
     (README, "", " page (main thread)"): "a diagram",
     (README, "", "llm:request"): "hook events, not code (tests/cpython/test_stream4_hooks.py checks them)",

@@ -56,7 +56,16 @@ class PythonPage:
         return chromium.until(enough, timeout, f"the engine to receive {count} requests")
 
 
-def start(driver, base_url: str, python: str, engine: str, *, model: str | None = MODEL, new_tab=False) -> PythonPage:
+def start(
+    driver,
+    base_url: str,
+    python: str,
+    engine: str,
+    *,
+    model: str | None = MODEL,
+    new_tab=False,
+    worker: str = "scripted-worker.js",
+) -> PythonPage:
     if new_tab:
         driver.switch_to.new_window("tab")
     driver.get(f"{base_url}/webllm/")
@@ -65,7 +74,7 @@ def start(driver, base_url: str, python: str, engine: str, *, model: str | None 
         "placement": python,
         "engine": engine,
         "indexURL": f"{base_url}/",
-        "workerUrl": f"{base_url}/webllm/testing/scripted-worker.js",
+        "workerUrl": f"{base_url}/webllm/testing/{worker}",
         # relays control messages to the engine (the "worker" placement)
         "pythonWorkerUrl": f"{base_url}/webllm/testing/scripted-python-worker.js",
         "packages": ["webllm-provider"],

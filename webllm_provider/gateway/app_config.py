@@ -18,6 +18,8 @@ from typing import Any
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from ..app_config import app_config_problem
+
 MODELS_PATH = "/models"
 _RESOLVE = "/resolve/main/"
 
@@ -28,15 +30,10 @@ def read_app_config(path: str) -> dict[str, Any]:
         config = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"--app-config {path}: {exc}") from None
-    records = config.get("model_list") if isinstance(config, dict) else None
-    if not isinstance(records, list) or not records:
-        raise ValueError(f"--app-config {path}: WebLLM's AppConfig needs a non-empty model_list.")
-    assert isinstance(config, dict)  # model_list was found in it
-    for index, record in enumerate(records):
-        if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("model_id", "model")):
-            raise ValueError(f"--app-config {path}: model_list[{index}] needs model_id and model (strings).")
-        if not isinstance(record.get("model_lib"), str):
-            raise ValueError(f"--app-config {path}: model_list[{index}] needs model_lib (the model's wasm URL).")
+    problem = app_config_problem(config)
+    if problem:
+        raise ValueError(f"--app-config {path}: {problem}")
+    assert isinstance(config, dict)  # a usable AppConfig is one
     return config
 
 

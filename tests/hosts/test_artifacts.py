@@ -1,0 +1,70 @@
+"""What `make dist` publishes: the wheel (twine's check, the engine bundle inside, nothing of
+the tests) and the npm package (not private; `npm pack --dry-run` ships every module an app
+reaches from its exports, their types, and nothing from the tests)."""
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from ..conftest import ROOT
+
+PACKAGE = json.loads((ROOT / "package.json").read_text())
+RELATIVE_IMPORT = re.compile(r"""(?:from\s+|import\s*\(?\s*)["'](\.{1,2}/[^"']+)["']""")
+
+
+def test_the_wheel_passes_twine_check_and_carries_its_engine(dist_dir):
+    (wheel,) = dist_dir.glob("webllm_provider-*.whl")
+    twine = Path(sys.executable).with_name("twine")
+    result = subprocess.run([twine, "check", "--strict", wheel], capture_output=True, text=True)
+    assert result.returncode == 0 and "PASSED" in result.stdout, result.stdout + result.stderr
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        bundle = zf.read("webllm_provider/_web/webllm-provider.js").decode()
+    # One self-contained module: WebLLM inside, nothing to import from a blob: URL (no static imports).
+    assert "startBridge" in bundle and not RELATIVE_IMPORT.search(bundle)
+    static_import = r'(?:^|[;}])\s*import\s*(?:\{[^}]*\}\s*from\s*|\*\s*as\s*\w+\s*from\s*)?"'
+    assert not re.search(static_import, bundle, re.MULTILINE)
+    assert not [name for name in names if name.startswith("tests/") or "/testing/" in name]
+    print(f"{wheel.name}: {wheel.stat().st_size / (1 << 20):.2f} MiB")
+
+
+def reached(entry: Path) -> set[Path]:
+    """The modules ``entry`` imports, directly or not (relative imports; bare ones are dependencies)."""
+    seen, todo = set(), [entry]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        todo += [(module.parent / spec).resolve() for spec in RELATIVE_IMPORT.findall(module.read_text())]
+    return seen
+
+
+def test_the_npm_package_ships_what_apps_import_and_nothing_from_tests():
+    assert not PACKAGE.get("private"), "the package is published"
+    packed = subprocess.run(
+        ["npm", "pack", "--dry-run", "--json", "--ignore-scripts"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    (manifest,) = json.loads(packed.stdout)
+    shipped = {entry["path"] for entry in manifest["files"]}
+    wanted = {"package.json"}
+    for name, target in PACKAGE["exports"].items():
+        if name == "./package.json":
+            continue
+        assert {"types", "default"} <= set(target), f"{name}: a module and its types"
+        modules = reached((ROOT / target["default"]).resolve())
+        wanted |= {str(module.relative_to(ROOT)) for module in modules} | {target["types"].removeprefix("./")}
+    missing = wanted - shipped
+    assert not missing, f"an app imports these, the package lacks them: {sorted(missing)}"
+    assert not [path for path in shipped if path.startswith(("tests/", "js/testing/", "examples/", "build/"))]
+    # Bare imports are the package's dependencies, installed with it.
+    bare = {
+        spec
+        for path in wanted
+        if path.endswith(".js")
+        for spec in re.findall(r"""from\s+["']([^."'][^"']*)["']""", (ROOT / path).read_text())
+    }
+    assert bare <= set(PACKAGE["dependencies"]), bare
