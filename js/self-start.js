@@ -10,7 +10,7 @@
  * - run as that engine worker, it serves WebLLM's engine.
  * Python imports it from a `blob:` URL of the packaged bytes, or from
  * `worker_url` where a Content-Security-Policy forbids `blob:` scripts
- * (webllm_provider/_compat/_self_start.py).
+ * (webllm_provider/self_start.py).
  */
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
 import { createBridge } from "./bridge.js";

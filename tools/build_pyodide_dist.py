@@ -114,7 +114,7 @@ def check_requires(name, wheel, depends):
         sys.exit(f"{name}: wheel requires {sorted(missing)}, add them to WHEELS")
 
 
-# Where the wheel carries js/self-start.js's bundle (webllm_provider/_compat/_self_start.py reads it).
+# Where the wheel carries js/self-start.js's bundle (webllm_provider/self_start.py reads it).
 PACKAGED_JS = Path("webllm_provider", "_web", "webllm-provider.js")
 
 

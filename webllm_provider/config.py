@@ -7,8 +7,8 @@ from dataclasses import dataclass, fields
 from typing import Any, TypeGuard
 
 from ._compat import ConfigurationError, InvalidRequestError
-from ._compat._engine_settings import EngineSettings
 from .app_config import app_config_problem
+from .engine_settings import EngineSettings
 from .errors import PROVIDER
 
 # auto: WebLLM's native function calling where the model has it, else constrained.

@@ -1,5 +1,5 @@
 """Pyodide: the bridge is the JavaScript module that js/bridge.js registers
-(or, with none registered, that the provider registers itself: _compat/_self_start.py).
+(or, with none registered, that the provider registers itself: self_start.py).
 
 Everything crosses as JSON strings, so no JavaScript proxy outlives a call.
 Stream chunks are pushed by JavaScript into a bounded asyncio queue: Python
@@ -19,9 +19,9 @@ from pyodide.ffi import JsException, JsProxy, create_proxy
 
 import js
 
-from ._compat._engine_settings import EngineSettings
 from ._compat._lite_errors import ConfigurationError
 from .contract import Bridge, BridgeError, Description, ProgressCallback, completion_as_chunks
+from .engine_settings import EngineSettings
 from .protocol import GUIDE_COMPLETE, PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord, Models
 
 _request_ids = itertools.count(1)
@@ -182,8 +182,8 @@ def default_bridge(settings: EngineSettings | None = None) -> Bridge | None:
     starts: a page that installed its own bridge chose its engine already. With
     none, a bridge the provider started before serves, whatever its settings.
     """
-    from ._compat._self_start import SelfStartingBridge, is_own
     from .errors import PROVIDER  # errors imports _compat, which imports this module
+    from .self_start import SelfStartingBridge, is_own
 
     try:
         module = importlib.import_module(PYTHON_MODULE)  # registered by js/bridge.js

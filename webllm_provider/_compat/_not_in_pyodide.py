@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from ..contract import Bridge
-from ._engine_settings import EngineSettings
+from ..engine_settings import EngineSettings
 
 GATEWAY_URL = "WEBLLM_GATEWAY_URL"
 GATEWAY_TOKEN = "WEBLLM_GATEWAY_TOKEN"  # also what `python -m webllm_provider.gateway` serves with

@@ -26,12 +26,12 @@ from pyodide.ffi import JsException, to_js
 
 import js
 
-from ..contract import ProgressCallback
-from ..errors import PROVIDER
-from ..protocol import PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord
-from ..pyodide_bridge import PyodideBridge, _settle
-from ._engine_settings import EngineSettings
-from ._lite_errors import ConfigurationError
+from ._compat._lite_errors import ConfigurationError  # Pyodide: never amplifier-core's
+from .contract import ProgressCallback
+from .engine_settings import EngineSettings
+from .errors import PROVIDER
+from .protocol import PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord
+from .pyodide_bridge import PyodideBridge, _settle
 
 PACKAGED_SCRIPT = ("_web", "webllm-provider.js")  # tools/build_pyodide_dist.py puts it there
 
