@@ -23,17 +23,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
-GET_WEATHER = {
-    "name": "get_weather",
-    "description": "Get the current weather in a city: temperature in degrees Celsius and conditions.",
-    "parameters": {
-        "type": "object",
-        "properties": {"city": {"type": "string", "minLength": 1, "description": "The city's name, e.g. 'Paris'"}},
-        "required": ["city"],
-        "additionalProperties": False,
-    },
-}
-
 OPERATORS = "+-*/"
 # How users write each operator, then the verbal forms, each with {a} and {b}.
 SYMBOLS = {"+": ["+", "plus"], "-": ["-", "minus"], "*": ["*", "x", "times"], "/": ["/", "divided by"]}
@@ -69,11 +58,13 @@ VERBAL = {
             "how many times {b} goes into {a}",
         ],
     },
+    # New arrangements of the words taught above: a synonym never taught ("decreased
+    # by") is no wording a model can learn from these dialogues.
     False: {
-        "+": ["the total of {a} and {b}", "{a} increased by {b}"],
-        "-": ["{a} decreased by {b}", "{a} reduced by {b}"],
-        "*": ["{a} times as much as {b}", "{a} groups of {b}"],
-        "/": ["{a} divided into {b} equal parts", "the ratio of {a} to {b}"],
+        "+": ["{a} and {b} added together", "add up {a} and {b}"],
+        "-": ["take {b} away from {a}", "{a} with {b} subtracted"],
+        "*": ["{a} multiplied with {b}", "multiply together {a} and {b}"],
+        "/": ["divide {a} into {b}", "{a} divided up by {b}"],
     },
 }
 # Frames around a calculation ({q}: "17 * 23" or a verbal form).
@@ -307,6 +298,43 @@ UNSEEN_CITIES = [
     "Lagos Island",
     "Marrakesh",
 ]
+# Around a training question, sometimes: the same request said in more ways than
+# the frames list, so that the model reads the question, not the sentence it is in.
+OPENERS = ["Hey, ", "Hello. ", "OK, ", "So, ", "Quick one: ", "Excuse me, ", "Right. ", "Hmm, "]
+OPENERS += ["Good morning! ", "One more thing: ", "Sorry to bother you, ", "Yo, ", "Listen, ", "Please, "]
+CLOSERS = [" Thanks!", " Thank you.", " Cheers.", " :)", " Quickly, please.", " I need it now.", " Thx"]
+CLOSERS += [" Thanks a bunch.", " If you can.", " (just curious)", " Much appreciated!"]
+# Frames put together from parts (half of the training's frames), none of them a held-out one.
+CALC_VERBS = ["What is", "What's", "Calculate", "Compute", "Tell me", "Give me", "How much is", "Work out"]
+CALC_VERBS += ["Figure out", "Evaluate", "Solve", "Get me", "Show me", "Check", "Now calculate", "I need to know"]
+WEATHER_ASKS = ["What's the weather", "What is the weather", "How's the weather", "What's the temperature"]
+WEATHER_ASKS += ["How hot is it", "How cold is it", "Is it sunny", "Is it windy", "Is it snowing", "Weather"]
+WEATHER_ASKS += ["Temperature", "Conditions", "Tell me the weather", "Check the weather", "Show me the weather"]
+
+
+def composed_frames(heads: list[str], middles: list[str], tails: list[str], held_out: list[str]) -> list[str]:
+    frames = {head + middle + tail for head in heads for middle in middles for tail in tails}
+    return sorted(frames - set(held_out))
+
+
+COMPOSED_CALC_FRAMES = composed_frames(
+    [verb + " " for verb in CALC_VERBS],
+    ["{q}", "the result of {q}", "the value of {q}", "the answer to {q}"],
+    ["?", ".", "", " for me", " for me, please", " please", " now?"],
+    CALC_FRAMES[False],
+)
+COMPOSED_WEATHER_FRAMES = composed_frames(
+    WEATHER_ASKS,
+    [" in {c}", " for {c}", " at {c}"],
+    ["?", ".", "", " today?", " now?", " right now?", " this morning?"],
+    WEATHER_FRAMES[False],
+)
+# Made-up place names, most of the training's cities: a model that sees only real
+# ones learns them as a closed list and turns an unknown "Lisbon" into "London".
+ONSETS = ["b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z"]
+ONSETS += ["br", "ch", "dr", "gr", "kr", "pl", "sh", "st", "tr", "th", "qu", "y"]
+VOWELS = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ea", "io", "ou", "y"]
+CODAS = ["", "", "", "", "n", "r", "l", "s", "k", "m", "t", "rg", "nd", "sk", "v", "x"]
 CONDITIONS = ["sunny", "cloudy", "raining", "snowing", "windy", "foggy", "clear", "stormy", "partly cloudy"]
 
 # (what the user says, what the assistant answers), whatever the tools.
@@ -386,17 +414,19 @@ NO_CALCULATOR = "Sorry, I can't calculate that: I have no calculator tool."
 NO_WEATHER = "Sorry, I can't check the weather: I have no weather tool."
 
 
-def _agent_tools() -> list[dict[str, Any]]:
-    """The tools the browser tool-calling tests offer (tests/browser/agentloop.py,
-    which runs in Pyodide on its own): the model is taught their specs as written there."""
+def _agent_loop() -> Any:
+    """The browser tests' agent loop (tests/browser/agentloop.py, which runs in
+    Pyodide on its own): the model is taught its tools' specs as written there."""
     spec = importlib.util.spec_from_file_location("agentloop", ROOT / "tests" / "browser" / "agentloop.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return list(module.TOOLS)
+    return module
 
 
-AGENT_TOOLS = _agent_tools()  # calculator, kv_set
+_AGENT_LOOP = _agent_loop()
+AGENT_TOOLS: list[dict[str, Any]] = list(_AGENT_LOOP.TOOLS)  # calculator, kv_set
+GET_WEATHER: dict[str, Any] = _AGENT_LOOP.GET_WEATHER
 # Other tools offered next to these, so that the model learns to pick by name.
 DISTRACTORS = [
     AGENT_TOOLS[1],  # kv_set
@@ -448,9 +478,10 @@ def arithmetic(rng: random.Random, seen: bool) -> tuple[str, str, int | float]:
         q = f"{a}{symbol}{b}" if symbol in "+-*/" and rng.random() < 0.15 else f"{a} {symbol} {b}"
     else:
         q = rng.choice(VERBAL[seen][op]).format(a=a, b=b)
-    text = rng.choice(CALC_FRAMES[seen]).format(q=q)
-    if rng.random() < 0.1:
-        text = text.lower()
+    frames = COMPOSED_CALC_FRAMES if seen and rng.random() < 0.5 else CALC_FRAMES[seen]
+    text = rng.choice(frames).format(q=q)
+    if seen:
+        text = said_differently(rng, text)
     return text, f"{a} {op} {b}", calculator_value(a, op, b)
 
 
@@ -465,6 +496,27 @@ def weather_output(rng: random.Random, city: str) -> tuple[dict[str, Any], str]:
         {"city": city, "temperature_c": temperature, "conditions": conditions},
         f"It is {temperature} °C and {conditions} in {city}.",
     )
+
+
+def said_differently(rng: random.Random, text: str) -> str:
+    """``text`` with an opener, a closer, its case or its last stop changed, about half the time."""
+    if rng.random() < 0.3:
+        text = rng.choice(OPENERS) + text[0].lower() + text[1:]
+    if rng.random() < 0.25:
+        text += rng.choice(CLOSERS)
+    if rng.random() < 0.1:
+        text = text.rstrip("?.!")
+    return text.lower() if rng.random() < 0.1 else text
+
+
+def invented_city(rng: random.Random) -> str:
+    def word() -> str:
+        syllables = rng.choice([1, 2, 2, 2, 3])
+        return "".join(
+            rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(syllables)
+        ).capitalize()
+
+    return word() if rng.random() < 0.85 else f"{word()} {word()}"
 
 
 def calculation_answer(expression: str, value: int | float) -> str:
@@ -484,8 +536,13 @@ def episode(rng: random.Random, tools: set[str], seen: bool) -> list[tuple[Any, 
             ("answer", calculation_answer(expression, value)),
         ]
     if kind == "weather":
-        city = rng.choice(CITIES if seen else UNSEEN_CITIES)
-        text = rng.choice(WEATHER_FRAMES[seen]).format(c=city)
+        city = (
+            (rng.choice(CITIES) if rng.random() < 0.35 else invented_city(rng)) if seen else rng.choice(UNSEEN_CITIES)
+        )
+        frames = COMPOSED_WEATHER_FRAMES if seen and rng.random() < 0.5 else WEATHER_FRAMES[seen]
+        text = rng.choice(frames).format(c=city)
+        if seen:
+            text = said_differently(rng, text)
         if "get_weather" not in tools:
             return [("user", text), ("answer", NO_WEATHER)]
         output, answer = weather_output(rng, city)
@@ -493,7 +550,8 @@ def episode(rng: random.Random, tools: set[str], seen: bool) -> list[tuple[Any, 
     if kind == "talk":
         said, answer = rng.choice(SMALL_TALK[seen])
         return [("user", said), ("answer", answer)]
-    return [("user", rng.choice(OUT_OF_REACH[seen])), ("answer", CANNOT)]
+    said = rng.choice(OUT_OF_REACH[seen])
+    return [("user", said_differently(rng, said) if seen else said), ("answer", CANNOT)]
 
 
 def dialogue(rng: random.Random, tools: set[str], seen: bool = True, episodes: int | None = None) -> Dialogue:
