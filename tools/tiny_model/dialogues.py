@@ -58,13 +58,11 @@ VERBAL = {
             "how many times {b} goes into {a}",
         ],
     },
-    # New arrangements of the words taught above: a synonym never taught ("decreased
-    # by") is no wording a model can learn from these dialogues.
     False: {
-        "+": ["{a} and {b} added together", "add up {a} and {b}"],
-        "-": ["take {b} away from {a}", "{a} with {b} subtracted"],
-        "*": ["{a} multiplied with {b}", "multiply together {a} and {b}"],
-        "/": ["divide {a} into {b}", "{a} divided up by {b}"],
+        "+": ["the total of {a} and {b}", "{a} increased by {b}"],
+        "-": ["{a} decreased by {b}", "{a} reduced by {b}"],
+        "*": ["{a} times as much as {b}", "{a} groups of {b}"],
+        "/": ["{a} divided into {b} equal parts", "the ratio of {a} to {b}"],
     },
 }
 # Frames around a calculation ({q}: "17 * 23" or a verbal form).
@@ -298,43 +296,6 @@ UNSEEN_CITIES = [
     "Lagos Island",
     "Marrakesh",
 ]
-# Around a training question, sometimes: the same request said in more ways than
-# the frames list, so that the model reads the question, not the sentence it is in.
-OPENERS = ["Hey, ", "Hello. ", "OK, ", "So, ", "Quick one: ", "Excuse me, ", "Right. ", "Hmm, "]
-OPENERS += ["Good morning! ", "One more thing: ", "Sorry to bother you, ", "Yo, ", "Listen, ", "Please, "]
-CLOSERS = [" Thanks!", " Thank you.", " Cheers.", " :)", " Quickly, please.", " I need it now.", " Thx"]
-CLOSERS += [" Thanks a bunch.", " If you can.", " (just curious)", " Much appreciated!"]
-# Frames put together from parts (half of the training's frames), none of them a held-out one.
-CALC_VERBS = ["What is", "What's", "Calculate", "Compute", "Tell me", "Give me", "How much is", "Work out"]
-CALC_VERBS += ["Figure out", "Evaluate", "Solve", "Get me", "Show me", "Check", "Now calculate", "I need to know"]
-WEATHER_ASKS = ["What's the weather", "What is the weather", "How's the weather", "What's the temperature"]
-WEATHER_ASKS += ["How hot is it", "How cold is it", "Is it sunny", "Is it windy", "Is it snowing", "Weather"]
-WEATHER_ASKS += ["Temperature", "Conditions", "Tell me the weather", "Check the weather", "Show me the weather"]
-
-
-def composed_frames(heads: list[str], middles: list[str], tails: list[str], held_out: list[str]) -> list[str]:
-    frames = {head + middle + tail for head in heads for middle in middles for tail in tails}
-    return sorted(frames - set(held_out))
-
-
-COMPOSED_CALC_FRAMES = composed_frames(
-    [verb + " " for verb in CALC_VERBS],
-    ["{q}", "the result of {q}", "the value of {q}", "the answer to {q}"],
-    ["?", ".", "", " for me", " for me, please", " please", " now?"],
-    CALC_FRAMES[False],
-)
-COMPOSED_WEATHER_FRAMES = composed_frames(
-    WEATHER_ASKS,
-    [" in {c}", " for {c}", " at {c}"],
-    ["?", ".", "", " today?", " now?", " right now?", " this morning?"],
-    WEATHER_FRAMES[False],
-)
-# Made-up place names, most of the training's cities: a model that sees only real
-# ones learns them as a closed list and turns an unknown "Lisbon" into "London".
-ONSETS = ["b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z"]
-ONSETS += ["br", "ch", "dr", "gr", "kr", "pl", "sh", "st", "tr", "th", "qu", "y"]
-VOWELS = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ea", "io", "ou", "y"]
-CODAS = ["", "", "", "", "n", "r", "l", "s", "k", "m", "t", "rg", "nd", "sk", "v", "x"]
 CONDITIONS = ["sunny", "cloudy", "raining", "snowing", "windy", "foggy", "clear", "stormy", "partly cloudy"]
 
 # (what the user says, what the assistant answers), whatever the tools.
@@ -478,10 +439,9 @@ def arithmetic(rng: random.Random, seen: bool) -> tuple[str, str, int | float]:
         q = f"{a}{symbol}{b}" if symbol in "+-*/" and rng.random() < 0.15 else f"{a} {symbol} {b}"
     else:
         q = rng.choice(VERBAL[seen][op]).format(a=a, b=b)
-    frames = COMPOSED_CALC_FRAMES if seen and rng.random() < 0.5 else CALC_FRAMES[seen]
-    text = rng.choice(frames).format(q=q)
-    if seen:
-        text = said_differently(rng, text)
+    text = rng.choice(CALC_FRAMES[seen]).format(q=q)
+    if rng.random() < 0.1:
+        text = text.lower()
     return text, f"{a} {op} {b}", calculator_value(a, op, b)
 
 
@@ -496,27 +456,6 @@ def weather_output(rng: random.Random, city: str) -> tuple[dict[str, Any], str]:
         {"city": city, "temperature_c": temperature, "conditions": conditions},
         f"It is {temperature} °C and {conditions} in {city}.",
     )
-
-
-def said_differently(rng: random.Random, text: str) -> str:
-    """``text`` with an opener, a closer, its case or its last stop changed, about half the time."""
-    if rng.random() < 0.3:
-        text = rng.choice(OPENERS) + text[0].lower() + text[1:]
-    if rng.random() < 0.25:
-        text += rng.choice(CLOSERS)
-    if rng.random() < 0.1:
-        text = text.rstrip("?.!")
-    return text.lower() if rng.random() < 0.1 else text
-
-
-def invented_city(rng: random.Random) -> str:
-    def word() -> str:
-        syllables = rng.choice([1, 2, 2, 2, 3])
-        return "".join(
-            rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(syllables)
-        ).capitalize()
-
-    return word() if rng.random() < 0.85 else f"{word()} {word()}"
 
 
 def calculation_answer(expression: str, value: int | float) -> str:
@@ -536,13 +475,8 @@ def episode(rng: random.Random, tools: set[str], seen: bool) -> list[tuple[Any, 
             ("answer", calculation_answer(expression, value)),
         ]
     if kind == "weather":
-        city = (
-            (rng.choice(CITIES) if rng.random() < 0.35 else invented_city(rng)) if seen else rng.choice(UNSEEN_CITIES)
-        )
-        frames = COMPOSED_WEATHER_FRAMES if seen and rng.random() < 0.5 else WEATHER_FRAMES[seen]
-        text = rng.choice(frames).format(c=city)
-        if seen:
-            text = said_differently(rng, text)
+        city = rng.choice(CITIES if seen else UNSEEN_CITIES)
+        text = rng.choice(WEATHER_FRAMES[seen]).format(c=city)
         if "get_weather" not in tools:
             return [("user", text), ("answer", NO_WEATHER)]
         output, answer = weather_output(rng, city)
@@ -550,8 +484,7 @@ def episode(rng: random.Random, tools: set[str], seen: bool) -> list[tuple[Any, 
     if kind == "talk":
         said, answer = rng.choice(SMALL_TALK[seen])
         return [("user", said), ("answer", answer)]
-    said = rng.choice(OUT_OF_REACH[seen])
-    return [("user", said_differently(rng, said) if seen else said), ("answer", CANNOT)]
+    return [("user", rng.choice(OUT_OF_REACH[seen])), ("answer", CANNOT)]
 
 
 def dialogue(rng: random.Random, tools: set[str], seen: bool = True, episodes: int | None = None) -> Dialogue:
