@@ -91,8 +91,9 @@ async def run(provider, question, *, tools=TOOLS, stream=False, max_steps=6):
         calls += response.tool_calls
         messages.append({"role": "assistant", "content": response.content})
         for call in response.tool_calls:
-            if call.name == "calculator":
-                result = calculate(ast.parse(call.arguments["expression"], mode="eval"))
+            if call.name == "calculator":  # as the example app's calculator answers
+                expression = call.arguments["expression"]
+                result = {"expression": expression, "result": calculate(ast.parse(expression, mode="eval"))}
             elif call.name == "get_weather":
                 result = {"city": call.arguments["city"], **WEATHER}
             else:
