@@ -24,7 +24,8 @@ async def test_agent_loop_on_the_constrained_path(selenium_page, stream):
         {"content": json.dumps({"answer": 'Stored 42 under "answer".'})},
     )
     provider = WebLLMProvider()
-    answer, store, steps, shown = await agentloop.run(provider, "Compute 6*7 and store it as answer.", stream=stream)
+    run = await agentloop.run(provider, "Compute 6*7 and store it as answer.", stream=stream)
+    answer, store, steps, shown = run.answer, run.store, run.steps, run.shown
     assert answer == 'Stored 42 under "answer".'
     assert store == {"answer": 42} and steps == 3
     if stream:
@@ -53,7 +54,7 @@ async def test_agent_loop_on_the_native_path(selenium_page):
         {"content": "Stored 42 under answer."},
     )
     provider = WebLLMProvider({"default_model": "Hermes-3-Llama-3.1-8B-q4f32_1-MLC"})
-    answer, store, steps, _ = await agentloop.run(provider, "Compute 6*7 and store it as answer.")
+    answer, store, steps, *_ = await agentloop.run(provider, "Compute 6*7 and store it as answer.")
     assert answer == "Stored 42 under answer."
     assert store == {"answer": 42} and steps == 3
     sent = (await received())[-4:]
@@ -65,8 +66,8 @@ async def test_agent_loop_on_the_native_path(selenium_page):
     # Each result in Hermes' tool-response form, named by its call's tool (WebLLM shows the model no ids).
     tool_messages = [m for m in sent[2]["messages"] if m["role"] == "tool"]
     assert [json.loads(m["content"]) for m in tool_messages] == [
-        {"name": "calculator", "content": "42"},
-        {"name": "kv_set", "content": "{'stored': 'answer'}"},
+        {"name": "calculator", "content": '{"expression": "6*7", "result": 42}'},
+        {"name": "kv_set", "content": '{"stored": "answer"}'},
     ]
 
 
