@@ -51,11 +51,13 @@ export async function installBridge(pyodide, options) {
  * A bridge not yet registered in Pyodide: for a page that starts the worker
  * (and the model download) while Pyodide is still booting. Call
  * `attach(pyodide)` once it is ready, before Python uses the bridge.
+ * The engine's worker starts at once, so its script (WebLLM, megabytes) loads
+ * and compiles meanwhile rather than on the first call.
  * @param {import("./engine-client.js").ClientOptions} options
  * @returns {PyodideBridge}
  */
 export function createBridge(options) {
-  return new PyodideBridge(options);
+  return new PyodideBridge(options).start();
 }
 
 /** @type {WeakMap<object, PyodideBridge>} Pyodide has one `webllm_bridge`, so one bridge each. */

@@ -4,7 +4,7 @@
  * [packageOutdir]` (default build/web, build/app and build/package), with the
  * settings in bundle-options.mjs. tools/build_pyodide_dist.py serves the first
  * as /webllm/, puts the second in place of the app's own .js files, and puts
- * the third's webllm-provider.js in the wheel.
+ * the third's webllm-bridge.js and webllm-provider.js in the wheel.
  */
 import { build } from "esbuild";
 import { rm, stat } from "node:fs/promises";
@@ -50,6 +50,9 @@ const NO_HTML_PARSING = {
 const PACKAGED = { splitting: false, minify: true, sourcemap: false, entryNames: "webllm-provider" };
 
 const outputs = [
+  // Two builds: esbuild splits chunks by whole modules, so WebLLM's (one module) would
+  // otherwise be shared whole, engine included, with every page (webllm-tree-shaking.mjs).
+  // What drives an engine: pages, and the Python worker.
   ...(await bundle(
     "js",
     [
@@ -57,20 +60,25 @@ const outputs = [
       "js/python-launcher.js",
       "js/python-worker.js",
       "js/gateway-page.js",
-      "js/webllm-worker.js",
-      "js/testing/scripted-worker.js",
       "js/testing/scripted-python-worker.js",
-      "js/testing/no-gpu-scripted-worker.js",
       "js/testing/control.js",
       "js/testing/tiny-model.js",
     ],
     outdir,
   )),
+  // What runs one: the engine workers.
+  ...(await bundle(
+    "js",
+    ["js/webllm-worker.js", "js/testing/scripted-worker.js", "js/testing/no-gpu-scripted-worker.js"],
+    outdir,
+  )),
   // The app's service worker too, so the app's scripts all come from one place.
   ...(await bundle("examples/browser-app", ["examples/browser-app/app.js", "examples/browser-app/sw.js"], appOutdir, NO_HTML_PARSING)),
-  // The wheel's one file (self-start.js): Python imports it from a blob: URL,
-  // which can import nothing relative, so no chunks; minified, as the wheel's size is mostly this.
-  ...(await bundle("js", ["js/self-start.js"], packageOutdir, PACKAGED)),
+  // The wheel's two files: the bridge Python imports (self-start.js) and its engine worker
+  // (self-start-engine.js), each from a blob: URL, which can import nothing relative, so no chunks;
+  // minified, as the wheel's size is mostly the engine. Built apart, so the bridge carries no engine.
+  ...(await bundle("js", ["js/self-start.js"], packageOutdir, { ...PACKAGED, entryNames: "webllm-bridge" })),
+  ...(await bundle("js", ["js/self-start-engine.js"], packageOutdir, PACKAGED)),
 ];
 
 for (const file of outputs.filter((name) => name.endsWith(".js"))) {

@@ -5,9 +5,12 @@
  *
  * Plain ES modules with relative imports only: module workers cannot use
  * import maps, and a page should not need a bundler. Code splitting puts
- * WebLLM, most of every bundle, in one shared chunk, so a page and its worker
- * download it once instead of twice.
+ * what a page and its worker share in shared chunks, so they download it once;
+ * WebLLM's engine (most of every worker's bundle) reaches only the workers
+ * (webllm-tree-shaking.mjs).
  */
+import { webllmTreeShaking } from "./webllm-tree-shaking.mjs";
+
 /** @type {import("esbuild").BuildOptions} */
 export const BUNDLE_OPTIONS = {
   bundle: true,
@@ -24,4 +27,5 @@ export const BUNDLE_OPTIONS = {
   // xgrammar's Emscripten loader (the scripted engine checks grammars with it)
   // names Node's own modules on a path only Node takes.
   external: ["module", "url"],
+  plugins: [webllmTreeShaking],
 };

@@ -73,6 +73,16 @@ export class EngineClient {
     return this.#start().link.port;
   }
 
+  /**
+   * Starts the engine now rather than on the first call, so that its script
+   * loads while the caller is still busy. Nothing is sent to it.
+   * @returns {this}
+   */
+  start() {
+    this.#start();
+    return this;
+  }
+
   /** @returns {import("./engine-link.js").Placement} where the engine was asked to run */
   get placement() {
     return checkPlacement(this.#options.engine);

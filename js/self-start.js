@@ -1,43 +1,37 @@
 /**
- * The one script the wheel carries (webllm_provider/_web/webllm-provider.js,
- * bundled with WebLLM into a single minified file by js/build.mjs), for
- * Python whose host installed no bridge: a plain Pyodide, PyScript, a
- * JupyterLite kernel. The same file plays both parts:
- * - imported into Python's realm (a page, or a worker such as a PyScript
- *   worker or a notebook kernel), `startBridge` registers the bridge there,
- *   with a dedicated engine worker of its own (a nested worker when Python
- *   itself runs in one);
- * - run as that engine worker, it serves WebLLM's engine.
- * Python imports it from a `blob:` URL of the packaged bytes, or from
- * `worker_url` where a Content-Security-Policy forbids `blob:` scripts
- * (webllm_provider/self_start.py).
+ * The bridge for Python whose host installed none (a plain Pyodide, PyScript,
+ * a JupyterLite kernel), as the wheel carries it
+ * (webllm_provider/_web/webllm-bridge.js, bundled by js/build.mjs into one
+ * minified file with the part of WebLLM that drives an engine: its worker
+ * client and catalog, not the engine). Python imports it into its own realm (a
+ * page, or a worker such as a PyScript worker or a notebook kernel) from a
+ * `blob:` URL of the packaged bytes (webllm_provider/self_start.py), and
+ * `startBridge` registers the bridge there with a dedicated engine worker of
+ * its own (a nested worker when Python itself runs in one), started from
+ * self-start-engine.js's file.
  */
-import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
 import { createBridge } from "./bridge.js";
 import { pageLink } from "./engine-link.js";
-import { serveEngine } from "./engine-server.js";
-
-// A worker's location is its script's URL; a realm that imports this file has another.
-if (globalThis.location?.href === import.meta.url) serveEngine(new WebWorkerMLCEngineHandler());
 
 /**
  * @typedef {object} StartOptions what Python's config says (JSON)
- * @property {string} [workerUrl] the engine worker's script (`worker_url`): default, this file
+ * @property {string} workerUrl the engine worker's script: `worker_url`, or a `blob:` URL of the wheel's
+ *   webllm-provider.js (self-start-engine.js)
  * @property {{model_list: any[]}} [appConfig] WebLLM's AppConfig (`app_config`): default, WebLLM's prebuilt one
  */
 
 /**
  * Registers a bridge with a dedicated engine of its own in this Pyodide
  * (`webllm_bridge`, as bridge.js registers it for a page), replacing
- * any bridge registered before.
+ * any bridge registered before. The engine starts at once (createBridge):
+ * its 6 MB script then loads on the worker's thread while Python goes on.
  * @param {any} pyodide Pyodide's API (Python's `pyodide_js`)
  * @param {string} optionsJson {@link StartOptions}
  */
 export function startBridge(pyodide, optionsJson) {
   /** @type {StartOptions} */
   const { workerUrl, appConfig } = JSON.parse(optionsJson);
-  const url = workerUrl ?? import.meta.url;
-  createBridge({ workerUrl: url, appConfig, link: () => engineLink(url) }).attach(pyodide);
+  createBridge({ workerUrl, appConfig, link: () => engineLink(workerUrl) }).attach(pyodide);
 }
 
 /**

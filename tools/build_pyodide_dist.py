@@ -8,7 +8,7 @@ It is the one folder that both pytest-pyodide (``--dist-dir build/dist``) and
     pyodide-lock.json   rewritten: lists exactly the wheels below, with their real sha256
     *.whl               pure-Python wheels from PyPI (cached in build/wheels/)
                         + webllm_provider-*.whl, built from this repository, with the
-                          bundle Python starts its own engine from (build/package/) as package data
+                          bundles Python starts its own bridge and engine from (build/package/) as package data
     webllm/             the JS bundles from build/web/ (``npm run build``)
     index.html, ...     the example app (examples/browser-app/), its scripts bundled (build/app/)
     models/             the tiny test model (tests/fixtures/tiny-model/), laid out as WebLLM
@@ -114,11 +114,13 @@ def check_requires(name, wheel, depends):
         sys.exit(f"{name}: wheel requires {sorted(missing)}, add them to WHEELS")
 
 
-# Where the wheel carries js/self-start.js's bundle (webllm_provider/self_start.py reads it).
-PACKAGED_JS = Path("webllm_provider", "_web", "webllm-provider.js")
+# Where the wheel carries the bundles of js/self-start.js (the bridge) and js/self-start-engine.js
+# (its engine); webllm_provider/self_start.py reads them.
+PACKAGED_WEB = Path("webllm_provider", "_web")
+PACKAGED_JS = ("webllm-bridge.js", "webllm-provider.js")
 
 
-def build_own_wheel(dest, packaged_js):
+def build_own_wheel(dest, packaged):
     """The wheel, built by pip and flit from a copy of the sources with the bundle
     added, so the source tree never holds a build output."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,8 +130,9 @@ def build_own_wheel(dest, packaged_js):
         for name in ("pyproject.toml", "README.md", "LICENSE"):
             if (ROOT / name).exists():
                 shutil.copy2(ROOT / name, source / name)
-        (source / PACKAGED_JS).parent.mkdir()
-        shutil.copy2(packaged_js, source / PACKAGED_JS)
+        (source / PACKAGED_WEB).mkdir()
+        for name in PACKAGED_JS:
+            shutil.copy2(packaged / name, source / PACKAGED_WEB / name)
         # With the build backend installed (make does), build without a network round trip.
         isolation = [] if importlib.util.find_spec("flit_core") is None else ["--no-build-isolation"]
         run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "--wheel-dir", tmp, str(source))
@@ -173,10 +176,10 @@ def main():
         help="JS bundles from `npm run build`, served under /webllm/",
     )
     ap.add_argument(
-        "--package-js",
+        "--package",
         type=Path,
-        default=ROOT / "build" / "package" / PACKAGED_JS.name,
-        help="the wheel's engine bundle from `npm run build`",
+        default=ROOT / "build" / "package",
+        help="the wheel's bridge and engine bundles from `npm run build`",
     )
     ap.add_argument("--app", type=Path, default=ROOT / "examples" / "browser-app")
     ap.add_argument(
@@ -191,8 +194,9 @@ def main():
 
     if not (PYODIDE / "pyodide.asm.wasm").exists():
         sys.exit(f"{PYODIDE} is missing: run `npm ci` first")
-    if not args.package_js.exists():
-        sys.exit(f"{args.package_js} is missing: run `npm run build` first")
+    missing = [name for name in PACKAGED_JS if not (args.package / name).exists()]
+    if missing:
+        sys.exit(f"{args.package} has no {', '.join(missing)}: run `npm run build` first")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     args.wheel_cache.mkdir(parents=True, exist_ok=True)
@@ -209,7 +213,7 @@ def main():
         shutil.copy2(wheel, out / wheel.name)
         packages[name] = lock_entry(lock["packages"].get(name, {}), name, out / wheel.name, imports, depends)
     name, imports, depends = OWN
-    packages[name] = lock_entry({}, name, build_own_wheel(out, args.package_js), imports, depends)
+    packages[name] = lock_entry({}, name, build_own_wheel(out, args.package), imports, depends)
     lock["packages"] = packages
 
     if args.web.is_dir():

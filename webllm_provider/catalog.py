@@ -8,7 +8,6 @@ are js/catalog.js's verdicts, carried on the records: read here, never decided.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
@@ -47,6 +46,8 @@ def index(records: Any) -> dict[str, dict[str, Any]]:
 
 def closest(model: str, ids: list[str]) -> list[str]:
     """The catalog ids most like ``model`` (a typo, a wrong quantisation), best first."""
+    import difflib  # only for a model not found: importing it costs start-up in Pyodide (bench/README.md)
+
     return difflib.get_close_matches(model, ids, n=3, cutoff=0.5)
 
 

@@ -18,9 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from fractions import Fraction
 from typing import Any
-from urllib.parse import unquote
 
 _TYPES = {
     "object": lambda v: isinstance(v, dict),
@@ -231,6 +229,10 @@ def _check_keyword(keyword: str, value: Any, path: str, at_root: bool) -> None:
 
 
 def _resolve(ref: str, root: Any, path: str = "#") -> Any:
+    # Imported here, as the $refs that need it are rare: urllib.parse imports ipaddress, which
+    # costs start-up in Pyodide (bench/README.md).
+    from urllib.parse import unquote
+
     node = root
     for part in ref[2:].split("/") if len(ref) > 1 else []:
         part = unquote(part).replace("~1", "/").replace("~0", "~")
@@ -408,4 +410,6 @@ def _multiple(value: float, step: float) -> bool:
         quotient = value / step
         return int(quotient) == quotient
     except OverflowError:  # a huge value over a small step: exact fractions cannot overflow
+        from fractions import Fraction  # this rare case only: importing it costs start-up in Pyodide
+
         return (Fraction(value) / Fraction(step)).denominator == 1

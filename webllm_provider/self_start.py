@@ -1,12 +1,15 @@
 """Pyodide with no bridge a page installed: the provider starts its own engine.
 
-The wheel carries one JavaScript file (``_web/webllm-provider.js``, js/self-start.js
-bundled with WebLLM). Python imports it into its own realm (a page, or a worker
-such as a PyScript worker or a JupyterLite kernel) from a ``blob:`` URL of its
-bytes, or from ``worker_url`` where a Content-Security-Policy forbids ``blob:``;
-it registers the bridge as ``webllm_bridge``, exactly as a page's
-js/bridge.js would, with a dedicated engine worker started from the
-same file (a nested worker when Python runs in a worker).
+The wheel carries two JavaScript files: the bridge (``_web/webllm-bridge.js``,
+js/self-start.js bundled with the part of WebLLM that drives an engine) and
+its engine (``_web/webllm-provider.js``, js/self-start-engine.js bundled with
+all of WebLLM). Python imports the bridge into its own realm (a page, or a
+worker such as a PyScript worker or a JupyterLite kernel) from a ``blob:`` URL
+of its bytes; it registers itself as ``webllm_bridge``, exactly as a page's
+js/bridge.js would, and starts a dedicated engine worker (a nested worker when
+Python runs in a worker) from a ``blob:`` URL of the engine's bytes, or from
+``worker_url``. Where a Content-Security-Policy forbids ``blob:`` scripts,
+``worker_url`` (the engine file, served) is imported as the bridge too.
 
 One bridge per Pyodide: providers with the same engine settings share it (a
 notebook cell run twice finds the engine and its loaded model); other
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 from collections.abc import AsyncGenerator
 from importlib import resources
@@ -33,12 +37,15 @@ from .errors import PROVIDER
 from .protocol import PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord
 from .pyodide_bridge import PyodideBridge, _settle
 
-PACKAGED_SCRIPT = ("_web", "webllm-provider.js")  # tools/build_pyodide_dist.py puts it there
+# tools/build_pyodide_dist.py puts them there.
+BRIDGE_SCRIPT = ("_web", "webllm-bridge.js")
+ENGINE_SCRIPT = ("_web", "webllm-provider.js")
 
 
 # The registered module this package started, and the settings it started with.
 _started: tuple[str, asyncio.Future[BridgeModule]] | None = None
-_script_url: str | None = None
+# blob: URLs of the packaged files, kept for the page's life: a crashed engine is restarted from the same URL.
+_script_urls: dict[tuple[str, str], str] = {}
 
 
 def is_own(module: object) -> bool:
@@ -59,7 +66,7 @@ class SelfStartingBridge:
         global _started
         options = self._settings.as_json()
         if _started is None or _started[0] != options or _replaced(_started[1]):
-            _started = (options, asyncio.ensure_future(_start(options, self._settings.worker_url)))
+            _started = (options, asyncio.ensure_future(_start(self._settings)))
         starting = _started
         try:
             module = await asyncio.shield(starting[1])
@@ -103,7 +110,7 @@ def _replaced(started: asyncio.Future[BridgeModule]) -> bool:
         return True
 
 
-async def _start(options: str, worker_url: str | None) -> BridgeModule:
+async def _start(settings: EngineSettings) -> BridgeModule:
     if getattr(js, "Worker", None) is None:
         raise ConfigurationError(
             "No WebLLM bridge, and this Pyodide has no Web Workers to start an engine in (Node?). "
@@ -112,19 +119,21 @@ async def _start(options: str, worker_url: str | None) -> BridgeModule:
         )
     import pyodide_js  # Pyodide's JavaScript API, which the bridge registers itself in
 
-    script = await _import_script(worker_url)
+    script = await _import_script(settings.worker_url)
+    engine = settings.worker_url or _packaged_script_url(ENGINE_SCRIPT)
     try:
-        script.startBridge(pyodide_js, options)
+        script.startBridge(pyodide_js, dataclasses.replace(settings, worker_url=engine).as_json())
     except JsException as exc:
         raise ConfigurationError(f"The provider could not start its engine: {exc}", provider=PROVIDER) from None
     return cast(BridgeModule, importlib.import_module(PYTHON_MODULE))
 
 
 async def _import_script(worker_url: str | None) -> Any:
-    """js/self-start.js's module: from a blob: URL of the packaged file, else (CSP) from ``worker_url``."""
+    """js/self-start.js's module: from a blob: URL of the packaged file, else (CSP) from ``worker_url``,
+    the engine's file, which offers it too."""
     dynamic_import = js.eval("(url) => import(url)")  # Python has no import() of its own for JavaScript
     try:
-        return await _settle(dynamic_import(_packaged_script_url()))
+        return await _settle(dynamic_import(_packaged_script_url(BRIDGE_SCRIPT)))
     except Exception as blocked:
         if worker_url is None:
             raise ConfigurationError(
@@ -141,18 +150,16 @@ async def _import_script(worker_url: str | None) -> Any:
         ) from None
 
 
-def _packaged_script_url() -> str:
-    global _script_url
-    if _script_url is None:
+def _packaged_script_url(script: tuple[str, str]) -> str:
+    if script not in _script_urls:
         try:
-            source = resources.files("webllm_provider").joinpath(*PACKAGED_SCRIPT).read_bytes()
+            source = resources.files("webllm_provider").joinpath(*script).read_bytes()
         except FileNotFoundError:
             raise ConfigurationError(
-                "This install of webllm-provider has no webllm_provider/_web/webllm-provider.js: "
+                f"This install of webllm-provider has no webllm_provider/{'/'.join(script)}: "
                 "install the wheel `make dist` builds (build/dist/webllm_provider-*.whl).",
                 provider=PROVIDER,
             ) from None
         blob = js.Blob.new([to_js(source)], to_js({"type": "text/javascript"}, dict_converter=js.Object.fromEntries))
-        # Kept for the page's life: a crashed engine is restarted from the same URL.
-        _script_url = str(js.URL.createObjectURL(blob))
-    return _script_url
+        _script_urls[script] = str(js.URL.createObjectURL(blob))
+    return _script_urls[script]

@@ -10,7 +10,6 @@ block boundaries, so blocks start whenever the kind of text changes.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,6 +30,8 @@ Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
 class HookStream:
     def __init__(self, emit: Emit) -> None:
         self._emit = emit
+        import uuid  # on the first stream, not at start-up: importing it costs start-up in Pyodide
+
         self.request_id = str(uuid.uuid4())
         self._index = -1
         self._open: str | None = None

@@ -16,10 +16,14 @@
  * pyodide:  Pyodide's own boot alone (loadPyodide), the yardstick the others are
  *           compared with in the same run.
  * self-start: no bridge from the page: Python imports the provider, and the
- *           provider starts its own engine from the file its wheel carries
- *           (js/self-start.js); interactive once that engine answered a
- *           (scripted, near instant) model load, so it includes one.
- *           "bridge_module" is the bundle imported and registered, "worker" the load answered.
+ *           provider starts its own bridge and engine from the files its wheel
+ *           carries (js/self-start.js, the engine from worker_url: the scripted
+ *           one); interactive once that engine answered a (scripted, near
+ *           instant) model load, so it includes one (and the GPU probe a load
+ *           makes), which the other modes time apart ("model load").
+ *           "bridge_module" is the bridge imported and registered, "worker" the load answered.
+ * self-start-packages: self-start, with the wheel in loadPyodide's `packages`
+ *           (a plain page's one line of JavaScript), so Pyodide fetches it while it boots.
  * micropip: Pyodide, then micropip.install(<the wheel's URL>) from the local
  *           folder (how Python-only users install it); "wheel" is that install.
  * parallel-unpack: parallel, but the wheel is fetched while Pyodide boots and
@@ -45,6 +49,7 @@ async function python(wheel) {
   mark("pyodide");
   if (wheel) pyodide.unpackArchive(await wheel, "wheel");
   else await pyodide.loadPackage("webllm-provider");
+  mark("installed");
   await pyodide.runPythonAsync("import webllm_provider");
   mark("wheel");
   return pyodide;
@@ -104,16 +109,20 @@ async function main() {
     mark("interactive");
     state.done = true;
     return;
-  } else if (mode === "self-start" || mode === "micropip") {
+  } else if (mode === "self-start" || mode === "self-start-packages" || mode === "micropip") {
     const { loadPyodide } = await import("/pyodide.mjs");
-    pyodide = await loadPyodide({ indexURL: "/" });
+    // self-start-packages: the wheel named in loadPyodide's `packages`, which Pyodide fetches
+    // while it boots and installs before it resolves ("pyodide" and "installed" are then one mark).
+    const packages = mode === "self-start-packages" ? ["webllm-provider"] : [];
+    pyodide = await loadPyodide({ indexURL: "/", packages });
     mark("pyodide");
     if (mode === "micropip") {
       await pyodide.loadPackage("micropip");
       await pyodide.runPythonAsync(`import micropip\nawait micropip.install("${location.origin}/${params.get("wheel")}")`);
-    } else {
+    } else if (mode === "self-start") {
       await pyodide.loadPackage("webllm-provider");
     }
+    mark("installed");
     await pyodide.runPythonAsync("import webllm_provider");
     mark("wheel");
     if (mode === "micropip") {
@@ -121,12 +130,12 @@ async function main() {
       return;
     }
     // The scripted engine behind the provider's own bridge (worker_url), as the other modes have it.
-    // list_models() imports the packaged bundle and registers the bridge (and asks WebGPU for an
-    // adapter); the load then starts the engine worker and waits for its answer.
+    // The bridge's first call imports the packaged bridge and registers it, which starts the engine
+    // worker (loaded_model() asks nothing else: no worker, no GPU); the load then waits for the engine.
     await pyodide.runPythonAsync(`
 from webllm_provider import WebLLMProvider
 provider = WebLLMProvider({"worker_url": "${location.origin}${WORKER}"})
-await provider.list_models()
+await provider.bridge.loaded_model()
 `);
     mark("bridge_module");
     await pyodide.runPythonAsync(`await provider.load_model("${MODEL}")`);

@@ -9,9 +9,12 @@ import sys
 import zipfile
 from pathlib import Path
 
+from tools.build_pyodide_dist import PACKAGED_JS, PACKAGED_WEB
+
 from ..conftest import ROOT
 
 PACKAGE = json.loads((ROOT / "package.json").read_text())
+ENGINE_ONLY = "fetchTensorCache"  # TVM's loader of a model's weights: WebLLM's engine, not its client
 RELATIVE_IMPORT = re.compile(r"""(?:from\s+|import\s*\(?\s*)["'](\.{1,2}/[^"']+)["']""")
 
 
@@ -22,12 +25,17 @@ def test_the_wheel_passes_twine_check_and_carries_its_engine(dist_dir):
     assert result.returncode == 0 and "PASSED" in result.stdout, result.stdout + result.stderr
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
-        bundle = zf.read("webllm_provider/_web/webllm-provider.js").decode()
-    # One self-contained module: WebLLM inside, nothing to import from a blob: URL (no static imports).
-    assert "startBridge" in bundle and not RELATIVE_IMPORT.search(bundle)
+        bridge, engine = (zf.read(str(PACKAGED_WEB / name)).decode() for name in PACKAGED_JS)
+    # Self-contained modules, nothing to import from a blob: URL (no static imports); both offer the
+    # bridge (the engine's file for a page that serves it), and only the engine's carries WebLLM's engine.
     static_import = r'(?:^|[;}])\s*import\s*(?:\{[^}]*\}\s*from\s*|\*\s*as\s*\w+\s*from\s*)?"'
-    assert not re.search(static_import, bundle, re.MULTILINE)
+    for bundle in (bridge, engine):
+        assert "startBridge" in bundle and not RELATIVE_IMPORT.search(bundle)
+        assert not re.search(static_import, bundle, re.MULTILINE)
+    assert ENGINE_ONLY in engine and ENGINE_ONLY not in bridge
     assert not [name for name in names if name.startswith("tests/") or "/testing/" in name]
+    for name, bundle in zip(PACKAGED_JS, (bridge, engine), strict=True):
+        print(f"{name}: {len(bundle) / 1024:.0f} KiB")
     print(f"{wheel.name}: {wheel.stat().st_size / (1 << 20):.2f} MiB")
 
 

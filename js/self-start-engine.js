@@ -1,0 +1,18 @@
+/**
+ * The engine the wheel carries (webllm_provider/_web/webllm-provider.js,
+ * bundled with the whole of WebLLM into one minified file by js/build.mjs),
+ * for a provider that starts its own engine (self-start.js). The file plays
+ * both parts, so that a page whose Content-Security-Policy forbids `blob:`
+ * scripts serves this one file and names it as `worker_url`:
+ * - run as a worker, it serves WebLLM's engine;
+ * - imported, it offers self-start.js's `startBridge`, as the wheel's small
+ *   webllm-bridge.js does (which Python imports when it can: 6 MB less to
+ *   compile in Python's realm).
+ */
+import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
+import { serveEngine } from "./engine-server.js";
+
+export { startBridge } from "./self-start.js";
+
+// A worker's location is its script's URL; a realm that imports this file has another.
+if (globalThis.location?.href === import.meta.url) serveEngine(new WebWorkerMLCEngineHandler());
