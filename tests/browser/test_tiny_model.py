@@ -237,19 +237,6 @@ async def test_follow_up_text_turns_prefill_only_their_new_tokens(selenium_tiny_
         assert turn["prefilled"] <= turn["prompt"] - before["prompt"] + 4, turns
 
 
-@run_in_pyodide
-async def test_follow_up_tool_turns_prefill_only_their_new_tokens(selenium_tiny_model):
-    from pagetools import TINY_TOOLS, prefill_per_turn
-
-    from webllm_provider import WebLLMProvider
-
-    turns = await prefill_per_turn(WebLLMProvider(), tools=TINY_TOOLS, turns=3)
-    assert turns[0]["prefilled"] == turns[0]["prompt"] > 250, "the tools' instructions and schemas"
-    assert any(turn["calls"] for turn in turns[:-1]), "a tool round is among the follow-ups"
-    for before, turn in zip(turns, turns[1:], strict=False):
-        assert turn["prefilled"] <= turn["prompt"] - before["prompt"] + 4, turns
-
-
 def test_the_scripted_engine_answers_like_the_real_one(selenium_tiny_model):
     """The same requests through both engines, from the page: chunk and completion
     shapes, usage keys, finish reasons and error names must agree."""
