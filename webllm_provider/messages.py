@@ -74,12 +74,18 @@ def _assistant_parts(message: Any, content: Any, index: int) -> tuple[list[str],
             calls.append((str(_access.get(block, "id")), _access.get(block, "name"), _access.get(block, "input", {})))
         else:
             _unshowable(kind, index)
+    # Amplifier's orchestrators (loop-basic, loop-streaming) store each call twice: as a content
+    # block and in ``tool_calls`` as {"id", "tool", "arguments"}; OpenAI's form is {"id", "function"}.
+    in_blocks = {call_id for call_id, _, _ in calls}
     for call in _access.get(message, "tool_calls", []):
+        call_id = str(_access.get(call, "id"))
+        if call_id in in_blocks:
+            continue
         function = _access.get(call, "function", call)
         arguments = _access.get(function, "arguments", {})
         if isinstance(arguments, str):
             arguments = json.loads(arguments) if arguments.strip() else {}
-        calls.append((str(_access.get(call, "id")), _access.get(function, "name"), arguments))
+        calls.append((call_id, _access.get(function, "name") or _access.get(call, "tool"), arguments))
     return thinking, "\n".join(t for t in texts if t), calls
 
 
