@@ -152,6 +152,16 @@ def test_amplifiers_context_form_of_a_call_names_its_tool(style):
     assert "None" not in json.dumps(out) and "unknown tool" not in json.dumps(out)
 
 
+def test_native_tool_results_written_once_are_not_wrapped_again():
+    # The provider's gateway bridge sends its WebLLM messages to the gateway, which converts what it is sent.
+    once = to_openai_messages(ChatRequest(messages=LOOP_TURN).messages, NATIVE)
+    assert to_openai_messages(once, NATIVE) == once
+    # A tool's own output that only looks like the Hermes form of another tool's result is still wrapped.
+    other = [*once[:2], {"role": "tool", "tool_call_id": "call_1", "content": '{"name": "kv_get", "content": "5"}'}]
+    wrapped = json.loads(to_openai_messages(other, NATIVE)[2]["content"])
+    assert wrapped == {"name": "calculator", "content": other[2]["content"]}
+
+
 def test_transcript_style_can_write_past_answers_as_json():
     messages = [
         Message(role="user", content="Hi"),
