@@ -7,6 +7,7 @@ the CPython layer's test modules (tests/cpython/amplifier_modules).
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,17 @@ async def test_a_session_streams_its_tool_loop_from_the_tabs_engine(session_for,
     sent = tab.received()
     # A reply with tools is generated whole and read back into tool calls; text streams.
     assert all(request["stream"] is ("tools" not in request) for request in sent)
-    assert "42" in json.dumps(sent[-1]["messages"])  # the tool's result went back to the model
+    # The call and its result went back to the model once each, as the model writes and reads them.
+    call_turn, result_turn = sent[-1]["messages"][-2:]
+    result = json.dumps({"expression": "6*7", "result": 42})
+    if model == HERMES:
+        assert call_turn["content"] == json.dumps([CALL])
+        assert result_turn["content"] == json.dumps({"name": "calculator", "content": result})
+    else:
+        assert call_turn["content"] == json.dumps({"tool_calls": [CALL]})  # the model's own words, replayed
+        assert re.fullmatch(
+            rf"Tool result for calculator \(call call_\S+\):\n{re.escape(result)}", result_turn["content"]
+        )
     # The provider's two requests went through the gateway; on the native path the gateway asked
     # once more without tools for the text answer (tool_calling.needs_answer_pass).
     assert gateway.get("/api/metrics")["metrics"]["succeeded"] == 2
