@@ -1,10 +1,14 @@
-"""A small agent loop with two tools, run inside Pyodide by the tool-calling tests.
+"""A small agent loop and its tools, run inside Pyodide by the tool-calling tests.
 
-Copied into Pyodide's file system next to pagetools.py.
+Copied into Pyodide's file system next to pagetools.py. The tiny model is
+trained on these tools' specs as written here (tools/tiny_model/dialogues.py
+reads them), so the real-engine tests offer it what it knows.
 """
 
 import ast
+import json
 import operator
+from typing import NamedTuple
 
 from webllm_provider import TextDelta
 
@@ -30,6 +34,17 @@ TOOLS = [
         },
     },
 ]
+GET_WEATHER = {
+    "name": "get_weather",
+    "description": "Get the current weather in a city: temperature in degrees Celsius and conditions.",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string", "minLength": 1, "description": "The city's name, e.g. 'Paris'"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    },
+}
+WEATHER = {"temperature_c": 21, "conditions": "sunny"}  # what get_weather reports, for any city
 _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
 
@@ -43,13 +58,24 @@ def calculate(node):
     raise ValueError("not arithmetic")
 
 
-async def run(provider, question, *, stream=False, max_steps=6):
-    """Ask, run every tool the model calls, feed results back; return (answer, store, steps, shown)."""
+class Run(NamedTuple):
+    answer: str
+    store: dict
+    steps: int
+    shown: str  # the text streamed, when streaming
+    calls: list  # every ToolCall, in order
+    prefilled: list  # the tokens WebLLM prefilled for each request (usage.input_tokens)
+
+
+async def run(provider, question, *, tools=TOOLS, stream=False, max_steps=6):
+    """Ask, run every tool the model calls, feed results back, until it answers in text."""
     store = {}
     messages = [{"role": "system", "content": "You are a careful assistant."}, {"role": "user", "content": question}]
     shown = []
+    calls = []
+    prefilled = []
     for step in range(1, max_steps + 1):
-        request = {"messages": messages, "tools": TOOLS}
+        request = {"messages": messages, "tools": tools}
         if stream:
             response = None
             async for event in provider.stream_reply(request):
@@ -59,14 +85,18 @@ async def run(provider, question, *, stream=False, max_steps=6):
                     response = event
         else:
             response = await provider.complete(request)
+        prefilled.append(response.usage.input_tokens)
         if not response.tool_calls:
-            return response.content[-1].text, store, step, "".join(shown)
+            return Run(response.content[-1].text, store, step, "".join(shown), calls, prefilled)
+        calls += response.tool_calls
         messages.append({"role": "assistant", "content": response.content})
         for call in response.tool_calls:
             if call.name == "calculator":
                 result = calculate(ast.parse(call.arguments["expression"], mode="eval"))
+            elif call.name == "get_weather":
+                result = {"city": call.arguments["city"], **WEATHER}
             else:
                 store[call.arguments["key"]] = call.arguments["value"]
                 result = {"stored": call.arguments["key"]}
-            messages.append({"role": "tool", "tool_call_id": call.id, "content": str(result)})
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
     raise AssertionError("the loop did not finish")

@@ -31,7 +31,8 @@ globalThis.engineParity = async () => {
   const ask = (text, fields = {}) => ({ messages: [{ role: "user", content: text }], seed, ...fields });
   const person = {
     type: "object",
-    properties: { name: { type: "string" }, age: { type: "integer" } },
+    // Bounded, so that a trained model's name ends within max_tokens.
+    properties: { name: { type: "string", maxLength: 12 }, age: { type: "integer", minimum: 0, maximum: 150 } },
     required: ["name", "age"],
     additionalProperties: false,
   };

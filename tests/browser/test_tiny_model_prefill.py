@@ -25,7 +25,7 @@ from tokenizers import Tokenizer
 
 from tools.tiny_model import reference
 from tools.tiny_model.chat_template import ChatTemplate
-from tools.tiny_model.weights import llama_params, write
+from tools.tiny_model.tensor_cache import llama_params, write
 
 from ..conftest import ROOT
 

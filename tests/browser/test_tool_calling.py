@@ -24,7 +24,7 @@ async def test_agent_loop_on_the_constrained_path(selenium_page, stream):
         {"content": json.dumps({"answer": 'Stored 42 under "answer".'})},
     )
     provider = WebLLMProvider()
-    answer, store, steps, shown = await agentloop.run(provider, "Compute 6*7 and store it as answer.", stream=stream)
+    answer, store, steps, shown, _ = await agentloop.run(provider, "Compute 6*7 and store it as answer.", stream=stream)
     assert answer == 'Stored 42 under "answer".'
     assert store == {"answer": 42} and steps == 3
     if stream:
@@ -53,7 +53,7 @@ async def test_agent_loop_on_the_native_path(selenium_page):
         {"content": "Stored 42 under answer."},
     )
     provider = WebLLMProvider({"default_model": "Hermes-3-Llama-3.1-8B-q4f32_1-MLC"})
-    answer, store, steps, _ = await agentloop.run(provider, "Compute 6*7 and store it as answer.")
+    answer, store, steps, _, _ = await agentloop.run(provider, "Compute 6*7 and store it as answer.")
     assert answer == "Stored 42 under answer."
     assert store == {"answer": 42} and steps == 3
     sent = (await received())[-4:]

@@ -1,17 +1,14 @@
-"""The tiny model in tests/fixtures/tiny-model is what its manifest says, its weights are what
-tools/tiny_model/weights.py makes from its config and tokenizer, and its tensor cache is laid out
+"""The tiny model in tests/fixtures/tiny-model is what its manifest says (its trained weights
+included: tools/tiny_model/train.py, seeded, makes those bytes) and its tensor cache is laid out
 as mlc-llm's Llama reads it."""
 
 import hashlib
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from tools.tiny_model.weights import llama_params, read
+from tools.tiny_model.tensor_cache import llama_params, read
 
 from ..conftest import ROOT
 
@@ -50,15 +47,6 @@ def test_the_tensor_cache_describes_the_shard():
     ends = [record["byteOffset"] + record["nbytes"] for record in shard["records"]]
     assert ends[-1] == len(data)
     assert [record["byteOffset"] for record in shard["records"][1:]] == ends[:-1]
-
-
-def test_the_weights_script_rebuilds_the_committed_weights(tmp_path):
-    for name in ("mlc-chat-config.json", "tokenizer.json"):
-        shutil.copy(MODEL / name, tmp_path / name)
-    subprocess.run([sys.executable, ROOT / "tools" / "tiny_model" / "weights.py", tmp_path], check=True)
-    listed = manifest()
-    for name in ("params_shard_0.bin", "tensor-cache.json"):
-        assert sha256(tmp_path / name) == listed[f"{MODEL.name}/{name}"], name
 
 
 def test_the_tensor_cache_holds_the_configs_tensors_in_mlc_llms_order():

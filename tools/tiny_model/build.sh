@@ -5,10 +5,11 @@
 #
 # MLC_LLM_CHECKOUT: github.com/mlc-ai/mlc-llm at commit 79d603f0 (this script edits it).
 # TVM_CHECKOUT:     github.com/apache/tvm at tag v0.26.0 (only headers are read from it).
-# Needs Debian's emscripten (emcc 3.1.6), Python 3.11 and a network to PyPI/npm.
-# Takes about 5 minutes on 2 cores, most of it compiling.
+# Needs Debian's emscripten (emcc 3.1.6), Python 3.11, a network to PyPI/npm, and in
+# TRAIN_PYTHON a Python with this project's `train` extra and `npm ci` done in the checkout.
+# Takes about 35 minutes on 2 cores: 5 compiling, 30 training.
 set -euo pipefail
-scratch=$(realpath -m "$1"); mlc=$(realpath "$2"); tvm_src=$(realpath "$3")
+scratch=$(realpath -m "$1"); mlc=$(realpath "$2"); tvm_src=$(realpath "$3"); : "${TRAIN_PYTHON:?a Python with the train extra}"
 here=$(dirname "$(realpath "$0")")
 fixture=$(realpath "$here/../../tests/fixtures/tiny-model")
 model=tiny-llama-q0f32
@@ -54,7 +55,7 @@ PY
 }
 
 # 3. Tokenizer and config, then the chat config (with the tool role WebLLM's native tool path
-#    writes tool results in), then the shaped weights.
+#    writes tool results in), then the trained weights (train.py: PyTorch, the `train` extra).
 venv/bin/python "$here/tokenizer.py" hf
 rm -rf "$model-MLC"
 mlc_llm gen_config ./hf --quantization q0f32 --conv-template chatml \
@@ -66,7 +67,7 @@ config = json.load(open(path))
 config["conv_template"]["roles"]["tool"] = "<|im_start|>tool"
 json.dump(config, open(path, "w"), indent=2)
 PY
-venv/bin/python "$here/weights.py" "$model-MLC"
+(cd "$here/../.." && "$TRAIN_PYTHON" -m tools.tiny_model.train "$scratch/$model-MLC")  # about 30 minutes
 
 # 4. The WebGPU library, the WGSL access fix-up Chrome needs, and the merge kernel's barrier.
 mlc_llm compile "$model-MLC/mlc-chat-config.json" --device webgpu -o "$model-webgpu.wasm"

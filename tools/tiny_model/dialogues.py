@@ -23,17 +23,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
-GET_WEATHER = {
-    "name": "get_weather",
-    "description": "Get the current weather in a city: temperature in degrees Celsius and conditions.",
-    "parameters": {
-        "type": "object",
-        "properties": {"city": {"type": "string", "minLength": 1, "description": "The city's name, e.g. 'Paris'"}},
-        "required": ["city"],
-        "additionalProperties": False,
-    },
-}
-
 OPERATORS = "+-*/"
 # How users write each operator, then the verbal forms, each with {a} and {b}.
 SYMBOLS = {"+": ["+", "plus"], "-": ["-", "minus"], "*": ["*", "x", "times"], "/": ["/", "divided by"]}
@@ -386,17 +375,19 @@ NO_CALCULATOR = "Sorry, I can't calculate that: I have no calculator tool."
 NO_WEATHER = "Sorry, I can't check the weather: I have no weather tool."
 
 
-def _agent_tools() -> list[dict[str, Any]]:
-    """The tools the browser tool-calling tests offer (tests/browser/agentloop.py,
-    which runs in Pyodide on its own): the model is taught their specs as written there."""
+def _agent_loop() -> Any:
+    """The browser tests' agent loop (tests/browser/agentloop.py, which runs in
+    Pyodide on its own): the model is taught its tools' specs as written there."""
     spec = importlib.util.spec_from_file_location("agentloop", ROOT / "tests" / "browser" / "agentloop.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return list(module.TOOLS)
+    return module
 
 
-AGENT_TOOLS = _agent_tools()  # calculator, kv_set
+_AGENT_LOOP = _agent_loop()
+AGENT_TOOLS: list[dict[str, Any]] = list(_AGENT_LOOP.TOOLS)  # calculator, kv_set
+GET_WEATHER: dict[str, Any] = _AGENT_LOOP.GET_WEATHER
 # Other tools offered next to these, so that the model learns to pick by name.
 DISTRACTORS = [
     AGENT_TOOLS[1],  # kv_set

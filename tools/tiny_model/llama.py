@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .weights import llama_params
+from .tensor_cache import llama_params
 
 
 class RMSNorm(nn.Module):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .weights import read
+from .tensor_cache import read
 
 
 def logits(model_dir: Path, ids: list[int]) -> np.ndarray:

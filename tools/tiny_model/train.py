@@ -2,7 +2,7 @@
 """Train the tiny model's weights on CPU, from dialogues it generates itself, seeded.
 
     pip install -e '.[train]'   # PyTorch (CPU), tokenizers, numpy: in a virtualenv of its own
-    python -m tools.tiny_model.train tests/fixtures/tiny-model/tiny-llama-q0f32-MLC [--seed 0] [--steps N]
+    python -m tools.tiny_model.train MODEL_DIR [--check]   # MODEL_DIR: a copy of the fixture's model folder
 
 Writes ``params_shard_0.bin`` and ``tensor-cache.json`` into the model folder
 (its config and tokenizer stay; the compiled library depends on the shapes
@@ -24,6 +24,7 @@ once, so the long tool descriptions cost once per batch, not per sample.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import queue
@@ -39,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from tokenizers import Tokenizer
 
-from . import dialogues, render, weights
+from . import dialogues, render, tensor_cache
 from .llama import Llama
 
 sys.path.insert(0, str(render.ROOT / "examples" / "browser-app"))  # the app's agent package
@@ -47,6 +48,7 @@ from agent.session import DEFAULT_SYSTEM_PROMPT  # noqa: E402
 from agent.tools import CALCULATOR  # noqa: E402
 
 TOOL_ROLE = "<|im_start|>tool"
+MODEL_NAME = "tiny-llama-q0f32-MLC"
 SHORT_CALCULATOR = dialogues.AGENT_TOOLS[0]  # the tool-calling tests' calculator
 SYSTEM_PROMPTS = [
     None,
@@ -192,21 +194,35 @@ def train(model: Llama, batches: Iterator[Any], steps: int, lr: float, warmup: i
 
 
 def export(model: Llama, model_dir: Path) -> None:
-    weights.write(model_dir, [(name, tensor.float().numpy()) for name, tensor in model.tensors()])
+    tensor_cache.write(model_dir, [(name, tensor.float().numpy()) for name, tensor in model.tensors()])
     path = model_dir / "mlc-chat-config.json"
     config = json.loads(path.read_text())
     config["conv_template"]["roles"]["tool"] = TOOL_ROLE
     path.write_text(json.dumps(config, indent=2) + "\n")
 
 
+def same_as_committed(model_dir: Path) -> bool:
+    """Whether the weights written are the fixture's, byte for byte (its SHA256SUMS)."""
+    fixture = render.ROOT / "tests" / "fixtures" / "tiny-model"
+    listed = dict(reversed(line.split("  ", 1)) for line in (fixture / "SHA256SUMS").read_text().splitlines())
+    same = True
+    for name in (tensor_cache.SHARD, "tensor-cache.json"):
+        digest = hashlib.sha256((model_dir / name).read_bytes()).hexdigest()
+        committed = listed[f"{MODEL_NAME}/{name}"]
+        print(f"{name}: {digest} ({'the committed one' if digest == committed else 'committed: ' + committed})")
+        same = same and digest == committed
+    return same
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model_dir", type=Path)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--steps", type=int, default=300)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=4e-3)
-    ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--steps", type=int, default=3200)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--warmup", type=int, default=60)
+    ap.add_argument("--check", action="store_true", help="exit 1 unless the weights are the committed ones")
     args = ap.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(args.seed)
@@ -235,6 +251,8 @@ def main() -> None:
             }
         )
     )
+    if args.check and not same_as_committed(args.model_dir):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
