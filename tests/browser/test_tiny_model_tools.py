@@ -12,7 +12,6 @@ from pytest_pyodide import run_in_pyodide
 pytestmark = pytest.mark.driver_timeout(300)
 
 
-
 @run_in_pyodide
 async def test_the_calculator_answers_17_times_23(selenium_tiny_model):
     import agentloop
