@@ -132,7 +132,9 @@ def open_tab(driver, gateway: GatewayProcess, model: str | None = MODEL) -> Tab:
 def load(gateway: GatewayProcess, model: str) -> list[dict]:
     """POST /api/models/<model>/load; the server-sent events as (event, data) pairs."""
     events = []
-    with gateway.http.stream("POST", f"/api/models/{model}/load") as response:
+    # WebLLM's real engine reports no progress while it compiles its shaders (SwiftShader):
+    # on a busy 2-core machine that alone takes minutes.
+    with gateway.http.stream("POST", f"/api/models/{model}/load", timeout=httpx.Timeout(30, read=300)) as response:
         assert response.status_code == 200
         event = None
         for line in response.iter_lines():

@@ -74,12 +74,18 @@ def _assistant_parts(message: Any, content: Any, index: int) -> tuple[list[str],
             calls.append((str(_access.get(block, "id")), _access.get(block, "name"), _access.get(block, "input", {})))
         else:
             _unshowable(kind, index)
+    # Amplifier's orchestrators (loop-basic, loop-streaming) store each call twice: as a content
+    # block and in ``tool_calls`` as {"id", "tool", "arguments"}; OpenAI's form is {"id", "function"}.
+    in_blocks = {call_id for call_id, _, _ in calls}
     for call in _access.get(message, "tool_calls", []):
+        call_id = str(_access.get(call, "id"))
+        if call_id in in_blocks:
+            continue
         function = _access.get(call, "function", call)
         arguments = _access.get(function, "arguments", {})
         if isinstance(arguments, str):
             arguments = json.loads(arguments) if arguments.strip() else {}
-        calls.append((str(_access.get(call, "id")), _access.get(function, "name"), arguments))
+        calls.append((call_id, _access.get(function, "name") or _access.get(call, "tool"), arguments))
     return thinking, "\n".join(t for t in texts if t), calls
 
 
@@ -231,8 +237,9 @@ class _Converter:
         name = self.call_names.get(call_id, "unknown tool")
         if self.style == NATIVE:
             # Hermes' own tool-response form: {"name": ..., "content": ...}.
-            content = json.dumps({"name": name, "content": text}, ensure_ascii=False)
-            self.out.append({"role": "tool", "content": content, "tool_call_id": call_id})
+            if not _in_hermes_form(text, name):
+                text = json.dumps({"name": name, "content": text}, ensure_ascii=False)
+            self.out.append({"role": "tool", "content": text, "tool_call_id": call_id})
             return
         line = f"Tool result for {name} (call {call_id}):\n{text}"
         # Several results in a row read as one user turn, as chat templates expect.
@@ -241,6 +248,24 @@ class _Converter:
         else:
             self.out.append({"role": "user", "content": line})
             self.results_at = len(self.out) - 1
+
+
+def _in_hermes_form(text: str, name: str) -> bool:
+    """A result already written for this tool's call in Hermes' form: the provider's own messages,
+    which its gateway bridge hands to the gateway, which converts what it is sent (so converting twice
+    changes nothing)."""
+    if not text.startswith('{"name"'):
+        return False
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return (
+        isinstance(value, dict)
+        and value.keys() == {"name", "content"}
+        and value["name"] == name
+        and isinstance(value["content"], str)
+    )
 
 
 def _empty(index: int) -> InvalidRequestError:

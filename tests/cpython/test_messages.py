@@ -121,6 +121,47 @@ def test_transcript_style_shows_calls_as_constrained_json_and_results_as_user_tu
     assert out[2] == {"role": "user", "content": "Tool result for calculator (call call_1):\n5"}
 
 
+# An assistant turn as Amplifier's loop-basic and loop-streaming store it in the context: the
+# response's blocks, and the same calls again in ``tool_calls`` as {"id", "tool", "arguments"}.
+LOOP_TURN = [
+    Message(role="user", content="Add 2 and 3"),
+    Message(
+        role="assistant",
+        content=[ToolCallBlock(id="call_1", name="calculator", input={"expression": "2+3"})],
+        tool_calls=[{"id": "call_1", "tool": "calculator", "arguments": {"expression": "2+3"}}],
+    ),
+    Message(role="tool", tool_call_id="call_1", content="5"),
+]
+
+
+@pytest.mark.parametrize("style", [NATIVE, CONSTRAINED])
+def test_a_call_amplifiers_loops_store_twice_is_written_once(style):
+    blocks_only = [LOOP_TURN[0], Message(role="assistant", content=LOOP_TURN[1].content), LOOP_TURN[2]]
+    out = to_openai_messages(ChatRequest(messages=LOOP_TURN).messages, style)
+    assert out == to_openai_messages(ChatRequest(messages=blocks_only).messages, style)
+    assert out[1]["content"].count("calculator") == 1
+
+
+@pytest.mark.parametrize("style", [NATIVE, CONSTRAINED])
+def test_amplifiers_context_form_of_a_call_names_its_tool(style):
+    turn = Message(
+        role="assistant", content="", tool_calls=[{"id": "c1", "tool": "calculator", "arguments": {"expression": "1"}}]
+    )
+    out = convert_as(style, LOOP_TURN[0], turn, Message(role="tool", tool_call_id="c1", content="1"))
+    assert '"name": "calculator"' in out[1]["content"]
+    assert "None" not in json.dumps(out) and "unknown tool" not in json.dumps(out)
+
+
+def test_native_tool_results_written_once_are_not_wrapped_again():
+    # The provider's gateway bridge sends its WebLLM messages to the gateway, which converts what it is sent.
+    once = to_openai_messages(ChatRequest(messages=LOOP_TURN).messages, NATIVE)
+    assert to_openai_messages(once, NATIVE) == once
+    # A tool's own output that only looks like the Hermes form of another tool's result is still wrapped.
+    other = [*once[:2], {"role": "tool", "tool_call_id": "call_1", "content": '{"name": "kv_get", "content": "5"}'}]
+    wrapped = json.loads(to_openai_messages(other, NATIVE)[2]["content"])
+    assert wrapped == {"name": "calculator", "content": other[2]["content"]}
+
+
 def test_transcript_style_can_write_past_answers_as_json():
     messages = [
         Message(role="user", content="Hi"),

@@ -8,16 +8,23 @@ Fixtures:
 - ``gateway``: a fresh gateway process per test (``GatewayProcess``), stopped after.
 - ``tab``: one tab connected to ``gateway``, with a q4f32 model loaded.
 - ``client``: ``openai.OpenAI`` for ``gateway``, without retries.
+- ``with tiny_model_gateway(browser) as (gateway, tab)``: a gateway on WebLLM's real engine serving the tiny model
+  (tests/fixtures/tiny-model) with one tab, for a module-scoped fixture of a test module.
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import pytest
 
 from tools import chromium
 from tools import gateway_harness as harness
 from tools.chromium import until as wait_until
-from tools.gateway_harness import HERMES, MODEL, GatewayProcess, load
+from tools.gateway_harness import HERMES, MODEL, ROOT, GatewayProcess, load
+
+APP_CONFIG = ROOT / "tests" / "fixtures" / "tiny-model" / "app-config.json"
+TINY = "tiny-llama-q0f32"  # the app config's first id (its second is HERMES, WebLLM's native tool path)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +62,17 @@ def tab(gateway, open_tab):
     return open_tab(gateway)
 
 
+@contextmanager
+def tiny_model_gateway(browser):
+    """The gateway on WebLLM's real engine (js/webllm-worker.js) with the tiny model's app config, a tab
+    with TINY loaded."""
+    process = GatewayProcess("--worker", "webllm-worker.js", "--app-config", str(APP_CONFIG)).start()
+    tab = harness.open_tab(browser, process, model=TINY)
+    yield process, tab
+    tab.close()
+    process.stop()
+
+
 @pytest.fixture
 def client(gateway):
     from openai import OpenAI
@@ -78,4 +96,15 @@ WEATHER = {
 }
 
 
-__all__ = ["HERMES", "MODEL", "WEATHER", "GatewayProcess", "ask", "load", "wait_until"]
+__all__ = [
+    "APP_CONFIG",
+    "HERMES",
+    "MODEL",
+    "TINY",
+    "WEATHER",
+    "GatewayProcess",
+    "ask",
+    "load",
+    "tiny_model_gateway",
+    "wait_until",
+]

@@ -1,29 +1,38 @@
 """A real amplifier-core AmplifierSession on CPython whose provider's model runs in the browser tab.
 
 The kernel mounts ``provider-webllm`` from its entry point; the provider finds
-the gateway through the environment. The orchestrator, context and tool are
-the CPython layer's test modules (tests/cpython/amplifier_modules).
+the gateway through the environment. The orchestrator, context and tools are
+the CPython layer's test modules (tests/cpython/amplifier_modules). The tab
+runs the scripted engine, or WebLLM's real engine on the trained tiny model
+(tests/fixtures/tiny-model), whose tool loops are asserted by what they mean.
 """
 
 import asyncio
+import functools
 import json
+import re
 from pathlib import Path
 
 import pytest
 from amplifier_core import AmplifierSession
+from amplifier_core.events import LLM_REQUEST, LLM_RESPONSE, TOOL_POST, TOOL_PRE
 from amplifier_core.models import HookResult
 
 from webllm_provider import events
 
 from ..cpython.stream_contract import contract_blocks
-from .conftest import HERMES, MODEL, load, wait_until
+from .conftest import HERMES, MODEL, TINY, load, tiny_model_gateway, wait_until
 
 TESTS = Path(__file__).parents[1]
 MODULES = TESTS / "cpython" / "amplifier_modules"
 EXAMPLE_APP = TESTS.parent / "examples" / "browser-app"  # the calculator tool wraps the app's own
+CALCULATOR = {"module": "tool-calculator"}
 CALL = {"name": "calculator", "arguments": {"expression": "6*7"}}
 HEARD = (
-    "llm:response",
+    LLM_REQUEST,
+    LLM_RESPONSE,
+    TOOL_PRE,
+    TOOL_POST,
     events.PROVIDER_RETRY,
     events.STREAM_BLOCK_START,
     events.STREAM_BLOCK_DELTA,
@@ -32,18 +41,20 @@ HEARD = (
 
 
 @pytest.fixture
-def session_for(gateway, monkeypatch):
-    monkeypatch.setenv("WEBLLM_GATEWAY_URL", gateway.url)
-    monkeypatch.setenv("WEBLLM_GATEWAY_TOKEN", gateway.token)
+def sessions(monkeypatch):
+    """``start(gateway, model, tools=[CALCULATOR], **provider_config)``: an initialized session whose
+    provider uses ``gateway``, with a recorder on HEARD; returns (session, heard)."""
     monkeypatch.syspath_prepend(str(MODULES))
     monkeypatch.syspath_prepend(str(EXAMPLE_APP))
 
-    async def start(model, tools=True, **provider_config):
+    async def start(gateway, model, tools=(CALCULATOR,), **provider_config):
+        monkeypatch.setenv("WEBLLM_GATEWAY_URL", gateway.url)
+        monkeypatch.setenv("WEBLLM_GATEWAY_TOKEN", gateway.token)
         session = AmplifierSession(
             {
                 "session": {"orchestrator": "loop-test-basic", "context": "context-list"},
                 "providers": [{"module": "provider-webllm", "config": {"default_model": model, **provider_config}}],
-                "tools": [{"module": "tool-calculator"}] if tools else [],
+                "tools": list(tools),
             }
         )
         await session.initialize()
@@ -58,6 +69,11 @@ def session_for(gateway, monkeypatch):
         return session, heard
 
     return start
+
+
+@pytest.fixture
+def session_for(sessions, gateway):
+    return functools.partial(sessions, gateway)
 
 
 def streams(heard):
@@ -87,7 +103,17 @@ async def test_a_session_streams_its_tool_loop_from_the_tabs_engine(session_for,
     sent = tab.received()
     # A reply with tools is generated whole and read back into tool calls; text streams.
     assert all(request["stream"] is ("tools" not in request) for request in sent)
-    assert "42" in json.dumps(sent[-1]["messages"])  # the tool's result went back to the model
+    # The call and its result went back to the model once each, as the model writes and reads them.
+    call_turn, result_turn = sent[-1]["messages"][-2:]
+    result = json.dumps({"expression": "6*7", "result": 42})
+    if model == HERMES:
+        assert call_turn["content"] == json.dumps([CALL])
+        assert result_turn["content"] == json.dumps({"name": "calculator", "content": result})
+    else:
+        assert call_turn["content"] == json.dumps({"tool_calls": [CALL]})  # the model's own words, replayed
+        assert re.fullmatch(
+            rf"Tool result for calculator \(call call_\S+\):\n{re.escape(result)}", result_turn["content"]
+        )
     # The provider's two requests went through the gateway; on the native path the gateway asked
     # once more without tools for the text answer (tool_calling.needs_answer_pass).
     assert gateway.get("/api/metrics")["metrics"]["succeeded"] == 2
@@ -114,7 +140,7 @@ async def test_amplifiers_immediate_cancel_stops_the_tabs_generation(session_for
 async def test_a_lost_device_in_the_tab_is_a_typed_error(session_for, gateway, tab):
     load(gateway, MODEL)
     tab.push({"error": {"name": "DeviceLostError", "message": "lost"}})
-    session, heard = await session_for(MODEL, tools=False, max_retries=0)
+    session, heard = await session_for(MODEL, tools=[], max_retries=0)
     try:
         with pytest.raises(Exception, match="ProviderUnavailableError.*GPU device was lost"):
             await session.execute("Hi")
@@ -126,7 +152,7 @@ async def test_a_lost_device_in_the_tab_is_a_typed_error(session_for, gateway, t
 async def test_a_lost_device_in_the_tab_is_retried_on_a_fresh_worker(session_for, gateway, tab):
     load(gateway, MODEL)
     tab.push({"error": {"name": "DeviceLostError", "message": "lost"}})
-    session, heard = await session_for(MODEL, tools=False, retry_delay=0)
+    session, heard = await session_for(MODEL, tools=[], retry_delay=0)
     try:
         # The tab's bridge replaced the lost worker; its fresh scripted engine has no script, so it echoes.
         assert await session.execute("Hi") == "You said: Hi"
@@ -141,3 +167,65 @@ async def wait_for(condition, timeout=30):
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.01)
+
+
+# --- WebLLM's real engine on the tiny model, which was trained on these tools (tools/tiny_model/dialogues.py),
+# on the provider's constrained tool path (the tiny id). On WebLLM's own Hermes path the model cannot do
+# the job yet (tests/fixtures/tiny-model/README.md); it calls tools, but not the right ones.
+
+PARIS = {"temperature_c": 14, "conditions": "cloudy"}
+# The app's calculator, then get_weather: tools and order as the model was taught them.
+TINY_TOOLS = (CALCULATOR, {"module": "tool-weather", "config": {"readings": {"Paris": PARIS}}})
+
+
+@pytest.fixture(scope="module")
+def tiny_gateway(browser):
+    with tiny_model_gateway(browser) as (process, _):
+        yield process
+
+
+async def tiny_turn(sessions, gateway, question):
+    """One turn of a session on the tiny model, greedy: (answer, what the hooks heard, the gateway's records)."""
+    assert gateway.http.post("/api/clear").status_code == 200
+    session, heard = await sessions(gateway, TINY, TINY_TOOLS, temperature=0, max_tokens=96)
+    try:
+        answer = await session.execute(question)
+    finally:
+        await session.cleanup()
+    return answer, heard, gateway.get("/api/history")["history"][::-1]
+
+
+def tool_runs(heard):
+    """(name, input, result) of every tool the orchestrator ran, from tool:pre and tool:post."""
+    pre = [(data["tool_name"], data["tool_input"]) for event, data in heard if event == TOOL_PRE]
+    post = [(data["tool_name"], data["tool_input"], data["result"]) for event, data in heard if event == TOOL_POST]
+    assert [run[:2] for run in post] == pre
+    return post
+
+
+def check_loop(heard, records, tool, answer):
+    """Two requests, both ok: a tool call, then the answer, streamed to the hooks as it was returned."""
+    assert [data["status"] for event, data in heard if event == LLM_RESPONSE] == ["ok", "ok"]
+    assert len([event for event, _ in heard if event == LLM_REQUEST]) == 2
+    assert streams(heard) == [[("tool_use", tool)], [("text", answer)]]
+    assert [record["status"] for record in records] == [200, 200]
+    # The follow-up prefilled only what is new: WebLLM kept the conversation's KV cache (usage
+    # counts the tokens prefilled), which needs the model's own words replayed exactly.
+    assert records[1]["prompt_tokens"] < records[0]["prompt_tokens"] / 2, records
+
+
+async def test_the_tiny_model_calculates_in_a_session(sessions, tiny_gateway):
+    answer, heard, records = await tiny_turn(sessions, tiny_gateway, "What is 17 * 23?")
+    ((name, _, result),) = tool_runs(heard)
+    # The calculator (the app's own) ran the expression the model wrote: it comes to 391.
+    assert name == "calculator" and result["success"] and result["output"]["result"] == 391, result
+    assert "391" in answer, answer
+    check_loop(heard, records, "calculator", answer)
+
+
+async def test_the_tiny_model_looks_up_the_weather_in_a_session(sessions, tiny_gateway):
+    answer, heard, records = await tiny_turn(sessions, tiny_gateway, "What's the weather in Paris?")
+    ((name, arguments, result),) = tool_runs(heard)
+    assert (name, arguments) == ("get_weather", {"city": "Paris"}) and result["success"], result
+    assert f"{PARIS['temperature_c']} °C" in answer and PARIS["conditions"] in answer, answer
+    check_loop(heard, records, "get_weather", answer)

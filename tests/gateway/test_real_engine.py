@@ -7,11 +7,7 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from tools.gateway_harness import ROOT, open_tab
-
-from .conftest import GatewayProcess, ask
-
-APP_CONFIG = ROOT / "tests" / "fixtures" / "tiny-model" / "app-config.json"
+from .conftest import APP_CONFIG, TINY, GatewayProcess, ask, tiny_model_gateway
 
 
 @pytest.fixture
@@ -41,8 +37,6 @@ def test_the_real_engines_failures_reach_the_sdk_typed(real_gateway, open_tab):
 
 # --- WebLLM's real engine on the tiny model (tests/fixtures/tiny-model), served with one flag.
 
-TINY = "tiny-llama-q0f32"
-
 
 class Flag(BaseModel):
     ok: bool
@@ -65,12 +59,8 @@ ADD = {
 
 @pytest.fixture(scope="module")
 def tiny_gateway(browser):
-    process = GatewayProcess("--worker", "webllm-worker.js", "--app-config", str(APP_CONFIG)).start()
-    tab = open_tab(browser, process, model=TINY)
-    client = openai.OpenAI(base_url=f"{process.url}/v1", api_key=process.token, max_retries=0, timeout=300)
-    yield process, client
-    tab.close()
-    process.stop()
+    with tiny_model_gateway(browser) as (process, _):
+        yield process, openai.OpenAI(base_url=f"{process.url}/v1", api_key=process.token, max_retries=0, timeout=300)
 
 
 def test_the_app_configs_models_are_the_ones_listed(tiny_gateway):
