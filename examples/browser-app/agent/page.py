@@ -28,7 +28,7 @@ __all__ = [
 # The page's one conversation.
 _session: Session | None = None
 
-SETTINGS = ("model", "system_prompt", "tools_enabled")
+SETTINGS = ("model", "system_prompt", "tools_enabled", "tool_names")
 
 
 class PageStorage(MemoryStore):
@@ -49,16 +49,15 @@ class PageStorage(MemoryStore):
         emit(events.STORAGE_REMOVE, json.dumps({"key": key}))
 
 
-def open_session(
-    model: str | None, saved_json: str | None, tools_enabled: bool, storage: dict[str, str]
-) -> dict[str, Any]:
-    """Starts the session (restoring a saved conversation; ``storage``: the
-    page's localStorage items); returns what the settings panel shows."""
+def open_session(settings: dict[str, Any], saved_json: str | None, storage: dict[str, str]) -> dict[str, Any]:
+    """Starts the session (restoring a saved conversation; ``settings`` as
+    ``configure`` takes them; ``storage``: the page's localStorage items);
+    returns what the settings panel shows."""
     global _session
-    _session = create_session(emit, model, PageStorage(storage))
+    _session = create_session(emit, store=PageStorage(storage))
     if saved_json:
         _session.restore_json(saved_json)
-    _session.tools_enabled = tools_enabled
+    configure(settings)
     return {"system_prompt": _session.system_prompt, "default_system_prompt": DEFAULT_SYSTEM_PROMPT}
 
 
@@ -70,7 +69,7 @@ def session() -> Session:
 
 
 def settings() -> dict[str, Any]:
-    """The session's ``model``, ``system_prompt`` and ``tools_enabled``."""
+    """The session's ``model``, ``system_prompt``, ``tools_enabled`` and ``tool_names``."""
     return {key: getattr(session(), key) for key in SETTINGS}
 
 
@@ -92,7 +91,7 @@ def export_json() -> str:
 
 
 def configure(changes: dict[str, Any]) -> None:
-    """Sets ``model``, ``system_prompt`` and/or ``tools_enabled``."""
+    """Sets ``model``, ``system_prompt``, ``tools_enabled`` and/or ``tool_names`` (None: every tool)."""
     current = session()
     for key in SETTINGS:
         if key in changes:
