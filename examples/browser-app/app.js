@@ -36,7 +36,7 @@ import { renderMarkdown } from "./markdown.js";
 import { SESSION_EVENTS, STREAM_BLOCK_DELTA } from "./events.js";
 import {
   DEMO_MODEL_NOTE,
-  DEMO_MODEL_TOOLS,
+  DEMO_MODEL_SETTINGS,
   OFFLINE_OFFER,
   VRAM_BUDGET_MB,
   chooseModel,
@@ -322,11 +322,13 @@ async function demoModels() {
 }
 
 /**
- * The session's settings for a model: the demo model is offered only the tools it knows.
+ * The session's settings for a model: the demo model's own (the tools it knows, greedy decoding),
+ * every other model the session's defaults.
  * @param {string | null} modelId
  */
 function modelSettings(modelId) {
-  return { model: modelId, tool_names: modelId && state.demoModels.has(modelId) ? DEMO_MODEL_TOOLS : null };
+  const demo = modelId !== null && state.demoModels.has(modelId);
+  return { model: modelId, ...(demo ? DEMO_MODEL_SETTINGS : { tool_names: null, temperature: null }) };
 }
 
 /** The offline demo model to offer, if the page has one. */

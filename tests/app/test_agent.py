@@ -228,6 +228,16 @@ async def test_only_the_named_tools_are_offered_and_the_grammar_allows_no_other(
     assert "response_format" not in bridge.requests[2]  # tools off: none offered
 
 
+async def test_the_sessions_temperature_reaches_webllm_and_none_leaves_the_models_own():
+    session, bridge, _ = make_session([answer("Hi."), answer("Hi again.")])
+    session.temperature = 0  # greedy: what the page sets for the offline demo model
+    await session.start("Hello")
+    session.temperature = None
+    await session.start("Hello again")
+    assert bridge.requests[0]["temperature"] == 0
+    assert "temperature" not in bridge.requests[1]
+
+
 async def test_stop_keeps_the_partial_reply():
     words = " ".join(f"w{i}" for i in range(100))
     session, bridge, events = make_session([answer(words), answer("Next.")], chunk_delay=0.01)

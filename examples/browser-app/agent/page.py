@@ -28,7 +28,7 @@ __all__ = [
 # The page's one conversation.
 _session: Session | None = None
 
-SETTINGS = ("model", "system_prompt", "tools_enabled", "tool_names")
+SETTINGS = ("model", "system_prompt", "tools_enabled", "tool_names", "temperature")
 
 
 class PageStorage(MemoryStore):
@@ -69,7 +69,7 @@ def session() -> Session:
 
 
 def settings() -> dict[str, Any]:
-    """The session's ``model``, ``system_prompt``, ``tools_enabled`` and ``tool_names``."""
+    """The session's ``model``, ``system_prompt``, ``tools_enabled``, ``tool_names`` and ``temperature``."""
     return {key: getattr(session(), key) for key in SETTINGS}
 
 
@@ -91,7 +91,8 @@ def export_json() -> str:
 
 
 def configure(changes: dict[str, Any]) -> None:
-    """Sets ``model``, ``system_prompt``, ``tools_enabled`` and/or ``tool_names`` (None: every tool)."""
+    """Sets ``model``, ``system_prompt``, ``tools_enabled``, ``tool_names`` (None: every tool)
+    and/or ``temperature`` (None: the model's own)."""
     current = session()
     for key in SETTINGS:
         if key in changes:

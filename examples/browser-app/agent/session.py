@@ -127,6 +127,8 @@ class Session:
         # The tools offered to the model, by name; None: all of the toolbox's. A small
         # model gets the ones it knows (its context window holds little more).
         self.tool_names: list[str] | None = None
+        # The sampling temperature; None: the model's own default.
+        self.temperature: float | None = None
         self.max_tool_rounds = max_tool_rounds
         self.max_output_tokens = max_output_tokens
         # The conversation as the page shows it and the model reads it. Each
@@ -225,6 +227,8 @@ class Session:
         request: dict[str, Any] = {"messages": self.context(), "max_output_tokens": self.max_output_tokens}
         if self.model:
             request["model"] = self.model
+        if self.temperature is not None:
+            request["temperature"] = self.temperature
         tools = self.offered_tools()
         if tools:
             request["tools"] = tools
