@@ -36,7 +36,6 @@ import { renderMarkdown } from "./markdown.js";
 import { SESSION_EVENTS, STREAM_BLOCK_DELTA } from "./events.js";
 import {
   DEMO_MODEL_NOTE,
-  DEMO_MODEL_SETTINGS,
   OFFLINE_OFFER,
   VRAM_BUDGET_MB,
   chooseModel,
@@ -322,13 +321,12 @@ async function demoModels() {
 }
 
 /**
- * The session's settings for a model: the demo model's own (the tools it knows, greedy decoding),
- * every other model the session's defaults.
+ * The session's settings for a model: Python knows what the demo model gets (agent/page.py's
+ * MODEL_KINDS). No nulls inside: Pyodide would hand them to Python as `jsnull`, not None.
  * @param {string | null} modelId
  */
 function modelSettings(modelId) {
-  const demo = modelId !== null && state.demoModels.has(modelId);
-  return { model: modelId, ...(demo ? DEMO_MODEL_SETTINGS : { tool_names: null, temperature: null }) };
+  return { ...(modelId !== null && { model: modelId }), demo_model: modelId !== null && state.demoModels.has(modelId) };
 }
 
 /** The offline demo model to offer, if the page has one. */

@@ -53,14 +53,6 @@ const DEMO_MODEL_LABEL = "Tiny offline demo model · no download · arithmetic o
 export const DEMO_MODEL_NOTE =
   "The offline demo model comes with this page: nothing is downloaded. It is tiny, " +
   "trained to use the calculator and little else, so it gets the calculator only: ask it for arithmetic.";
-/**
- * The session's settings for it. Tools: the one it was trained to use
- * (tools/tiny_model/train.py); the other tools' descriptions would also fill
- * most of its 1,024-token context window. Temperature 0 (greedy): it was
- * trained to copy numbers exactly, and sampled at its default of 1.0 it
- * miscopied them in 2 of 3 tries.
- */
-export const DEMO_MODEL_SETTINGS = { tool_names: ["calculator"], temperature: 0 };
 export const OFFLINE_OFFER =
   "Models cannot be downloaded right now. The offline demo model comes with this page " +
   "and needs no download: a tiny model that shows the whole tool loop, though it only knows arithmetic.";

@@ -29,6 +29,14 @@ __all__ = [
 _session: Session | None = None
 
 SETTINGS = ("model", "system_prompt", "tools_enabled", "tool_names", "temperature")
+# What ``demo_model`` sets. The offline demo model (the tiny model the page serves) gets the one tool
+# it was trained on (tools/tiny_model/train.py; the others' descriptions would also fill most of its
+# 1,024-token context) and decodes greedily: trained to copy numbers, sampled at its default
+# temperature of 1.0 it miscopied 17 * 23 in 2 of 3 tries. Any other model: every tool, its own temperature.
+MODEL_KINDS: dict[bool, dict[str, Any]] = {
+    True: {"tool_names": ["calculator"], "temperature": 0},
+    False: {"tool_names": None, "temperature": None},
+}
 
 
 class PageStorage(MemoryStore):
@@ -92,7 +100,10 @@ def export_json() -> str:
 
 def configure(changes: dict[str, Any]) -> None:
     """Sets ``model``, ``system_prompt``, ``tools_enabled``, ``tool_names`` (None: every tool)
-    and/or ``temperature`` (None: the model's own)."""
+    and/or ``temperature`` (None: the model's own); ``demo_model`` (a bool) sets the last two
+    for the offline demo model or any other (``MODEL_KINDS``)."""
+    if "demo_model" in changes:
+        changes = {**MODEL_KINDS[bool(changes["demo_model"])], **changes}
     current = session()
     for key in SETTINGS:
         if key in changes:
