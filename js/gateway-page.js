@@ -4,6 +4,7 @@
  * (`--app-config`) from the page, and connects.
  * `globalThis.webllmGateway` is the connection, for the console.
  */
+import { resolveModelUrls } from "./app-config.js";
 import { connectTab } from "./gateway-tab.js";
 
 const token = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -33,12 +34,5 @@ if (!token) {
  * @returns {{model_list: any[]} | undefined}
  */
 function appConfigOf({ appConfig, models = "/models/" }) {
-  if (!appConfig) return undefined;
-  const config = JSON.parse(appConfig);
-  const folder = new URL(models, location.href);
-  for (const record of config.model_list) {
-    record.model = new URL(record.model, folder).href;
-    record.model_lib = new URL(record.model_lib, folder).href;
-  }
-  return config;
+  return appConfig ? resolveModelUrls(JSON.parse(appConfig), new URL(models, location.href)) : undefined;
 }

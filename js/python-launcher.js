@@ -26,8 +26,9 @@ import { callerOf } from "./python-rpc.js";
 import { callPython, fetchedResources, preparePython } from "./python-runtime.js";
 
 export { endSharedEngine } from "./engine-link.js";
-// The models WebLLM takes native `tools` for (the app labels them; Python keeps the same list, tested equal).
-export { functionCallingModelIds } from "@mlc-ai/web-llm";
+// The models WebLLM takes native `tools` for (the app labels them; Python keeps the same list, tested equal),
+// and WebLLM's catalog, for a page that adds models of its own to it (app-config.js's addModels).
+export { functionCallingModelIds, prebuiltAppConfig } from "@mlc-ai/web-llm";
 import { ERROR_NAMES, PYTHON_WORKER_KINDS as MESSAGES } from "./protocol.js";
 
 /**

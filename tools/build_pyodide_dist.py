@@ -11,9 +11,11 @@ It is the one folder that both pytest-pyodide (``--dist-dir build/dist``) and
                           bundles Python starts its own bridge and engine from (build/package/) as package data
     webllm/             the JS bundles from build/web/ (``npm run build``)
     index.html, ...     the example app (examples/browser-app/), its scripts bundled (build/app/)
-    models/             the tiny test model (tests/fixtures/tiny-model/), laid out as WebLLM
+    models/             the tiny model (tests/fixtures/tiny-model/), laid out as WebLLM
                         fetches it: the library beside the model folders, and each folder's
-                        files under resolve/main/ (WebLLM appends that to a model's URL)
+                        files under resolve/main/ (WebLLM appends that to a model's URL), with
+                        the AppConfig that describes them (app-config.json, URLs relative to
+                        models/): the app offers it as its offline demo model
 
 Pyodide's own lock points at wheels on its CDN (which we cannot reach) and its
 hashes are for Pyodide's repacked wheels, so entries are rewritten for PyPI's.
@@ -158,9 +160,9 @@ def lock_entry(template, name, wheel, imports, depends):
 
 
 def copy_models(source, dest):
-    for library in source.glob("*.wasm"):
-        dest.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(library, dest / library.name)
+    dest.mkdir(parents=True, exist_ok=True)
+    for file in [*source.glob("*.wasm"), source / "app-config.json"]:
+        shutil.copy2(file, dest / file.name)
     for config in source.glob("*/mlc-chat-config.json"):
         shutil.copytree(config.parent, dest / config.parent.name / "resolve" / "main")
 

@@ -20,29 +20,43 @@
  * in the settings (or `?engine-host=shared`), in one worker shared by every
  * tab, which keeps the model loaded across reloads.
  *
- * Test modes, which also expose `window.app`: `?engine=scripted` runs the test
+ * Test modes, which expose `window.app`: `?engine=scripted` runs the test
  * worker (a scripted engine behind WebLLM's real worker handler), which
- * `app.control({action, ...})` steers;
- * `?engine=tiny` runs WebLLM's real engine on the tiny test model that
- * build/dist serves under models/ (tests/fixtures/tiny-model). `?model=<id>`
- * picks the first model.
+ * `app.control({action, ...})` steers; `?test` exposes it on WebLLM's real
+ * engine. `?model=<id>` picks the first model.
+ *
+ * The catalog is WebLLM's, plus the models the page serves itself: build/dist's
+ * models/ holds the tiny model of tests/fixtures/tiny-model and the AppConfig
+ * that describes it. The picker offers it as the offline demo model, and when
+ * a model cannot be downloaded (no network) the page says so and offers it.
  */
 
+import { addModels, resolveModelUrls } from "../../js/app-config.js";
 import { renderMarkdown } from "./markdown.js";
 import { SESSION_EVENTS, STREAM_BLOCK_DELTA } from "./events.js";
-import { VRAM_BUDGET_MB, chooseModel, formatMB, modelLabel, noGpuAdvice, pickerModels } from "./models.js";
+import {
+  DEMO_MODEL_NOTE,
+  OFFLINE_OFFER,
+  VRAM_BUDGET_MB,
+  chooseModel,
+  formatMB,
+  modelLabel,
+  noGpuAdvice,
+  pickerModels,
+} from "./models.js";
 import { clearConversation, loadConversation, saveConversation } from "./store.js";
 
 const BASE = new URL("./", import.meta.url);
 const params = new URLSearchParams(location.search);
 const SCRIPTED = params.get("engine") === "scripted";
-const TINY = params.get("engine") === "tiny";
-const TEST_MODE = SCRIPTED || TINY;
+const TEST_MODE = SCRIPTED || params.has("test");
 const WORKER_URL = new URL(SCRIPTED ? "webllm/testing/scripted-worker.js" : "webllm/webllm-worker.js", BASE);
 // The scripted engine's control channel (webllm/testing/control.js) reaches it
 // through a Python worker that relays it; the real Python worker does not.
 const PYTHON_WORKER_URL = SCRIPTED ? new URL("webllm/testing/scripted-python-worker.js", BASE) : undefined;
 const CONTROL_URL = new URL("webllm/testing/control.js", BASE);
+// The models this page serves itself (the AppConfig's URLs are relative to its folder).
+const DEMO_MODELS_URL = new URL("models/app-config.json", BASE);
 const AGENT_FILES = ["agent/__init__.py", "agent/events.py", "agent/session.py", "agent/tools.py", "agent/page.py"];
 const AGENT_DIR = "/home/pyodide/app"; // put on sys.path; the package is /home/pyodide/app/agent
 const PREFS = { theme: "app:theme", model: "app:model", engineHost: "app:engine-host" };
@@ -64,6 +78,7 @@ const ui = {
   modelNote: $("model-note"),
   statusActions: $("status-actions"),
   retry: /** @type {HTMLButtonElement} */ ($("retry-button")),
+  demo: /** @type {HTMLButtonElement} */ ($("demo-button")),
   select: /** @type {HTMLSelectElement} */ ($("model-select")),
   settings: $("settings"),
   settingsButton: $("settings-button"),
@@ -100,6 +115,8 @@ const state = {
   offers: [],
   /** @type {Set<string>} WebLLM's function-calling models */
   functionCalling: new Set(),
+  /** @type {Set<string>} the offline demo models: served by this page, nothing to download */
+  demoModels: new Set(),
   /** @type {string | null} the model loaded and ready */
   model: null,
   /** @type {string | null} the model being loaded, or that failed to load */
@@ -152,7 +169,7 @@ async function main() {
 
 function showEngineLabel() {
   ui.engineLabel.textContent = [
-    SCRIPTED ? "Scripted engine (test mode)" : TINY ? "WebLLM on the tiny test model (test mode)" : "WebLLM in your browser",
+    SCRIPTED ? "Scripted engine (test mode)" : TEST_MODE ? "WebLLM (test mode)" : "WebLLM in your browser",
     ENGINE_HOST === "shared" ? "engine shared by all tabs" : "engine in this tab",
     PYTHON_PLACEMENT === "worker" ? "Python agent in a worker" : "Python agent on the page",
   ].join(" · ");
@@ -177,9 +194,15 @@ function showHistory() {
 async function startPythonAndEngine() {
   showStatus("Starting Python and the model worker…", { progress: 0 });
   // webllm/ is js/ bundled (js/build.mjs); the types come from the source.
-  /** @type {typeof import("../../js/python-launcher.js")} */
-  const { startPython, functionCallingModelIds } = await import(new URL("webllm/python-launcher.js", BASE).href);
+  const [launcher, demo] = await Promise.all([
+    /** @type {Promise<typeof import("../../js/python-launcher.js")>} */ (import(new URL("webllm/python-launcher.js", BASE).href)),
+    demoModels(),
+  ]);
+  const { startPython, functionCallingModelIds, prebuiltAppConfig } = launcher;
   state.functionCalling = new Set(functionCallingModelIds);
+  // WebLLM's catalog, and the demo model after it (an id WebLLM has, the Hermes alias, stays WebLLM's).
+  const { appConfig, added } = addModels(prebuiltAppConfig, demo);
+  state.demoModels = new Set(added);
   mark("bridgeImported");
   const started = startPython({
     placement: PYTHON_PLACEMENT,
@@ -190,7 +213,7 @@ async function startPythonAndEngine() {
     packages: ["webllm-provider"], // listed in pyodide-lock.json with its sha256: installed offline
     files: await agentSources(),
     path: AGENT_DIR,
-    appConfig: TINY ? await tinyModelConfig() : undefined,
+    appConfig,
     onEvent: onSessionEvent,
     onProgress,
   });
@@ -213,9 +236,8 @@ async function startPythonAndEngine() {
 async function openSession(python) {
   const panel = await python.call(
     "agent.page.open_session",
-    state.model,
+    { ...modelSettings(state.model), tools_enabled: ui.toolsToggle.checked },
     state.saved ? JSON.stringify(state.saved) : null,
-    ui.toolsToggle.checked,
     localStorageItems(),
   );
   state.session = python;
@@ -282,11 +304,34 @@ async function startEngineAndLoad() {
 }
 
 
-/** The tiny test model's WebLLM appConfig (test mode only: the module is not loaded otherwise). */
-async function tinyModelConfig() {
-  /** @type {typeof import("../../js/testing/tiny-model.js")} */
-  const { tinyModelAppConfig } = await import(new URL("webllm/testing/tiny-model.js", BASE).href);
-  return tinyModelAppConfig(new URL("models/", BASE), { hermesAlias: false }); // one entry in the picker
+/**
+ * The models this page serves itself (build/dist's models/: the tiny model), as
+ * WebLLM model records; none when it serves none.
+ * @returns {Promise<{model_id: string}[]>}
+ */
+async function demoModels() {
+  try {
+    const response = await fetch(DEMO_MODELS_URL);
+    if (!response.ok) throw new Error(`${DEMO_MODELS_URL.pathname}: HTTP ${response.status}`);
+    return resolveModelUrls(await response.json(), new URL("./", DEMO_MODELS_URL)).model_list;
+  } catch (error) {
+    console.warn("No offline demo model:", error);
+    return [];
+  }
+}
+
+/**
+ * The session's settings for a model: Python knows what the demo model gets (agent/page.py's
+ * MODEL_KINDS). No nulls inside: Pyodide would hand them to Python as `jsnull`, not None.
+ * @param {string | null} modelId
+ */
+function modelSettings(modelId) {
+  return { ...(modelId !== null && { model: modelId }), demo_model: modelId !== null && state.demoModels.has(modelId) };
+}
+
+/** The offline demo model to offer, if the page has one. */
+function demoModel() {
+  return state.demoModels.values().next().value ?? null;
 }
 
 /** @param {string} modelId */
@@ -301,10 +346,12 @@ async function loadModel(modelId) {
   updateControls();
   const offer = state.offers.find((o) => o.model_id === modelId);
   ui.modelNote.textContent = [
-    offer?.vram_required_MB
-      ? `${modelId} needs about ${formatMB(offer.vram_required_MB)} of GPU memory. ` +
-        "The first load downloads it; later loads come from the browser's cache."
-      : "",
+    state.demoModels.has(modelId)
+      ? DEMO_MODEL_NOTE
+      : offer?.vram_required_MB
+        ? `${modelId} needs about ${formatMB(offer.vram_required_MB)} of GPU memory. ` +
+          "The first load downloads it; later loads come from the browser's cache."
+        : "",
     offer && !offer.fits ? `It may not run here: it ${offer.unfit_reason}.` : "",
     state.gpuNote ?? "",
   ].filter(Boolean).join(" ");
@@ -333,20 +380,26 @@ async function loadModel(modelId) {
   } catch {
     // storage disabled: the choice is simply not remembered
   }
-  if (state.session) void state.session.call("agent.page.configure", { model: modelId });
+  if (state.session) void state.session.call("agent.page.configure", modelSettings(modelId));
   showReady();
   updateControls();
 }
 
-/** Once Python runs, say the load failure in the provider's words (what happened and what to do). */
+/**
+ * Once Python runs, say the load failure in the provider's words (what happened
+ * and what to do). When the network failed it, no other download would work
+ * either: offer the demo model, which needs none.
+ */
 function describeLoadError() {
   const failure = state.loadError;
   if (!failure || !state.python) return;
   state.python
     .then((python) => python.call("agent.page.describe_error", failure.name, failure.message))
-    .then(({ message }) => {
+    .then(({ message, network }) => {
       if (state.loadError !== failure) return;
-      showStatus(`Could not load ${state.wanted}. ${message}`, { error: true, retry: true });
+      const demo = network && demoModel() !== null && !state.demoModels.has(state.wanted ?? "");
+      showStatus(`Could not load ${state.wanted}. ${message}`, { error: true, retry: true, demo });
+      if (demo) ui.modelNote.textContent = OFFLINE_OFFER;
     }, () => {});
 }
 
@@ -359,7 +412,7 @@ function showReady() {
   }
   // A shared engine that could not run here says so: the tab's own engine serves instead.
   const host = state.placed?.note ? ` · engine in this tab: ${state.placed.note}` : ENGINE_HOST === "shared" ? " · shared engine" : "";
-  const mode = `${SCRIPTED ? " · scripted" : ""}${TINY ? " · tiny test model" : ""}`;
+  const mode = `${SCRIPTED ? " · scripted" : ""}${state.demoModels.has(state.model ?? "") ? " · offline demo model" : ""}`;
   showStatus(`Ready · ${state.model}${device ? ` · ${device}` : ""}${host}${mode}`, { ready: true });
 }
 
@@ -372,16 +425,19 @@ function onProgress(report) {
 
 /**
  * @param {string} text
- * @param {{progress?: number, error?: boolean, retry?: boolean, ready?: boolean}} [options]
+ * @param {{progress?: number, error?: boolean, retry?: boolean, demo?: boolean, ready?: boolean}} [options]
+ *   retry: offer to load the model again; demo: offer the offline demo model
  */
-function showStatus(text, { progress, error = false, retry = false, ready = false } = {}) {
+function showStatus(text, { progress, error = false, retry = false, demo = false, ready = false } = {}) {
   ui.statusText.textContent = text;
   ui.status.dataset.state = error ? "error" : ready ? "ready" : "loading";
   const showBar = progress !== undefined && !error && !ready;
   ui.progress.hidden = !showBar;
   ui.statusPercent.textContent = showBar ? `${progress}%` : "";
   if (showBar) ui.progress.value = /** @type {number} */ (progress);
-  ui.statusActions.hidden = !retry;
+  ui.retry.hidden = !retry;
+  ui.demo.hidden = !demo;
+  ui.statusActions.hidden = !retry && !demo;
 }
 
 // --------------------------------------------------------------- model picker
@@ -392,10 +448,12 @@ function showStatus(text, { progress, error = false, retry = false, ready = fals
  * @param {string | null} selected
  */
 function fillPicker(records, gpu, selected) {
+  const downloads = state.offers.filter((o) => !state.demoModels.has(o.model_id));
   const groups = [
-    { label: "Suggested for this device", offers: state.offers.filter((o) => o.fits && !o.large) },
-    { label: `Large (over ${formatMB(VRAM_BUDGET_MB)} of GPU memory)`, offers: state.offers.filter((o) => o.fits && o.large) },
-    { label: "Beyond this GPU's limits", offers: state.offers.filter((o) => !o.fits) },
+    { label: "Suggested for this device", offers: downloads.filter((o) => o.fits && !o.large) },
+    { label: "Offline demo (no download)", offers: state.offers.filter((o) => state.demoModels.has(o.model_id)) },
+    { label: `Large (over ${formatMB(VRAM_BUDGET_MB)} of GPU memory)`, offers: downloads.filter((o) => o.fits && o.large) },
+    { label: "Beyond this GPU's limits", offers: downloads.filter((o) => !o.fits) },
   ];
   const nodes = [];
   for (const group of groups) {
@@ -405,7 +463,9 @@ function fillPicker(records, gpu, selected) {
     for (const record of group.offers) {
       const option = document.createElement("option");
       option.value = record.model_id;
-      option.textContent = (record.fits ? "" : "⚠ ") + modelLabel(record, state.functionCalling.has(record.model_id));
+      option.textContent =
+        (record.fits ? "" : "⚠ ") +
+        modelLabel(record, { nativeTools: state.functionCalling.has(record.model_id), demo: state.demoModels.has(record.model_id) });
       option.title = record.model_id;
       optgroup.append(option);
     }
@@ -419,7 +479,7 @@ function fillPicker(records, gpu, selected) {
   ui.select.replaceChildren(...nodes);
   if (selected) ui.select.value = selected;
   ui.select.disabled = !gpu.available;
-  ui.select.title = `${records.length} models in WebLLM's catalog; ${state.offers.length} can run on this GPU`;
+  ui.select.title = `${records.length} models in the catalog; ${state.offers.length} can run on this GPU`;
 }
 
 ui.select.addEventListener("change", () => {
@@ -428,6 +488,10 @@ ui.select.addEventListener("change", () => {
 });
 ui.retry.addEventListener("click", () => {
   if (state.wanted) loadModel(state.wanted);
+});
+ui.demo.addEventListener("click", () => {
+  const demo = demoModel();
+  if (demo && !state.busy) loadModel(demo);
 });
 
 // ---------------------------------------------------------------- chatting

@@ -45,12 +45,27 @@ export function chooseModel(records, remembered) {
   return (fitting ?? records.find((record) => record.recommended))?.model_id ?? null;
 }
 
-/**
- * The catalog's label, and whether WebLLM takes native tools for the model.
- * @param {ModelRecord} record
- * @param {boolean} nativeTools one of WebLLM's `functionCallingModelIds`
+/*
+ * The offline demo model (the tiny model build/dist serves under models/) in
+ * the page's words: what it is, and what not to expect of it.
  */
-export function modelLabel(record, nativeTools) {
+const DEMO_MODEL_LABEL = "Tiny offline demo model · no download · arithmetic only";
+export const DEMO_MODEL_NOTE =
+  "The offline demo model comes with this page: nothing is downloaded. It is tiny, " +
+  "trained to use the calculator and little else, so it gets the calculator only: ask it for arithmetic.";
+export const OFFLINE_OFFER =
+  "Models cannot be downloaded right now. The offline demo model comes with this page " +
+  "and needs no download: a tiny model that shows the whole tool loop, though it only knows arithmetic.";
+
+/**
+ * The picker's label: the catalog's, with whether WebLLM takes native tools
+ * for the model; the demo model says what it is instead.
+ * @param {ModelRecord} record
+ * @param {{nativeTools?: boolean, demo?: boolean}} kind nativeTools: one of WebLLM's
+ *   `functionCallingModelIds`; demo: the offline demo model
+ */
+export function modelLabel(record, { nativeTools = false, demo = false }) {
+  if (demo) return DEMO_MODEL_LABEL;
   return nativeTools ? `${record.label} · native tools` : record.label;
 }
 

@@ -14,6 +14,7 @@
  */
 
 import fixture from "../../tests/fixtures/tiny-model/app-config.json" with { type: "json" };
+import { resolveModelUrls } from "../app-config.js";
 
 export const TINY_MODEL_ID = fixture.model_list[0].model_id;
 export const TINY_HERMES_MODEL_ID = fixture.model_list[1].model_id;
@@ -21,20 +22,8 @@ export const TINY_HERMES_MODEL_ID = fixture.model_list[1].model_id;
 /**
  * The fixture's AppConfig with its relative URLs resolved against `modelsUrl`.
  * @param {string | URL} modelsUrl the folder that holds the library and the model folder
- * @param {{hermesAlias?: boolean}} [options] `hermesAlias: false` leaves the Hermes id out
  * @returns {{model_list: any[], useIndexedDBCache: boolean}}
  */
-export function tinyModelAppConfig(modelsUrl, { hermesAlias = true } = {}) {
-  const folder = new URL(modelsUrl.toString().replace(/\/?$/, "/"));
-  return {
-    ...fixture,
-    // WebLLM fetches a model's files from `${model}resolve/main/`.
-    model_list: fixture.model_list
-      .filter((record) => hermesAlias || record.model_id !== TINY_HERMES_MODEL_ID)
-      .map((record) => ({
-        ...record,
-        model: new URL(record.model, folder).href,
-        model_lib: new URL(record.model_lib, folder).href,
-      })),
-  };
+export function tinyModelAppConfig(modelsUrl) {
+  return resolveModelUrls(fixture, modelsUrl);
 }

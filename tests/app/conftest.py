@@ -14,6 +14,7 @@
   test: the origin's storage (the saved conversation, the preferences, the
   to-do list) is cleared first, so no test sees another's, whatever the order.
   The test opens the page itself.
+- ``DEMO_MODEL``: the id of the app's offline demo model.
 
 The agent's Python (examples/browser-app/agent) is importable here too, for
 the CPython tests of the tools and the session loop.
@@ -31,6 +32,11 @@ from ..conftest import ROOT, chromium, serve
 
 APP_SOURCE = ROOT / "examples" / "browser-app"
 sys.path.insert(0, str(APP_SOURCE))  # `import agent` for the CPython tests
+
+# The offline demo model the app serves (the tiny model, build/dist/models/).
+DEMO_MODEL = json.loads((ROOT / "tests" / "fixtures" / "tiny-model" / "app-config.json").read_text())["model_list"][0][
+    "model_id"
+]
 
 
 class _QuietHandler(serve.Handler):

@@ -212,6 +212,32 @@ async def test_the_last_round_forbids_more_tool_calls():
     assert session.messages[-1]["content"] == "Enough tools."
 
 
+async def test_only_the_named_tools_are_offered_and_the_grammar_allows_no_other():
+    session, bridge, _ = make_session([answer("Hi."), answer("Hi again."), answer("Hi once more.")])
+    session.tool_names = ["calculator"]  # what the page sets for the offline demo model
+    await session.start("Hello")
+    session.tool_names = None  # every tool again
+    await session.start("Hello again")
+    session.tools_enabled = False
+    await session.start("Hello once more")
+    system = [r["messages"][0]["content"] for r in bridge.requests[:2]]
+    assert "- calculator:" in system[0] and "- todo:" not in system[0] and "- browser_storage:" not in system[0]
+    assert '"calculator"' in bridge.requests[0]["response_format"]["schema"]
+    assert '"todo"' not in bridge.requests[0]["response_format"]["schema"]
+    assert all(f"- {name}:" in system[1] for name in ("calculator", "todo", "browser_storage"))
+    assert "response_format" not in bridge.requests[2]  # tools off: none offered
+
+
+async def test_the_sessions_temperature_reaches_webllm_and_none_leaves_the_models_own():
+    session, bridge, _ = make_session([answer("Hi."), answer("Hi again.")])
+    session.temperature = 0  # greedy: what the page sets for the offline demo model
+    await session.start("Hello")
+    session.temperature = None
+    await session.start("Hello again")
+    assert bridge.requests[0]["temperature"] == 0
+    assert "temperature" not in bridge.requests[1]
+
+
 async def test_stop_keeps_the_partial_reply():
     words = " ".join(f"w{i}" for i in range(100))
     session, bridge, events = make_session([answer(words), answer("Next.")], chunk_delay=0.01)
@@ -287,3 +313,12 @@ def test_describe_error_uses_the_providers_words():
     described = describe_error("NetworkError", "Failed to fetch")
     assert described["type"] == "NetworkError"
     assert described["message"].startswith("The model files could not be downloaded. Check the network connection")
+    assert described["network"] is True
+
+
+def test_describe_error_says_whether_the_network_failed_it():
+    # What Chromium's fetch() rejects with offline, before anything named it: the page offers the demo model.
+    assert describe_error("TypeError", "Failed to fetch")["network"] is True
+    # Not the network's fault: another download would not help, and nothing is offered.
+    assert describe_error("ShaderF16SupportError", "This model requires shader-f16")["network"] is False
+    assert describe_error("DeviceLostError", "The GPU device was lost.")["network"] is False

@@ -19,7 +19,7 @@ import time
 
 from webllm_provider.protocol import WEBGPU_BROWSERS
 
-from .conftest import ROOT, AppPage, new_driver
+from .conftest import DEMO_MODEL, ROOT, AppPage, new_driver
 
 SCREENSHOT = ROOT / "build" / "screenshots" / "app.png"
 
@@ -135,6 +135,15 @@ def test_boot_shows_gpu_aware_picker(app: AppPage):
     assert any("GB VRAM" in label for _, label in options)
     groups = app.js("return [...document.querySelectorAll('#model-select optgroup')].map(g => g.label)")
     assert groups[0] == "Suggested for this device" and any(g.startswith("Large") for g in groups)
+    # The offline demo model (served by the page) has a group of its own and says what it is.
+    demo = app.js("""
+        const group = [...document.querySelectorAll('#model-select optgroup')].find(g => g.label.includes('demo'));
+        return [...group.querySelectorAll('option')].map(o => [o.value, o.textContent]);
+    """)
+    assert len(demo) == 1 and demo[0][0] == DEMO_MODEL, demo
+    assert "offline demo model" in demo[0][1] and "no download" in demo[0][1]
+    # WebLLM's catalog keeps its own records: the fixture's Hermes alias does not shadow WebLLM's Hermes model.
+    assert len({value for value, _ in options}) == len(options)
     # A strict policy, and nothing it had to refuse (Pyodide needs only 'wasm-unsafe-eval').
     csp = app.js("return document.querySelector('meta[http-equiv=Content-Security-Policy]').content")
     assert "script-src 'self' 'wasm-unsafe-eval';" in csp and "unsafe-inline" not in csp
@@ -476,7 +485,7 @@ def test_phone_sized_screen(app: AppPage):
         app.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def test_offline_real_worker_reports_download_failure_and_offers_retry(app: AppPage):
+def test_offline_real_worker_reports_download_failure_and_offers_retry_and_the_demo_model(app: AppPage):
     app.open("", wait=False)  # the real WebLLM worker; no host but 127.0.0.1 resolves
     app.wait_for("window.appTimings?.modelFailed", 60, "the model load to fail")
     timings = app.js("return window.appTimings")
@@ -508,6 +517,14 @@ def test_offline_real_worker_reports_download_failure_and_offers_retry(app: AppP
         10,
     )
     app.wait_for("document.getElementById('status-text').textContent.includes('could not be downloaded')", 10)
+
+    # The network failed both: the page offers the demo model, in words and with one button
+    # (test_tiny_model_app.py takes it).
+    app.wait_for("!document.getElementById('demo-button').hidden", 10, "the demo model to be offered")
+    offer = app.js("return document.getElementById('model-note').textContent")
+    assert "cannot be downloaded right now" in offer and "offline demo model comes with this page" in offer
+    demo = app.driver.find_element("id", "demo-button")
+    assert demo.is_displayed() and demo.text == "Use the offline demo model"
 
 
 def test_offline_after_first_visit(serving, dist_dir):

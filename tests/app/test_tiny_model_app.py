@@ -1,7 +1,11 @@
-"""The app on WebLLM's real engine: `?engine=tiny` loads the tiny test model (tests/fixtures/tiny-model).
+"""The app on WebLLM's real engine, on the offline demo model: the tiny model of
+tests/fixtures/tiny-model that build/dist serves under models/.
 
-Its weights are random, so the tests assert what the engine and the app do
-with its words, not the words: a reply streams into the page, the metrics are
+The page is opened as a new user with no network opens it (`?test` only
+exposes `window.app`): the default model cannot be downloaded, the page offers
+the demo model, and the user takes it. Trained for the calculator, asked for
+17 * 23 it calls the calculator and answers with its result. Its other replies
+are not held to their words: a reply streams into the page, the metrics are
 the engine's own figures, and stop interrupts the real generation.
 """
 
@@ -12,20 +16,29 @@ import re
 import time
 
 import pytest
+from agent.tools import evaluate
 
-from .conftest import AppPage
+from .conftest import DEMO_MODEL, AppPage
 from .test_app import record_streaming
 
-TINY_MODEL = "tiny-llama-q0f32"
-LOAD_TIMEOUT = 240  # Pyodide's boot and the model's shaders, on a loaded 2-CPU machine
+# Pyodide's boot and the model's shaders; a tool loop's two replies (a prefill and a few dozen
+# tokens each, at about 7 tokens/s on an idle machine), on a loaded 2-CPU machine.
+TINY_LOAD_TIMEOUT = 300
+TINY_REPLY_TIMEOUT = 240
 SHORT_REPLY_TOKENS = 12  # about 2 s at the tiny model's 7 tokens/s
 
 
-def open_tiny(app: AppPage) -> None:
-    app.open("engine=tiny", wait=False)
-    app.wait_ready(timeout=LOAD_TIMEOUT)
-    assert app.js("return app.state.model") == TINY_MODEL
-    assert "tiny test model" in app.status()
+def open_offline_and_take_the_demo_model(app: AppPage) -> None:
+    app.open("test", wait=False)  # the real WebLLM worker; no host but 127.0.0.1 resolves
+    app.wait_for("window.app && !document.getElementById('demo-button').hidden", TINY_LOAD_TIMEOUT, "the offer")
+    failed = app.js("return app.state.wanted")
+    assert failed != DEMO_MODEL and "could not be downloaded" in app.status(), app.status()
+    app.driver.find_element("id", "demo-button").click()
+    app.wait_ready(timeout=TINY_LOAD_TIMEOUT)
+    assert app.js("return app.state.model") == DEMO_MODEL
+    assert app.status().endswith("offline demo model")
+    assert app.js("return document.getElementById('model-select').value") == DEMO_MODEL
+    assert "nothing is downloaded" in app.js("return document.getElementById('model-note').textContent")
 
 
 def run_in_session(app: AppPage, code: str) -> None:
@@ -46,10 +59,10 @@ def seed_sampling(app: AppPage, n: int) -> None:
 
 @pytest.fixture(scope="module")
 def tiny_page(driver, app_server) -> AppPage:
-    """The app on the tiny model, opened once for the module: the model's load is most of a test's time."""
+    """The app on the demo model, opened once for the module: the model's load is most of a test's time."""
     app = AppPage(driver, app_server)
     app.reset()
-    open_tiny(app)
+    open_offline_and_take_the_demo_model(app)
     return app
 
 
@@ -107,6 +120,30 @@ def last_reply_meta(app: AppPage) -> dict:
     return json.loads(app.js_async("return await app.python.call('agent.page.export_json');"))["messages"][-1]["meta"]
 
 
+def assert_calculated(messages: list[dict], value: int) -> None:
+    """The tool loop did what was asked: the calculator was called with an expression worth
+    ``value`` (by the app's own calculator), answered it, and the final reply says it."""
+    calls = [tool for message in messages for tool in message["tools"]]
+    assert calls and calls[0]["name"] == "calculator", messages
+    assert evaluate(json.loads(calls[0]["args"])["expression"]) == value, calls
+    assert calls[0]["state"] == "ok" and json.loads(calls[0]["result"].removeprefix("→ "))["result"] == value, calls
+    final = messages[-1]
+    assert final["role"] == "assistant" and not final["tools"] and not final["error"], messages
+    assert str(value) in final["text"], messages
+
+
+def test_offline_the_demo_model_offered_calls_the_calculator_for_17_times_23_and_answers_391(tiny: AppPage):
+    app = tiny
+    # The demo model is offered the one tool it knows (the others would fill its context window),
+    # and decodes greedily.
+    settings = app.js_async("return await app.python.call('agent.page.settings');")
+    assert settings["tool_names"] == ["calculator"] and settings["temperature"] == 0
+    app.type_and_send("What is 17 * 23?")
+    app.wait_busy()
+    app.wait_idle(timeout=TINY_REPLY_TIMEOUT)
+    assert_calculated(app.messages(), 391)
+
+
 def test_a_message_streams_a_reply_from_the_real_engine_with_its_own_figures(tiny: AppPage):
     app = tiny
     toggle_tools(app)  # off: a plain-text reply
@@ -123,7 +160,7 @@ def test_a_message_streams_a_reply_from_the_real_engine_with_its_own_figures(tin
     assert shown, reply["meta"]
     assert (int(shown[3]), int(shown[4])) == (meta["input_tokens"], meta["output_tokens"])
     assert abs(float(shown[2]) - meta["decode_tokens_per_s"]) < 0.1
-    assert TINY_MODEL in reply["meta"]
+    assert DEMO_MODEL in reply["meta"]
 
 
 def test_stop_interrupts_the_real_engine_and_the_next_message_works(tiny: AppPage):

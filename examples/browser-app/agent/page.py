@@ -28,7 +28,15 @@ __all__ = [
 # The page's one conversation.
 _session: Session | None = None
 
-SETTINGS = ("model", "system_prompt", "tools_enabled")
+SETTINGS = ("model", "system_prompt", "tools_enabled", "tool_names", "temperature")
+# What ``demo_model`` sets. The offline demo model (the tiny model the page serves) gets the one tool
+# it was trained on (tools/tiny_model/train.py; the others' descriptions would also fill most of its
+# 1,024-token context) and decodes greedily: trained to copy numbers, sampled at its default
+# temperature of 1.0 it miscopied 17 * 23 in 2 of 3 tries. Any other model: every tool, its own temperature.
+MODEL_KINDS: dict[bool, dict[str, Any]] = {
+    True: {"tool_names": ["calculator"], "temperature": 0},
+    False: {"tool_names": None, "temperature": None},
+}
 
 
 class PageStorage(MemoryStore):
@@ -49,16 +57,15 @@ class PageStorage(MemoryStore):
         emit(events.STORAGE_REMOVE, json.dumps({"key": key}))
 
 
-def open_session(
-    model: str | None, saved_json: str | None, tools_enabled: bool, storage: dict[str, str]
-) -> dict[str, Any]:
-    """Starts the session (restoring a saved conversation; ``storage``: the
-    page's localStorage items); returns what the settings panel shows."""
+def open_session(settings: dict[str, Any], saved_json: str | None, storage: dict[str, str]) -> dict[str, Any]:
+    """Starts the session (restoring a saved conversation; ``settings`` as
+    ``configure`` takes them; ``storage``: the page's localStorage items);
+    returns what the settings panel shows."""
     global _session
-    _session = create_session(emit, model, PageStorage(storage))
+    _session = create_session(emit, store=PageStorage(storage))
     if saved_json:
         _session.restore_json(saved_json)
-    _session.tools_enabled = tools_enabled
+    configure(settings)
     return {"system_prompt": _session.system_prompt, "default_system_prompt": DEFAULT_SYSTEM_PROMPT}
 
 
@@ -70,7 +77,7 @@ def session() -> Session:
 
 
 def settings() -> dict[str, Any]:
-    """The session's ``model``, ``system_prompt`` and ``tools_enabled``."""
+    """The session's ``model``, ``system_prompt``, ``tools_enabled``, ``tool_names`` and ``temperature``."""
     return {key: getattr(session(), key) for key in SETTINGS}
 
 
@@ -92,7 +99,11 @@ def export_json() -> str:
 
 
 def configure(changes: dict[str, Any]) -> None:
-    """Sets ``model``, ``system_prompt`` and/or ``tools_enabled``."""
+    """Sets ``model``, ``system_prompt``, ``tools_enabled``, ``tool_names`` (None: every tool)
+    and/or ``temperature`` (None: the model's own); ``demo_model`` (a bool) sets the last two
+    for the offline demo model or any other (``MODEL_KINDS``)."""
+    if "demo_model" in changes:
+        changes = {**MODEL_KINDS[bool(changes["demo_model"])], **changes}
     current = session()
     for key in SETTINGS:
         if key in changes:

@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from webllm_provider import LLMError
+from webllm_provider import LLMError, NetworkError
 from webllm_provider.contract import BridgeError
 from webllm_provider.errors import from_bridge
 from webllm_provider.events import STREAM_BLOCK_DELTA, TEXT, THINKING
@@ -90,9 +90,10 @@ class Coordinator:
 
 
 def describe_error(name: str, message: str) -> dict[str, Any]:
-    """A bridge failure (JS ``Error`` name and message) as the provider's typed error would say it."""
+    """A bridge failure (JS ``Error`` name and message) as the provider's typed error would say it;
+    ``network``: the network failed it, so no model can be downloaded now."""
     error = from_bridge(BridgeError(name, message))
-    return error_payload(error)
+    return {**error_payload(error), "network": isinstance(error, NetworkError)}
 
 
 def error_payload(error: BaseException, message_id: str | None = None) -> dict[str, Any]:
@@ -123,6 +124,11 @@ class Session:
         self.system_prompt = system_prompt
         self.model = model
         self.tools_enabled = True
+        # The tools offered to the model, by name; None: all of the toolbox's. A small
+        # model gets the ones it knows (its context window holds little more).
+        self.tool_names: list[str] | None = None
+        # The sampling temperature; None: the model's own default.
+        self.temperature: float | None = None
         self.max_tool_rounds = max_tool_rounds
         self.max_output_tokens = max_output_tokens
         # The conversation as the page shows it and the model reads it. Each
@@ -221,8 +227,11 @@ class Session:
         request: dict[str, Any] = {"messages": self.context(), "max_output_tokens": self.max_output_tokens}
         if self.model:
             request["model"] = self.model
-        if self.tools_enabled and self.toolbox.names():
-            request["tools"] = self.toolbox.specs()
+        if self.temperature is not None:
+            request["temperature"] = self.temperature
+        tools = self.offered_tools()
+        if tools:
+            request["tools"] = tools
             if tool_choice:
                 request["tool_choice"] = tool_choice
         self._streamed, self._first_token = {}, None
@@ -267,6 +276,12 @@ class Session:
         self._keep(message)
         await self.hooks.emit(events.ASSISTANT_END, {"message": message})
         return None if meta.get("stopped") else message
+
+    def offered_tools(self) -> list[dict[str, Any]]:
+        """The specs of the tools the model is offered now (none when tools are off)."""
+        if not self.tools_enabled:
+            return []
+        return [spec for spec in self.toolbox.specs() if self.tool_names is None or spec["name"] in self.tool_names]
 
     def _partial(self, block_type: str) -> str:
         return "".join((self._streamed or {}).get(block_type, []))
