@@ -44,7 +44,7 @@ export default [
     },
   },
   {
-    files: ["js/build.mjs", "bench/build.mjs", "tests/js/**", "eslint.config.js"],
+    files: ["js/build.mjs", "bench/build.mjs", "tools/*.mjs", "tests/js/**", "eslint.config.js"],
     languageOptions: { globals: { ...globals.node } },
   },
   {

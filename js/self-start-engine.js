@@ -1,6 +1,6 @@
 /**
- * The engine the wheel carries (webllm_provider/_web/webllm-provider.js,
- * bundled with the whole of WebLLM into one minified file by js/build.mjs),
+ * The engine the wheel carries (webllm_provider/_web/webllm-provider.js.gz,
+ * gzipped, bundled with the whole of WebLLM into one minified file by js/build.mjs),
  * for a provider that starts its own engine (self-start.js). The file plays
  * both parts, so that a page whose Content-Security-Policy forbids `blob:`
  * scripts serves this one file and names it as `worker_url`:

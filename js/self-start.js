@@ -16,7 +16,7 @@ import { pageLink } from "./engine-link.js";
 /**
  * @typedef {object} StartOptions what Python's config says (JSON)
  * @property {string} workerUrl the engine worker's script: `worker_url`, or a `blob:` URL of the wheel's
- *   webllm-provider.js (self-start-engine.js)
+ *   webllm-provider.js.gz, inflated (self-start-engine.js)
  * @property {{model_list: any[]}} [appConfig] WebLLM's AppConfig (`app_config`): default, WebLLM's prebuilt one
  */
 
@@ -61,5 +61,5 @@ function engineLink(url) {
 
 const BLOB_WORKERS_FORBIDDEN =
   "This page's Content-Security-Policy forbids blob: workers, so the provider cannot start its engine from the " +
-  "file in its wheel. Serve that file (webllm_provider/_web/webllm-provider.js) from this origin and pass its URL " +
-  'as "worker_url" in the provider\'s config.';
+  "file in its wheel. Serve that file (webllm_provider/_web/webllm-provider.js.gz) decompressed, as " +
+  'webllm-provider.js, from this origin and pass its URL as "worker_url" in the provider\'s config.';

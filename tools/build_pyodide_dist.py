@@ -28,6 +28,8 @@ Stdlib only; run with the project's venv Python (it uses ``-m pip``).
 """
 
 import argparse
+import base64
+import gzip
 import hashlib
 import importlib.util
 import json
@@ -117,9 +119,13 @@ def check_requires(name, wheel, depends):
 
 
 # Where the wheel carries the bundles of js/self-start.js (the bridge) and js/self-start-engine.js
-# (its engine); webllm_provider/self_start.py reads them.
+# (its engine), bundle -> name in the wheel; webllm_provider/self_start.py reads them. The engine
+# goes in gzipped: Pyodide inflates every file of a wheel it installs, in wasm, on every page that
+# installs it, and this 6 MB one took most of the install (75-150 ms); the browser inflates it
+# natively, and only when Python starts that engine.
 PACKAGED_WEB = Path("webllm_provider", "_web")
-PACKAGED_JS = ("webllm-bridge.js", "webllm-provider.js")
+WHEEL_TIME = (2016, 1, 1, 0, 0, 0)  # fixed (flit's date for what it generates): the same sources, the same wheel
+PACKAGED_JS = {"webllm-bridge.js": "webllm-bridge.js", "webllm-provider.js": "webllm-provider.js.gz"}
 
 
 def build_own_wheel(dest, packaged):
@@ -133,14 +139,39 @@ def build_own_wheel(dest, packaged):
             if (ROOT / name).exists():
                 shutil.copy2(ROOT / name, source / name)
         (source / PACKAGED_WEB).mkdir()
-        for name in PACKAGED_JS:
-            shutil.copy2(packaged / name, source / PACKAGED_WEB / name)
+        for name, packed in PACKAGED_JS.items():
+            data = (packaged / name).read_bytes()
+            if packed.endswith(".gz"):
+                data = gzip.compress(data, mtime=0)  # no timestamp: the same bundle makes the same wheel
+            (source / PACKAGED_WEB / packed).write_bytes(data)
         # With the build backend installed (make does), build without a network round trip.
         isolation = [] if importlib.util.find_spec("flit_core") is None else ["--no-build-isolation"]
         run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "--wheel-dir", tmp, str(source))
         (wheel,) = Path(tmp).glob("webllm_provider-*.whl")
+        add_bytecode(wheel, source)
         wheel.chmod(0o644)
         return Path(shutil.copy2(wheel, dest))
+
+
+def add_bytecode(wheel, source):
+    """Adds Pyodide's bytecode of every module in ``source`` to ``wheel`` (flit leaves ``__pycache__``
+    out), with its RECORD lines. Pyodide then imports the package without compiling it: compiling
+    was about half of ``import webllm_provider`` there. Other Pythons ignore another version's files."""
+    run("node", str(ROOT / "tools" / "compile_for_pyodide.mjs"), str(source))
+    compiled = {path.relative_to(source).as_posix(): path.read_bytes() for path in sorted(source.rglob("*.pyc"))}
+    packed = wheel.with_suffix(".tmp")
+    with zipfile.ZipFile(wheel) as old, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as new:
+        (record,) = [name for name in old.namelist() if name.endswith(".dist-info/RECORD")]
+        for info in old.infolist():
+            if info.filename != record:
+                new.writestr(info, old.read(info))
+        lines = old.read(record).decode()
+        for name, data in compiled.items():
+            new.writestr(zipfile.ZipInfo(name, date_time=WHEEL_TIME), data, zipfile.ZIP_DEFLATED)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            lines += f"{name},sha256={digest},{len(data)}\n"
+        new.writestr(old.getinfo(record), lines)
+    packed.replace(wheel)
 
 
 def lock_entry(template, name, wheel, imports, depends):

@@ -2,8 +2,8 @@
 
 The wheel carries two JavaScript files: the bridge (``_web/webllm-bridge.js``,
 js/self-start.js bundled with the part of WebLLM that drives an engine) and
-its engine (``_web/webllm-provider.js``, js/self-start-engine.js bundled with
-all of WebLLM). Python imports the bridge into its own realm (a page, or a
+its engine (``_web/webllm-provider.js.gz``, js/self-start-engine.js bundled with
+all of WebLLM, gzipped). Python imports the bridge into its own realm (a page, or a
 worker such as a PyScript worker or a JupyterLite kernel) from a ``blob:`` URL
 of its bytes; it registers itself as ``webllm_bridge``, exactly as a page's
 js/bridge.js would, and starts a dedicated engine worker (a nested worker when
@@ -37,9 +37,10 @@ from .errors import PROVIDER
 from .protocol import PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord
 from .pyodide_bridge import PyodideBridge, _settle
 
-# tools/build_pyodide_dist.py puts them there.
+# tools/build_pyodide_dist.py puts them there; the engine gzipped (Pyodide would inflate it on every install).
 BRIDGE_SCRIPT = ("_web", "webllm-bridge.js")
-ENGINE_SCRIPT = ("_web", "webllm-provider.js")
+ENGINE_SCRIPT = ("_web", "webllm-provider.js.gz")
+JAVASCRIPT = "text/javascript"  # a module script's blob: must say what it is
 
 
 # The registered module this package started, and the settings it started with.
@@ -120,7 +121,7 @@ async def _start(settings: EngineSettings) -> BridgeModule:
     import pyodide_js  # Pyodide's JavaScript API, which the bridge registers itself in
 
     script = await _import_script(settings.worker_url)
-    engine = settings.worker_url or _packaged_script_url(ENGINE_SCRIPT)
+    engine = settings.worker_url or await _packaged_script_url(ENGINE_SCRIPT)
     try:
         script.startBridge(pyodide_js, dataclasses.replace(settings, worker_url=engine).as_json())
     except JsException as exc:
@@ -133,13 +134,14 @@ async def _import_script(worker_url: str | None) -> Any:
     the engine's file, which offers it too."""
     dynamic_import = js.eval("(url) => import(url)")  # Python has no import() of its own for JavaScript
     try:
-        return await _settle(dynamic_import(_packaged_script_url(BRIDGE_SCRIPT)))
+        return await _settle(dynamic_import(await _packaged_script_url(BRIDGE_SCRIPT)))
     except Exception as blocked:
         if worker_url is None:
             raise ConfigurationError(
                 f"The provider could not load its engine script from a blob: URL ({blocked}). If this page's "
-                "Content-Security-Policy forbids blob: scripts, serve webllm_provider/_web/webllm-provider.js "
-                '(in the wheel) from this origin and pass its URL as "worker_url" in the provider\'s config.',
+                "Content-Security-Policy forbids blob: scripts, serve webllm_provider/_web/webllm-provider.js.gz "
+                "(in the wheel) decompressed, as webllm-provider.js, from this origin and pass its URL as "
+                '"worker_url" in the provider\'s config.',
                 provider=PROVIDER,
             ) from None
     try:
@@ -150,7 +152,7 @@ async def _import_script(worker_url: str | None) -> Any:
         ) from None
 
 
-def _packaged_script_url(script: tuple[str, str]) -> str:
+async def _packaged_script_url(script: tuple[str, str]) -> str:
     if script not in _script_urls:
         try:
             source = resources.files("webllm_provider").joinpath(*script).read_bytes()
@@ -160,6 +162,16 @@ def _packaged_script_url(script: tuple[str, str]) -> str:
                 "install the wheel `make dist` builds (build/dist/webllm_provider-*.whl).",
                 provider=PROVIDER,
             ) from None
-        blob = js.Blob.new([to_js(source)], to_js({"type": "text/javascript"}, dict_converter=js.Object.fromEntries))
+        blob = js.Blob.new([to_js(source)], _options(type=JAVASCRIPT))
+        if script[-1].endswith(".gz"):  # inflated by the browser, off Python's thread
+            inflated = blob.stream().pipeThrough(js.DecompressionStream.new("gzip"))
+            blob = await _settle(
+                js.Response.new(inflated, _options(headers=_options(**{"Content-Type": JAVASCRIPT}))).blob()
+            )
         _script_urls[script] = str(js.URL.createObjectURL(blob))
     return _script_urls[script]
+
+
+def _options(**fields: Any) -> Any:
+    """A plain JavaScript object (to_js would make a Map of a dict)."""
+    return to_js(fields, dict_converter=js.Object.fromEntries)

@@ -2,12 +2,15 @@
 `loadPyodide()`; Python does the rest (micropip.install of the wheel, then the provider),
 as a user types it into a REPL. The provider starts its own engine from its wheel."""
 
+import gzip
 import json
 import urllib.parse
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tools.build_pyodide_dist import PACKAGED_JS, PACKAGED_WEB
 
 from ..conftest import chromium
 from .conftest import browser_log, tiny_model_app_config
@@ -150,7 +153,9 @@ def test_a_content_security_policy_without_blob_says_to_set_worker_url(driver, h
     # The file a user serves from the wheel, as the error tells them to.
     (wheel,) = hosts.dist.glob("webllm_provider-*.whl")
     with zipfile.ZipFile(wheel) as zf:
-        (hosts.pages / "webllm-provider.js").write_bytes(zf.read("webllm_provider/_web/webllm-provider.js"))
+        (hosts.pages / "webllm-provider.js").write_bytes(
+            gzip.decompress(zf.read(str(PACKAGED_WEB / PACKAGED_JS["webllm-provider.js"])))
+        )
     head = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     open_with_wheel(driver, hosts, "plain-csp.html", head)
     refused = python(
