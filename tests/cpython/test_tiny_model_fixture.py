@@ -8,19 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.tiny_model import checksums
 from tools.tiny_model.tensor_cache import llama_params, read
 
-from ..conftest import ROOT
-
-FIXTURE = ROOT / "tests" / "fixtures" / "tiny-model"
+FIXTURE = checksums.FIXTURE
 MODEL = FIXTURE / "tiny-llama-q0f32-MLC"
 # How to serve the model (WebLLM AppConfig), not part of it.
 NOT_LISTED = {"README.md", "SHA256SUMS", "app-config.json"}
-
-
-def manifest() -> dict[str, str]:
-    lines = (FIXTURE / "SHA256SUMS").read_text().splitlines()
-    return {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
 
 
 def sha256(path: Path) -> str:
@@ -28,7 +22,7 @@ def sha256(path: Path) -> str:
 
 
 def test_every_file_matches_the_manifest_and_none_is_unlisted():
-    listed = manifest()
+    listed = checksums.listed()
     present = {
         path.relative_to(FIXTURE).as_posix()
         for path in FIXTURE.rglob("*")

@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from tokenizers import Tokenizer
 
-from . import dialogues, render, tensor_cache
+from . import checksums, dialogues, render, tensor_cache
 from .llama import Llama
 
 sys.path.insert(0, str(render.ROOT / "examples" / "browser-app"))  # the app's agent package
@@ -202,11 +202,10 @@ def export(model: Llama, model_dir: Path) -> None:
 
 
 def same_as_committed(model_dir: Path) -> bool:
-    """Whether the weights written are the fixture's, byte for byte (its SHA256SUMS)."""
-    fixture = render.ROOT / "tests" / "fixtures" / "tiny-model"
-    listed = dict(reversed(line.split("  ", 1)) for line in (fixture / "SHA256SUMS").read_text().splitlines())
+    """Whether what ``export`` wrote is the fixture's, byte for byte (its SHA256SUMS)."""
+    listed = checksums.listed()
     same = True
-    for name in (tensor_cache.SHARD, "tensor-cache.json"):
+    for name in (tensor_cache.SHARD, "tensor-cache.json", "mlc-chat-config.json"):
         digest = hashlib.sha256((model_dir / name).read_bytes()).hexdigest()
         committed = listed[f"{MODEL_NAME}/{name}"]
         print(f"{name}: {digest} ({'the committed one' if digest == committed else 'committed: ' + committed})")
