@@ -13,7 +13,8 @@ onto that faithfully:
   writes them, which depends on the tool path (see ``tool_calling``); a
   constrained reply this process received is written back exactly as the
   model wrote it (``replay``), so that WebLLM can reuse its KV cache:
-  ``NATIVE`` for WebLLM's function-calling models (the call list as JSON, tool
+  ``NATIVE`` for WebLLM's function-calling models (the call list as JSON, as
+  its grammar has the model write it: ``native_calls``; tool
   results as ``role: tool`` messages in Hermes' ``{"name", "content"}`` form,
   the name found by the result's ``tool_call_id``), ``CONSTRAINED`` for every other model
   (calls as the constrained JSON the model emits, results as user turns,
@@ -48,6 +49,14 @@ def to_openai_messages(
     for index, message in enumerate(messages):
         converter.add(index, message)
     return converter.result()
+
+
+def native_calls(calls: list[tuple[str, dict[str, Any]]]) -> str:
+    """(name, arguments) pairs as a WebLLM function-calling model writes them: WebLLM holds its reply to
+    ``officialHermes2FunctionCallSchemaArray``, whose objects list ``arguments`` before ``name``, and its
+    grammar keeps that order. Written back the same way, a call's tokens match the ones in WebLLM's KV
+    cache, and a model sees in its history what it writes."""
+    return json.dumps([{"arguments": arguments, "name": name} for name, arguments in calls], ensure_ascii=False)
 
 
 def tool_output_text(output: Any) -> str:
@@ -198,11 +207,10 @@ class _Converter:
     def _as_written(self, thinking: list[str], text: str, calls: list[_Call]) -> str:
         """An assistant turn as the model wrote it on this path (the constrained path's own words when kept)."""
         parts = [f"<think>\n{t}\n</think>" for t in thinking if t]
-        said = [{"name": name, "arguments": arguments} for _, name, arguments in calls]
         if self.style == NATIVE:
-            # What WebLLM's function-calling grammar makes the model write.
-            parts.append(json.dumps(said, ensure_ascii=False) if calls else text)
+            parts.append(native_calls([(name, arguments) for _, name, arguments in calls]) if calls else text)
         elif calls:
+            said = [{"name": name, "arguments": arguments} for _, name, arguments in calls]
             said_raw = replay.recall(replay.calls_key(call_id for call_id, _, _ in calls))
             parts.append(said_raw or json.dumps({"tool_calls": said}, ensure_ascii=False))
         else:

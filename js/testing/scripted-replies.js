@@ -155,7 +155,10 @@ export function messageText(message) {
 
 /**
  * The array Hermes models are prompted (and grammar-forced) to write,
- * spaced like Python's json.dumps so it streams as several tokens.
+ * spaced like Python's json.dumps so it streams as several tokens: each call's
+ * `arguments` first, as WebLLM's officialHermes2FunctionCallSchema lists them
+ * (its grammar keeps that order; webllm_provider/messages.py's native_calls
+ * writes them back the same way).
  * @param {unknown} calls
  * @param {(why: string) => Error} fail
  */
@@ -174,7 +177,7 @@ function toolCallText(calls, fail) {
     if (typeof args !== "object" || args === null || Array.isArray(args)) {
       throw fail("tool call arguments must be a JSON object (the Hermes schema says so)");
     }
-    return { name: call.name, arguments: args };
+    return { arguments: args, name: call.name };
   });
   return spacedJson(written);
 }

@@ -106,7 +106,7 @@ def test_native_style_shows_calls_as_webllm_writes_them_and_results_as_tool_mess
         {"id": "call_1", "type": "function", "function": {"name": "calculator", "arguments": '{"expression": "2+3"}'}}
     ]
     assert assistant["content"] == (
-        '<think>\nI should use the calculator.\n</think>\n[{"name": "calculator", "arguments": {"expression": "2+3"}}]'
+        '<think>\nI should use the calculator.\n</think>\n[{"arguments": {"expression": "2+3"}, "name": "calculator"}]'
     )
     assert out[2] == {"role": "tool", "content": '{"name": "calculator", "content": "5"}', "tool_call_id": "call_1"}
 

@@ -329,7 +329,7 @@ async def test_native_stream_call_arrives_whole_in_the_final_chunk():
         NATIVE_MODEL,
         [
             chunks(
-                '[{"name": "calculator", "arguments": {"expression": "6*7"}}]',
+                '[{"arguments": {"expression": "6*7"}, "name": "calculator"}]',
                 tool_calls=[call],
                 finish_reason="tool_calls",
             )

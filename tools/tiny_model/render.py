@@ -27,6 +27,7 @@ from typing import Any
 
 from webllm_provider import replay
 from webllm_provider.config import ProviderConfig
+from webllm_provider.messages import native_calls
 from webllm_provider.request import build_request
 from webllm_provider.tool_calling import plan_tools
 
@@ -119,12 +120,11 @@ class Renderer:
                 messages.append({"role": "user", "content": step[1]})
             elif kind == "call":
                 pending = {"type": "tool_call", "id": call_id(rng), "name": step[1], "input": step[2]}
-                said = {"name": step[1], "arguments": step[2]}
                 prompt = self._prompt(messages, tools, shape)
                 if shape == HERMES:
-                    turns.append((prompt, json.dumps([said], ensure_ascii=False)))
+                    turns.append((prompt, native_calls([(step[1], step[2])])))
                 else:
-                    raw = compact({"tool_calls": [said]})
+                    raw = compact({"tool_calls": [{"name": step[1], "arguments": step[2]}]})
                     replay.remember(replay.calls_key([pending["id"]]), raw)
                     turns.append((prompt, raw))
                 messages.append({"role": "assistant", "content": [pending]})
