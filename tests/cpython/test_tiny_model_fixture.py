@@ -8,11 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.tiny_model import checksums
+from tools.tiny_model import fixture
 from tools.tiny_model.tensor_cache import llama_params, read
 
-FIXTURE = checksums.FIXTURE
-MODEL = FIXTURE / "tiny-llama-q0f32-MLC"
+FIXTURE, MODEL = fixture.FIXTURE, fixture.MODEL
 # How to serve the model (WebLLM AppConfig), not part of it.
 NOT_LISTED = {"README.md", "SHA256SUMS", "app-config.json"}
 
@@ -22,7 +21,7 @@ def sha256(path: Path) -> str:
 
 
 def test_every_file_matches_the_manifest_and_none_is_unlisted():
-    listed = checksums.listed()
+    listed = fixture.checksums()
     present = {
         path.relative_to(FIXTURE).as_posix()
         for path in FIXTURE.rglob("*")

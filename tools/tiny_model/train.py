@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from tokenizers import Tokenizer
 
-from . import checksums, dialogues, render, tensor_cache
+from . import dialogues, fixture, render, tensor_cache
 from .llama import Llama
 
 sys.path.insert(0, str(render.ROOT / "examples" / "browser-app"))  # the app's agent package
@@ -48,7 +48,6 @@ from agent.session import DEFAULT_SYSTEM_PROMPT  # noqa: E402
 from agent.tools import CALCULATOR  # noqa: E402
 
 TOOL_ROLE = "<|im_start|>tool"
-MODEL_NAME = "tiny-llama-q0f32-MLC"
 SHORT_CALCULATOR = dialogues.AGENT_TOOLS[0]  # the tool-calling tests' calculator
 SYSTEM_PROMPTS = [
     None,
@@ -203,11 +202,11 @@ def export(model: Llama, model_dir: Path) -> None:
 
 def same_as_committed(model_dir: Path) -> bool:
     """Whether what ``export`` wrote is the fixture's, byte for byte (its SHA256SUMS)."""
-    listed = checksums.listed()
+    listed = fixture.checksums()
     same = True
     for name in (tensor_cache.SHARD, "tensor-cache.json", "mlc-chat-config.json"):
         digest = hashlib.sha256((model_dir / name).read_bytes()).hexdigest()
-        committed = listed[f"{MODEL_NAME}/{name}"]
+        committed = listed[f"{fixture.MODEL.name}/{name}"]
         print(f"{name}: {digest} ({'the committed one' if digest == committed else 'committed: ' + committed})")
         same = same and digest == committed
     return same
