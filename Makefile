@@ -161,7 +161,7 @@ $(STAMPS)/web: node_modules/.package-lock.json $(JS_SOURCES) $(APP_SOURCES)
 
 $(DIST_LOCK): $(VENV)/.base $(STAMPS)/web tools/build_pyodide_dist.py pyproject.toml \
 		$(wildcard README.md LICENSE) $(PY_SOURCES) $(APP_SOURCES) $(TINY_MODEL)
-	$(PY) tools/build_pyodide_dist.py --out $(DIST)
+	$(PY) -m tools.build_pyodide_dist --out $(DIST)
 
 clean:
 	rm -rf build types .pytest_cache .hypothesis .mypy_cache

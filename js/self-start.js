@@ -27,20 +27,23 @@ import { pageLink } from "./engine-link.js";
  * its 6 MB script then loads on the worker's thread while Python goes on.
  * @param {any} pyodide Pyodide's API (Python's `pyodide_js`)
  * @param {string} optionsJson {@link StartOptions}
+ * @param {string} withoutBlob what a page that forbids `blob:` workers does instead, in Python's words
+ *   (webllm_provider/packaged.py, which knows where the wheel keeps the engine)
  */
-export function startBridge(pyodide, optionsJson) {
+export function startBridge(pyodide, optionsJson, withoutBlob) {
   /** @type {StartOptions} */
   const { workerUrl, appConfig } = JSON.parse(optionsJson);
-  createBridge({ workerUrl, appConfig, link: () => engineLink(workerUrl) }).attach(pyodide);
+  createBridge({ workerUrl, appConfig, link: () => engineLink(workerUrl, withoutBlob) }).attach(pyodide);
 }
 
 /**
  * A dedicated engine. A Content-Security-Policy that forbids the `blob:`
  * worker makes it fail to start; the error then says what to do instead.
  * @param {string} url
+ * @param {string} withoutBlob
  * @returns {import("./engine-link.js").EngineLink}
  */
-function engineLink(url) {
+function engineLink(url, withoutBlob) {
   let blocked = false;
   /** @param {SecurityPolicyViolationEvent} event */
   const violation = (event) => {
@@ -51,15 +54,18 @@ function engineLink(url) {
   const link = pageLink("dedicated", url);
   return {
     ...link,
-    watch: (onDeath) => link.watch((message) => onDeath(blocked ? `${BLOB_WORKERS_FORBIDDEN} (${message})` : message)),
+    watch: (onDeath) =>
+      link.watch((message) =>
+        onDeath(
+          blocked
+            ? `This page's Content-Security-Policy forbids blob: workers, so the provider cannot start its engine ` +
+                `from the file in its wheel: ${withoutBlob} (${message})`
+            : message,
+        ),
+      ),
     close: () => {
       globalThis.removeEventListener("securitypolicyviolation", violation);
       link.close();
     },
   };
 }
-
-const BLOB_WORKERS_FORBIDDEN =
-  "This page's Content-Security-Policy forbids blob: workers, so the provider cannot start its engine from the " +
-  "file in its wheel. Serve that file (webllm_provider/_web/webllm-provider.js.gz) decompressed, as " +
-  'webllm-provider.js, from this origin and pass its URL as "worker_url" in the provider\'s config.';

@@ -24,7 +24,8 @@ them whenever the lock lists them: pytest gives assertion rewriting inside
 Pyodide (it must match the host pytest that rewrites the AST) and tblib gives
 real tracebacks back to the host.
 
-Stdlib only; run with the project's venv Python (it uses ``-m pip``).
+Stdlib only; run with the project's venv Python (it uses ``-m pip``), from the checkout
+(``python -m tools.build_pyodide_dist``: it reads webllm_provider/packaged.py).
 """
 
 import argparse
@@ -40,6 +41,8 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from webllm_provider.packaged import FOLDER, IN_WHEEL
 
 ROOT = Path(__file__).resolve().parent.parent
 PYODIDE = ROOT / "node_modules" / "pyodide"
@@ -118,14 +121,7 @@ def check_requires(name, wheel, depends):
         sys.exit(f"{name}: wheel requires {sorted(missing)}, add them to WHEELS")
 
 
-# Where the wheel carries the bundles of js/self-start.js (the bridge) and js/self-start-engine.js
-# (its engine), bundle -> name in the wheel; webllm_provider/self_start.py reads them. The engine
-# goes in gzipped: Pyodide inflates every file of a wheel it installs, in wasm, on every page that
-# installs it, and this 6 MB one took most of the install (75-150 ms); the browser inflates it
-# natively, and only when Python starts that engine.
-PACKAGED_WEB = Path("webllm_provider", "_web")
 WHEEL_TIME = (2016, 1, 1, 0, 0, 0)  # fixed (flit's date for what it generates): the same sources, the same wheel
-PACKAGED_JS = {"webllm-bridge.js": "webllm-bridge.js", "webllm-provider.js": "webllm-provider.js.gz"}
 
 
 def build_own_wheel(dest, packaged):
@@ -138,12 +134,12 @@ def build_own_wheel(dest, packaged):
         for name in ("pyproject.toml", "README.md", "LICENSE"):
             if (ROOT / name).exists():
                 shutil.copy2(ROOT / name, source / name)
-        (source / PACKAGED_WEB).mkdir()
-        for name, packed in PACKAGED_JS.items():
-            data = (packaged / name).read_bytes()
-            if packed.endswith(".gz"):
+        (source / "webllm_provider" / FOLDER).mkdir()
+        for bundle, packed in IN_WHEEL.items():
+            data = (packaged / bundle).read_bytes()
+            if packed != bundle:
                 data = gzip.compress(data, mtime=0)  # no timestamp: the same bundle makes the same wheel
-            (source / PACKAGED_WEB / packed).write_bytes(data)
+            (source / "webllm_provider" / FOLDER / packed).write_bytes(data)
         # With the build backend installed (make does), build without a network round trip.
         isolation = [] if importlib.util.find_spec("flit_core") is None else ["--no-build-isolation"]
         run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "--wheel-dir", tmp, str(source))
@@ -227,7 +223,7 @@ def main():
 
     if not (PYODIDE / "pyodide.asm.wasm").exists():
         sys.exit(f"{PYODIDE} is missing: run `npm ci` first")
-    missing = [name for name in PACKAGED_JS if not (args.package / name).exists()]
+    missing = [name for name in IN_WHEEL if not (args.package / name).exists()]
     if missing:
         sys.exit(f"{args.package} has no {', '.join(missing)}: run `npm run build` first")
     shutil.rmtree(out, ignore_errors=True)

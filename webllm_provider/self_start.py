@@ -34,19 +34,17 @@ from ._compat._lite_errors import ConfigurationError  # Pyodide: never amplifier
 from .contract import ProgressCallback
 from .engine_settings import EngineSettings
 from .errors import PROVIDER
+from .packaged import BRIDGE, ENGINE, FOLDER, IN_WHEEL, WITHOUT_BLOB
 from .protocol import PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord
 from .pyodide_bridge import PyodideBridge, _settle
 
-# tools/build_pyodide_dist.py puts them there; the engine gzipped (Pyodide would inflate it on every install).
-BRIDGE_SCRIPT = ("_web", "webllm-bridge.js")
-ENGINE_SCRIPT = ("_web", "webllm-provider.js.gz")
 JAVASCRIPT = "text/javascript"  # a module script's blob: must say what it is
 
 
 # The registered module this package started, and the settings it started with.
 _started: tuple[str, asyncio.Future[BridgeModule]] | None = None
 # blob: URLs of the packaged files, kept for the page's life: a crashed engine is restarted from the same URL.
-_script_urls: dict[tuple[str, str], str] = {}
+_script_urls: dict[str, str] = {}
 
 
 def is_own(module: object) -> bool:
@@ -120,10 +118,10 @@ async def _start(settings: EngineSettings) -> BridgeModule:
         )
     import pyodide_js  # Pyodide's JavaScript API, which the bridge registers itself in
 
-    script = await _import_script(settings.worker_url)
-    engine = settings.worker_url or await _packaged_script_url(ENGINE_SCRIPT)
+    # The engine's 6 MB are inflated while the bridge is imported.
+    script, engine = await asyncio.gather(_import_script(settings.worker_url), _engine_url(settings.worker_url))
     try:
-        script.startBridge(pyodide_js, dataclasses.replace(settings, worker_url=engine).as_json())
+        script.startBridge(pyodide_js, dataclasses.replace(settings, worker_url=engine).as_json(), WITHOUT_BLOB)
     except JsException as exc:
         raise ConfigurationError(f"The provider could not start its engine: {exc}", provider=PROVIDER) from None
     return cast(BridgeModule, importlib.import_module(PYTHON_MODULE))
@@ -134,14 +132,12 @@ async def _import_script(worker_url: str | None) -> Any:
     the engine's file, which offers it too."""
     dynamic_import = js.eval("(url) => import(url)")  # Python has no import() of its own for JavaScript
     try:
-        return await _settle(dynamic_import(await _packaged_script_url(BRIDGE_SCRIPT)))
+        return await _settle(dynamic_import(await _packaged_script_url(BRIDGE)))
     except Exception as blocked:
         if worker_url is None:
             raise ConfigurationError(
                 f"The provider could not load its engine script from a blob: URL ({blocked}). If this page's "
-                "Content-Security-Policy forbids blob: scripts, serve webllm_provider/_web/webllm-provider.js.gz "
-                "(in the wheel) decompressed, as webllm-provider.js, from this origin and pass its URL as "
-                '"worker_url" in the provider\'s config.',
+                f"Content-Security-Policy forbids blob: scripts, {WITHOUT_BLOB}",
                 provider=PROVIDER,
             ) from None
     try:
@@ -152,24 +148,29 @@ async def _import_script(worker_url: str | None) -> Any:
         ) from None
 
 
-async def _packaged_script_url(script: tuple[str, str]) -> str:
-    if script not in _script_urls:
+async def _engine_url(worker_url: str | None) -> str:
+    return worker_url or await _packaged_script_url(ENGINE)
+
+
+async def _packaged_script_url(bundle: str) -> str:
+    if bundle not in _script_urls:
+        packed = IN_WHEEL[bundle]
         try:
-            source = resources.files("webllm_provider").joinpath(*script).read_bytes()
+            source = resources.files("webllm_provider").joinpath(FOLDER, packed).read_bytes()
         except FileNotFoundError:
             raise ConfigurationError(
-                f"This install of webllm-provider has no webllm_provider/{'/'.join(script)}: "
+                f"This install of webllm-provider has no webllm_provider/{FOLDER}/{packed}: "
                 "install the wheel `make dist` builds (build/dist/webllm_provider-*.whl).",
                 provider=PROVIDER,
             ) from None
         blob = js.Blob.new([to_js(source)], _options(type=JAVASCRIPT))
-        if script[-1].endswith(".gz"):  # inflated by the browser, off Python's thread
+        if packed != bundle:  # gzipped: inflated by the browser, off Python's thread
             inflated = blob.stream().pipeThrough(js.DecompressionStream.new("gzip"))
             blob = await _settle(
                 js.Response.new(inflated, _options(headers=_options(**{"Content-Type": JAVASCRIPT}))).blob()
             )
-        _script_urls[script] = str(js.URL.createObjectURL(blob))
-    return _script_urls[script]
+        _script_urls[bundle] = str(js.URL.createObjectURL(blob))
+    return _script_urls[bundle]
 
 
 def _options(**fields: Any) -> Any:

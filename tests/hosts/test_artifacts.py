@@ -10,7 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tools.build_pyodide_dist import PACKAGED_JS, PACKAGED_WEB
+from webllm_provider.packaged import FOLDER, IN_WHEEL
 
 from ..conftest import ROOT
 
@@ -26,7 +26,7 @@ def test_the_wheel_passes_twine_check_and_carries_its_engine(dist_dir):
     assert result.returncode == 0 and "PASSED" in result.stdout, result.stdout + result.stderr
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
-        bridge, engine = (zf.read(str(PACKAGED_WEB / name)) for name in PACKAGED_JS.values())
+        bridge, engine = (zf.read(f"webllm_provider/{FOLDER}/{name}") for name in IN_WHEEL.values())
     engine = gzip.decompress(engine)  # stored gzipped (a wasm inflate of its 6 MB on every install)
     bridge, engine = bridge.decode(), engine.decode()
     # Self-contained modules, nothing to import from a blob: URL (no static imports); both offer the
@@ -37,7 +37,7 @@ def test_the_wheel_passes_twine_check_and_carries_its_engine(dist_dir):
         assert not re.search(static_import, bundle, re.MULTILINE)
     assert ENGINE_ONLY in engine and ENGINE_ONLY not in bridge
     assert not [name for name in names if name.startswith("tests/") or "/testing/" in name]
-    for name, bundle in zip(PACKAGED_JS, (bridge, engine), strict=True):
+    for name, bundle in zip(IN_WHEEL, (bridge, engine), strict=True):
         print(f"{name}: {len(bundle) / 1024:.0f} KiB")
     print(f"{wheel.name}: {wheel.stat().st_size / (1 << 20):.2f} MiB")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.build_pyodide_dist import PACKAGED_JS, PACKAGED_WEB
+from webllm_provider.packaged import ENGINE, FOLDER, IN_WHEEL
 
 from ..conftest import chromium
 from .conftest import browser_log, tiny_model_app_config
@@ -154,7 +154,7 @@ def test_a_content_security_policy_without_blob_says_to_set_worker_url(driver, h
     (wheel,) = hosts.dist.glob("webllm_provider-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         (hosts.pages / "webllm-provider.js").write_bytes(
-            gzip.decompress(zf.read(str(PACKAGED_WEB / PACKAGED_JS["webllm-provider.js"])))
+            gzip.decompress(zf.read(f"webllm_provider/{FOLDER}/{IN_WHEEL[ENGINE]}"))
         )
     head = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     open_with_wheel(driver, hosts, "plain-csp.html", head)
