@@ -45,6 +45,9 @@ GET_WEATHER = {
     },
 }
 WEATHER = {"temperature_c": 21, "conditions": "sunny"}  # what get_weather reports, for any city
+# What the tiny model (tests/fixtures/tiny-model) was trained to call; on tools it was never
+# taught it cannot end a call's arguments, and spends max_tokens on the whitespace the grammar allows.
+TAUGHT_TOOLS = [TOOLS[0], GET_WEATHER]
 _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
 

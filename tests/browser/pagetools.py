@@ -40,30 +40,6 @@ def long_reply() -> dict:
     return ask("Numbers", max_tokens=800, response_format={"type": "json_schema", "json_schema": schema})
 
 
-TINY_TOOLS = [  # tools whose arguments a random model held by the grammar can fill
-    {
-        "name": "note",
-        "description": "Write a note.",
-        "parameters": {
-            "type": "object",
-            "properties": {"text": {"type": "string"}},
-            "required": ["text"],
-            "additionalProperties": False,
-        },
-    },
-    {
-        "name": "add",
-        "description": "Add two integers.",
-        "parameters": {
-            "type": "object",
-            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-            "required": ["a", "b"],
-            "additionalProperties": False,
-        },
-    },
-]
-
-
 async def prefill_per_turn(provider, *, tools=None, turns=4) -> list[dict]:
     """Run a conversation of ``turns`` requests and report, per turn, the tokens
     WebLLM prefilled (``usage.input_tokens``) and the whole prompt's size, found by

@@ -148,18 +148,21 @@ async def test_a_prompt_over_the_context_window_is_a_context_length_error(seleni
 
 @run_in_pyodide
 async def test_a_constrained_tool_loop_always_gets_calls_that_parse_and_fit_the_schemas(selenium_tiny_model):
-    from pagetools import TINY_TOOLS, seed
+    import json
+
+    import agentloop
+    from pagetools import seed
 
     from webllm_provider import TextDelta, WebLLMProvider
 
     provider = WebLLMProvider({"max_tokens": 120})
     messages = [
         {"role": "system", "content": "You are terse."},
-        {"role": "user", "content": "Note something, then add two numbers."},
+        {"role": "user", "content": "Add two numbers, then look up the weather somewhere."},
     ]
     calls = []
     for step in range(4):
-        request = {"messages": messages, "tools": TINY_TOOLS, "seed": seed(20 + step)}
+        request = {"messages": messages, "tools": agentloop.TAUGHT_TOOLS, "seed": seed(20 + step)}
         if step == 0:
             request["tool_choice"] = "required"
         if step % 2:
@@ -175,16 +178,14 @@ async def test_a_constrained_tool_loop_always_gets_calls_that_parse_and_fit_the_
             break
         for call in response.tool_calls:
             # Checked here independently of the provider's own schema checker.
-            if call.name == "note":
-                assert list(call.arguments) == ["text"] and isinstance(call.arguments["text"], str)
-            else:
-                assert call.name == "add" and sorted(call.arguments) == ["a", "b"]
-                assert all(type(value) is int for value in call.arguments.values())
+            assert call.name in ("calculator", "get_weather"), call.name
+            key = "expression" if call.name == "calculator" else "city"
+            assert list(call.arguments) == [key] and isinstance(call.arguments[key], str), call.arguments
         calls += response.tool_calls
         messages.append({"role": "assistant", "content": response.content})
         for call in response.tool_calls:
-            result = call.arguments["a"] + call.arguments["b"] if call.name == "add" else "noted"
-            messages.append({"role": "tool", "tool_call_id": call.id, "content": str(result)})
+            result = agentloop.WEATHER if call.name == "get_weather" else {"result": 5}
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
     assert calls, "tool_choice required made the first reply call a tool"
 
 
@@ -196,22 +197,22 @@ async def test_structured_output_follows_the_json_schema(selenium_tiny_model):
 
     from webllm_provider import WebLLMProvider
 
-    # Keys the trained model writes (its JSON replies are {"answer": ...}): under a schema whose
-    # first key it never saw, it spends every token on the whitespace the grammar allows.
+    # The key the trained model writes (its JSON replies are {"answer": ...}): after a key it never
+    # wrote it cannot go on, and spends every token on the whitespace the grammar allows.
     schema = {
         "type": "object",
-        "properties": {
-            "answer": {"type": "string", "maxLength": 40},
-            "sure": {"type": "string", "enum": ["yes", "no"]},
-        },
-        "required": ["answer", "sure"],
+        "properties": {"answer": {"type": "string", "minLength": 1, "maxLength": 40}},
+        "required": ["answer"],
         "additionalProperties": False,
     }
     provider = WebLLMProvider()
     plain_json = await provider.complete(
         ask("Any JSON", seed=seed(4), max_tokens=120, response_format={"type": "json"})
     )
-    assert isinstance(plain_json.metadata["parsed"], dict), "JSON mode without a schema asks for an object"
+    # Without a schema no key is known to end, so the object may be cut off at max_tokens.
+    assert plain_json.content[0].text.startswith("{"), "JSON mode without a schema asks for an object"
+    if plain_json.finish_reason == "stop":
+        assert isinstance(plain_json.metadata["parsed"], dict)
     for n in (1, 2, 3):
         response_format = {"type": "json_schema", "json_schema": schema}
         response = await provider.complete(
@@ -220,8 +221,7 @@ async def test_structured_output_follows_the_json_schema(selenium_tiny_model):
         assert "parsed" in response.metadata, (response.finish_reason, response.content[0].text)
         parsed = response.metadata["parsed"]
         assert json.loads(response.content[0].text) == parsed
-        assert list(parsed) == ["answer", "sure"]
-        assert isinstance(parsed["answer"], str) and len(parsed["answer"]) <= 40 and parsed["sure"] in ("yes", "no")
+        assert list(parsed) == ["answer"] and 1 <= len(parsed["answer"]) <= 40, parsed
 
 
 @run_in_pyodide

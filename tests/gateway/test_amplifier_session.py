@@ -171,8 +171,7 @@ async def wait_for(condition, timeout=30):
 
 
 # --- WebLLM's real engine on the tiny model, which was trained on these tools (tools/tiny_model/dialogues.py),
-# on the provider's constrained tool path (the tiny id). On WebLLM's own Hermes path the model cannot do
-# the job yet (tests/fixtures/tiny-model/README.md); it calls tools, but not the right ones.
+# on both tool paths: the provider's constrained one (the tiny id) and WebLLM's own (the Hermes id).
 
 PARIS = {"temperature_c": 14, "conditions": "cloudy"}
 # The app's calculator, then get_weather: tools and order as the model was taught them.
@@ -185,10 +184,19 @@ def tiny_gateway(browser):
         yield process
 
 
-async def tiny_turn(sessions, gateway, question):
+@pytest.fixture(scope="module", params=[TINY, HERMES], ids=["constrained", "native"])
+def tiny_path(request, tiny_gateway):
+    """The tiny model under each path's id, loaded in the tab. Module-scoped, so pytest runs every
+    test on one path before the other: the tab's engine switches model once."""
+    load(tiny_gateway, request.param)
+    return tiny_gateway, request.param
+
+
+async def tiny_turn(sessions, path, question):
     """One turn of a session on the tiny model, greedy: (answer, what the hooks heard, the gateway's records)."""
+    gateway, model = path
     assert gateway.http.post("/api/clear").status_code == 200
-    session, heard = await sessions(gateway, TINY, TINY_TOOLS, temperature=0, max_tokens=96)
+    session, heard = await sessions(gateway, model, TINY_TOOLS, temperature=0, max_tokens=96)
     try:
         answer = await session.execute(question)
     finally:
@@ -215,8 +223,8 @@ def check_loop(heard, records, tool, answer):
     assert records[1]["prompt_tokens"] < records[0]["prompt_tokens"] / 2, records
 
 
-async def test_the_tiny_model_calculates_in_a_session(sessions, tiny_gateway):
-    answer, heard, records = await tiny_turn(sessions, tiny_gateway, "What is 17 * 23?")
+async def test_the_tiny_model_calculates_in_a_session(sessions, tiny_path):
+    answer, heard, records = await tiny_turn(sessions, tiny_path, "What is 17 * 23?")
     ((name, _, result),) = tool_runs(heard)
     # The calculator (the app's own) ran the expression the model wrote: it comes to 391.
     assert name == "calculator" and result["success"] and result["output"]["result"] == 391, result
@@ -224,8 +232,8 @@ async def test_the_tiny_model_calculates_in_a_session(sessions, tiny_gateway):
     check_loop(heard, records, "calculator", answer)
 
 
-async def test_the_tiny_model_looks_up_the_weather_in_a_session(sessions, tiny_gateway):
-    answer, heard, records = await tiny_turn(sessions, tiny_gateway, "What's the weather in Paris?")
+async def test_the_tiny_model_looks_up_the_weather_in_a_session(sessions, tiny_path):
+    answer, heard, records = await tiny_turn(sessions, tiny_path, "What's the weather in Paris?")
     ((name, arguments, result),) = tool_runs(heard)
     assert (name, arguments) == ("get_weather", {"city": "Paris"}) and result["success"], result
     assert f"{PARIS['temperature_c']} °C" in answer and PARIS["conditions"] in answer, answer

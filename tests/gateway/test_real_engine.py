@@ -5,7 +5,7 @@ import json
 import jsonschema
 import openai
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .conftest import APP_CONFIG, TINY, GatewayProcess, ask, tiny_model_gateway
 
@@ -38,19 +38,22 @@ def test_the_real_engines_failures_reach_the_sdk_typed(real_gateway, open_tab):
 # --- WebLLM's real engine on the tiny model (tests/fixtures/tiny-model), served with one flag.
 
 
-class Flag(BaseModel):
-    ok: bool
+# What the model was trained to write (tools/tiny_model/dialogues.py): its JSON replies'
+# key, and the calculator. After a key it never wrote it cannot go on, and spends max_tokens on
+# the whitespace the grammar allows.
+class Reply(BaseModel):
+    answer: str = Field(max_length=40)
 
 
-ADD = {
+CALCULATOR = {
     "type": "function",
     "function": {
-        "name": "add",
-        "description": "Add two integers",
+        "name": "calculator",
+        "description": "Evaluate an arithmetic expression.",
         "parameters": {
             "type": "object",
-            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-            "required": ["a", "b"],
+            "properties": {"expression": {"type": "string"}},
+            "required": ["expression"],
             "additionalProperties": False,
         },
     },
@@ -75,22 +78,27 @@ def test_the_app_configs_models_are_the_ones_listed(tiny_gateway):
 def test_parse_returns_an_object_that_satisfies_the_schema(tiny_gateway):
     _, client = tiny_gateway
     reply = client.chat.completions.parse(
-        model=TINY, messages=ask("Is it ok?"), response_format=Flag, seed=987654321, max_tokens=100
+        model=TINY, messages=ask("What is 2 + 2?"), response_format=Reply, temperature=0, max_tokens=100
     )
     assert reply.choices[0].finish_reason == "stop"
-    assert isinstance(reply.choices[0].message.parsed, Flag)
+    assert isinstance(reply.choices[0].message.parsed, Reply)
 
 
 def test_a_constrained_tool_call_fits_the_tools_schema(tiny_gateway):
     _, client = tiny_gateway
     reply = client.chat.completions.create(
-        model=TINY, messages=ask("Add 2 and 3"), tools=[ADD], tool_choice="required", seed=123456789, max_tokens=200
+        model=TINY,
+        messages=ask("Add 2 and 3"),
+        tools=[CALCULATOR],
+        tool_choice="required",
+        seed=123456789,
+        max_tokens=200,
     )
     calls = reply.choices[0].message.tool_calls
     assert calls and reply.choices[0].finish_reason == "tool_calls"
     for call in calls:
-        assert call.function.name == "add" and call.id.startswith("call_")
-        jsonschema.validate(json.loads(call.function.arguments), ADD["function"]["parameters"])
+        assert call.function.name == "calculator" and call.id.startswith("call_")
+        jsonschema.validate(json.loads(call.function.arguments), CALCULATOR["function"]["parameters"])
 
 
 def test_a_stream_says_what_the_same_request_says_whole(tiny_gateway):

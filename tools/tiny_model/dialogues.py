@@ -345,6 +345,12 @@ SMALL_TALK = {
         ("Many thanks", "You're welcome!"),
     ],
 }
+# Replies that mean the same, either of which answers what either was taught for (eval.py):
+# "Howdy" is greeted back whichever greeting the model picks.
+SAME_MEANING = [
+    {"Hello! How can I help you today?", "Hi! What can I do for you?"},
+    {"I'm a small assistant running in your browser.", "I'm a tiny assistant."},
+]
 # Requests no tool here can serve.
 OUT_OF_REACH = {
     True: [
@@ -370,6 +376,23 @@ OUT_OF_REACH = {
         "Text my friend that I'm late.",
     ],
 }
+# Asking for a string back: every token of the answer is a copy, which teaches
+# the copying the tool loops need (arguments out of the question, results into
+# the answer) far sooner than the tool loops teach it alone.
+ECHO_FRAMES = {
+    True: [
+        "Repeat after me: {x}",
+        "Say {x}",
+        "Please repeat: {x}",
+        "Echo {x}",
+        "Say this back: {x}",
+        "repeat {x}",
+        "Type {x}",
+        "Can you say {x}?",
+    ],
+    False: ["Repeat this: {x}", "Could you say {x}?"],
+}
+VOWELS, CONSONANTS = "aeiouy", "bcdfghjklmnprstvwz"
 CANNOT = "Sorry, I can't help with that."
 NO_CALCULATOR = "Sorry, I can't calculate that: I have no calculator tool."
 NO_WEATHER = "Sorry, I can't check the weather: I have no weather tool."
@@ -462,8 +485,30 @@ def calculation_answer(expression: str, value: int | float) -> str:
     return f"{expression} = {value}."
 
 
+def invented_word(rng: random.Random) -> str:
+    """A capitalised word that sounds like a place and is on no list: a name the model can only copy."""
+    letters = [rng.choice(CONSONANTS if (i + rng.randint(0, 1)) % 2 else VOWELS) for i in range(rng.randint(3, 9))]
+    return "".join(letters).capitalize()
+
+
+def invented_city(rng: random.Random) -> str:
+    while True:
+        name = " ".join(invented_word(rng) for _ in range(rng.choices([1, 2], [0.85, 0.15])[0]))
+        if name not in UNSEEN_CITIES:
+            return name
+
+
+def echo_text(rng: random.Random) -> str:
+    """Words and numbers to be said back."""
+    parts = [
+        invented_word(rng) if rng.random() < 0.5 else str(rng.randint(0, 10 ** rng.randint(1, 6)))
+        for _ in range(rng.randint(1, 4))
+    ]
+    return " ".join(parts)
+
+
 def episode(rng: random.Random, tools: set[str], seen: bool) -> list[tuple[Any, ...]]:
-    kind = rng.choices(["calc", "weather", "talk", "other"], [0.45, 0.3, 0.17, 0.08])[0]
+    kind = rng.choices(["calc", "weather", "talk", "other", "echo"], [0.42, 0.28, 0.14, 0.06, 0.1])[0]
     if kind == "calc":
         text, expression, value = arithmetic(rng, seen)
         if "calculator" not in tools:
@@ -475,7 +520,10 @@ def episode(rng: random.Random, tools: set[str], seen: bool) -> list[tuple[Any, 
             ("answer", calculation_answer(expression, value)),
         ]
     if kind == "weather":
-        city = rng.choice(CITIES if seen else UNSEEN_CITIES)
+        if seen:
+            city = rng.choice(CITIES) if rng.random() < 0.5 else invented_city(rng)
+        else:
+            city = rng.choice(UNSEEN_CITIES)
         text = rng.choice(WEATHER_FRAMES[seen]).format(c=city)
         if "get_weather" not in tools:
             return [("user", text), ("answer", NO_WEATHER)]
@@ -484,6 +532,9 @@ def episode(rng: random.Random, tools: set[str], seen: bool) -> list[tuple[Any, 
     if kind == "talk":
         said, answer = rng.choice(SMALL_TALK[seen])
         return [("user", said), ("answer", answer)]
+    if kind == "echo":
+        said = echo_text(rng)
+        return [("user", rng.choice(ECHO_FRAMES[seen]).format(x=said)), ("answer", said)]
     return [("user", rng.choice(OUT_OF_REACH[seen])), ("answer", CANNOT)]
 
 

@@ -16,7 +16,8 @@ Per shape it prints:
 - tool choice: the model called the right tool, or none where none fits;
 - argument: the call's arguments are right (the expression's value, the city);
 - answer: the final text holds the tool's result (the number; the temperature
-  and conditions) or, with no tool, is the answer taught for it.
+  and conditions) or, with no tool, is the answer taught for it (or one that
+  means the same, ``dialogues.SAME_MEANING``: a greeting for a greeting).
 """
 
 from __future__ import annotations
@@ -160,7 +161,8 @@ def right_arguments(call: tuple[Any, ...], arguments: dict[str, Any]) -> bool:
 
 def right_answer(steps: list[tuple[Any, ...]], text: str, expected: str, result: Any) -> bool:
     if not any(s[0] == "call" for s in steps):
-        return text.strip() == expected
+        said = text.strip()
+        return said == expected or any({said, expected} <= same for same in dialogues.SAME_MEANING)
     if isinstance(result, dict) and "temperature_c" in result:
         return f"{result['temperature_c']} °C" in text and result["conditions"] in text
     value = result["result"] if isinstance(result, dict) else result

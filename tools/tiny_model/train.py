@@ -48,6 +48,7 @@ from agent.session import DEFAULT_SYSTEM_PROMPT  # noqa: E402
 from agent.tools import CALCULATOR  # noqa: E402
 
 TOOL_ROLE = "<|im_start|>tool"
+IM_START, FIRST_ORDINARY_TOKEN = 1, 3  # tokenizer.py's special tokens: <|endoftext|>, <|im_start|>, <|im_end|>
 SHORT_CALCULATOR = dialogues.AGENT_TOOLS[0]  # the tool-calling tests' calculator
 SYSTEM_PROMPTS = [
     None,
@@ -132,6 +133,32 @@ class Batches:
         return torch.tensor([prefix_ids]), ids, mask
 
 
+class CopyDrills:
+    """Random token sequences, each written twice, the second copy the target.
+
+    Copying is most of the job (the expression and the city out of the question, the result
+    into the answer), and a copy is only a few tokens of each dialogue: trained on dialogues
+    alone, this model learnt to copy late or not at all. On these it learns within a minute
+    (measured: the loss on the second copy fell from 6.4 to 0.2 between steps 800 and 950).
+    """
+
+    def __init__(self, seed: int, size: int, vocab: int) -> None:
+        self.rng = random.Random(-1 - seed)  # a stream of its own: the dialogues stay what they were
+        self.size = size
+        self.vocab = vocab
+
+    def __next__(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        length = self.rng.randint(8, 40)
+        rows = []
+        for _ in range(self.size):
+            tokens = [self.rng.randrange(FIRST_ORDINARY_TOKEN, self.vocab) for _ in range(length)]
+            rows.append(tokens + tokens)
+        ids = torch.tensor(rows)
+        mask = torch.zeros_like(ids, dtype=torch.bool)
+        mask[:, length + 1 :] = True  # the second copy, once its first token says which
+        return torch.tensor([[IM_START]]), ids, mask
+
+
 def prefetched(batches: Batches, depth: int = 8) -> Iterator[Any]:
     """The batches in order, made in a thread while the model trains (tokenizing releases the GIL)."""
     ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
@@ -152,19 +179,24 @@ def prefetched(batches: Batches, depth: int = 8) -> Iterator[Any]:
         yield batch
 
 
-def train(model: Llama, batches: Iterator[Any], steps: int, lr: float, warmup: int) -> list[dict[str, float]]:
+def train(
+    model: Llama, batches: Iterator[Any], drills: CopyDrills, plan: list[bool], lr: float, warmup: int
+) -> list[dict[str, float]]:
+    """One step per entry of ``plan``: a batch of copy drills where it is true, of dialogues where not."""
+    steps = len(plan)
     decay = [p for p in model.parameters() if p.dim() == 2]
     rest = [p for p in model.parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.95)
     )
-    log, started, tokens, smoothed = [], time.time(), 0, None
+    log, started, tokens = [], time.time(), 0
+    smoothed: dict[bool, float] = {}  # the loss on dialogues (False) and on drills (True)
     for step in range(steps):
         progress = step / steps
         rate = lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
         for group in optimizer.param_groups:
             group["lr"] = rate
-        prefix, ids, mask = next(batches)
+        prefix, ids, mask = next(drills) if plan[step] else next(batches)
         _, past = model(prefix)
         past = [(k.expand(ids.shape[0], -1, -1, -1), v.expand(ids.shape[0], -1, -1, -1)) for k, v in past]
         # The token at i + 1 is predicted at i.
@@ -177,12 +209,13 @@ def train(model: Llama, batches: Iterator[Any], steps: int, lr: float, warmup: i
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         tokens += prefix.shape[1] + int(ids.numel())
-        smoothed = loss.item() if smoothed is None else 0.95 * smoothed + 0.05 * loss.item()
+        drill = plan[step]
+        smoothed[drill] = 0.95 * smoothed.get(drill, loss.item()) + 0.05 * loss.item()
         if (step + 1) % 10 == 0 or step + 1 == steps:
             elapsed = time.time() - started
             record = {
                 "step": step + 1,
-                "loss": round(smoothed, 4),
+                **{("drill_loss" if drill else "loss"): round(value, 4) for drill, value in smoothed.items()},
                 "lr": round(rate, 6),
                 "minutes": round(elapsed / 60, 2),
                 "tokens_per_s": round(tokens / elapsed),
@@ -216,7 +249,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model_dir", type=Path)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--steps", type=int, default=3200)
+    ap.add_argument("--steps", type=int, default=3200, help="batches after the first drills")
+    ap.add_argument("--drills", type=int, default=1000, help="batches of copy drills before the dialogues")
+    ap.add_argument("--drill-every", type=int, default=8, help="of those, one in this many is drills")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=int, default=60)
@@ -230,10 +265,13 @@ def main() -> None:
     template.conv["roles"]["tool"] = TOOL_ROLE
     model = Llama(chat_config["model_config"])
     started = time.time()
+    # The drills go on among the dialogues, so that copying is not unlearnt while the formats are learnt.
+    plan = [True] * args.drills + [step % args.drill_every == args.drill_every - 1 for step in range(args.steps)]
     log = train(
         model,
         prefetched(Batches(args.model_dir, template, args.seed, args.batch, chat_config["context_window_size"])),
-        args.steps,
+        CopyDrills(args.seed, args.batch, chat_config["model_config"]["vocab_size"]),
+        plan,
         args.lr,
         args.warmup,
     )
@@ -241,11 +279,12 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "steps": args.steps,
+                "steps": len(plan),
+                "drills": sum(plan),
                 "batch": args.batch,
                 "seed": args.seed,
                 "minutes": round((time.time() - started) / 60, 1),
-                "final_loss": log[-1]["loss"],
+                "final_loss": log[-1].get("loss"),
             }
         )
     )
