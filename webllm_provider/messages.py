@@ -114,6 +114,7 @@ class _Converter:
         self.system: list[str] = []
         self.out: list[dict[str, Any]] = []
         self.call_names: dict[str, str] = {}
+        self.call_places: dict[str, int] = {}  # call id -> its place in its turn's call list, from 1
         self.unanswered: list[str] = []  # call ids without a result yet, in the order they were made
         self.results_at = -1  # index of the user turn that collects tool results
 
@@ -191,6 +192,7 @@ class _Converter:
             return
         thinking, text, calls = _assistant_parts(message, content, index)
         self.call_names.update((call_id, name) for call_id, name, _ in calls)
+        self.call_places.update((call_id, place) for place, (call_id, _, _) in enumerate(calls, 1))
         self.unanswered = [call_id for call_id, _, _ in calls]
         out: dict[str, Any] = {"role": "assistant", "content": self._as_written(thinking, text, calls)}
         if calls and self.style == NATIVE:
@@ -249,7 +251,11 @@ class _Converter:
                 text = json.dumps({"name": name, "content": text}, ensure_ascii=False)
             self.out.append({"role": "tool", "content": text, "tool_call_id": call_id})
             return
-        line = f"Tool result for {name} (call {call_id}):\n{text}"
+        # A call is named by its place in the call list the model wrote, which holds no ids: a client's
+        # id (a new uuid each run) would be tokens the model never wrote, and a small model's reply
+        # after the result depends on them.
+        place = self.call_places.get(call_id)
+        line = f"Tool result for {name}{f' (call {place})' if place else ''}:\n{text}"
         # Several results in a row read as one user turn, as chat templates expect.
         if self.results_at == len(self.out) - 1 >= 0:
             self.out[-1]["content"] += "\n\n" + line

@@ -168,7 +168,7 @@ def instructions(plan: ToolPlan) -> str:
     lines.append(
         'To call tools, reply with {"tool_calls": [{"name": "<tool>", "arguments": {...}}]}; '
         + ("you may call several at once. " if plan.parallel else "call one tool at a time. ")
-        + "Tool results come back in the next message."
+        + "Tool results come back in the next message, numbered in the order of your calls."
     )
     if plan.choice == REQUIRED:
         lines.append("You must call at least one tool now.")

@@ -118,7 +118,7 @@ def test_transcript_style_shows_calls_as_constrained_json_and_results_as_user_tu
         "content": "<think>\nI should use the calculator.\n</think>\n"
         '{"tool_calls": [{"name": "calculator", "arguments": {"expression": "2+3"}}]}',
     }
-    assert out[2] == {"role": "user", "content": "Tool result for calculator (call call_1):\n5"}
+    assert out[2] == {"role": "user", "content": "Tool result for calculator (call 1):\n5"}
 
 
 # An assistant turn as Amplifier's loop-basic and loop-streaming store it in the context: the
@@ -216,9 +216,9 @@ def test_tool_result_blocks_in_user_and_tool_messages_are_all_kept(style):
         ]
     else:
         assert out[2:] == [
-            {"role": "user", "content": 'Tool result for kv_get (call a):\n{"value": 1}'},
+            {"role": "user", "content": 'Tool result for kv_get (call 1):\n{"value": 1}'},
             {"role": "user", "content": "and y:"},
-            {"role": "user", "content": 'Tool result for kv_get (call b):\n["two"]'},
+            {"role": "user", "content": 'Tool result for kv_get (call 2):\n["two"]'},
         ]
 
 
@@ -233,7 +233,7 @@ def test_consecutive_tool_results_merge_into_one_user_turn_in_transcript_style()
         Message(role="tool", tool_call_id="a", content="1"),
         Message(role="tool", tool_call_id="b", content="2"),
     )
-    assert out[2:] == [{"role": "user", "content": "Tool result for f (call a):\n1\n\nTool result for g (call b):\n2"}]
+    assert out[2:] == [{"role": "user", "content": "Tool result for f (call 1):\n1\n\nTool result for g (call 2):\n2"}]
 
 
 def test_unicode_survives():
@@ -271,9 +271,12 @@ def test_results_without_call_ids_answer_the_calls_in_order(style):
         ],
         style,
     )
-    text = json.dumps(out[2:])
-    assert text.index("first") < text.index("second")
-    assert (out[2]["tool_call_id"], out[3]["tool_call_id"]) == ("c0", "c1") if style == NATIVE else "call c1" in text
+    if style == NATIVE:
+        answered = [(m["tool_call_id"], json.loads(m["content"])["name"]) for m in out[2:]]
+        assert answered == [("c0", "first"), ("c1", "second")]
+    else:
+        results = "Tool result for first (call 1):\n1\n\nTool result for second (call 2):\n2"
+        assert out[2:] == [{"role": "user", "content": results}]
 
 
 def test_unknown_role_is_rejected_with_its_index():
@@ -284,3 +287,33 @@ def test_unknown_role_is_rejected_with_its_index():
 def test_image_in_system_message_is_rejected():
     with pytest.raises(InvalidRequestError, match="system message"):
         to_openai_messages([{"role": "system", "content": [{"type": "image", "source": {"url": "x"}}]}])
+
+
+def test_the_constrained_prompt_names_calls_by_place_so_a_clients_ids_never_reach_the_model():
+    def history(first: str, second: str) -> list[dict]:
+        return [
+            {"role": "user", "content": "x"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": call_id, "type": "function", "function": {"name": "calculator", "arguments": "{}"}}
+                    for call_id in (first, second)
+                ],
+            },
+            {"role": "tool", "tool_call_id": second, "content": "2"},
+            {"role": "tool", "tool_call_id": first, "content": "1"},
+        ]
+
+    # Amplifier's provider-chat-completions names calls call_<uuid>_0, a new uuid each run.
+    ours = to_openai_messages(history("call_0", "call_1"), CONSTRAINED)
+    theirs = to_openai_messages(history("call_9f2c61d0-8f7e-4c1a-b3c4-5d6e7f809a1b_0", "x"), CONSTRAINED)
+    assert ours == theirs
+    assert ours[-1]["content"] == "Tool result for calculator (call 2):\n2\n\nTool result for calculator (call 1):\n1"
+
+
+def test_a_result_for_a_call_not_in_the_history_is_shown_without_a_place():
+    out = to_openai_messages(
+        [{"role": "user", "content": "x"}, {"role": "tool", "tool_call_id": "gone", "content": "5"}], CONSTRAINED
+    )
+    assert out[-1] == {"role": "user", "content": "Tool result for unknown tool:\n5"}

@@ -53,7 +53,7 @@ def test_converts_requests_of_every_role_and_block(selenium):
     assert body["messages"][2]["content"].endswith(
         '{"tool_calls": [{"name": "calculator", "arguments": {"expression": "6*7"}}]}'
     )
-    assert body["messages"][3]["content"] == "Tool result for calculator (call c1):\n42"
+    assert body["messages"][3]["content"] == "Tool result for calculator (call 1):\n42"
     assert body["response_format"]["type"] == "json_object"
     assert (body["temperature"], body["max_tokens"]) == (0.3, 50)
     assert not body.keys() & STREAMED.keys()  # the bridge's stream() sets them

@@ -35,13 +35,23 @@ SEEN_SYMBOLS = {
 UNSEEN_SYMBOLS = {"+": ["+", "plus"], "-": ["-", "minus"], "*": ["*", "x", "times"], "/": ["/", "divided by"]}
 VERBAL = {
     True: {
-        "+": ["the sum of {a} and {b}", "{a} added to {b}", "{b} more than {a}", "add {a} and {b}", "add {b} to {a}"],
+        "+": [
+            "the sum of {a} and {b}",
+            "{a} added to {b}",
+            "{b} more than {a}",
+            "add {a} and {b}",
+            "add {b} to {a}",
+            "{a} and {b} in total",
+            "increase {a} by {b}",
+        ],
         "-": [
             "the difference between {a} and {b}",
             "{b} subtracted from {a}",
             "subtract {b} from {a}",
             "{a} take away {b}",
             "{b} less than {a}",
+            "decrease {a} by {b}",
+            "reduce {a} by {b}",
         ],
         "*": [
             "the product of {a} and {b}",
@@ -49,6 +59,8 @@ VERBAL = {
             "{a} multiplied by {b}",
             "{a} lots of {b}",
             "multiply {a} and {b}",
+            "{a} groups with {b} in each",
+            "as much as {b}, {a} times",
         ],
         "/": [
             "the quotient of {a} and {b}",
@@ -56,8 +68,12 @@ VERBAL = {
             "{a} split into {b} parts",
             "{a} shared among {b}",
             "how many times {b} goes into {a}",
+            "{b} equal parts of {a}",
+            "{a} to {b} as a ratio",
         ],
     },
+    # New constructions of words taught above: a model trained from nothing cannot know a word
+    # it never saw, so what is held out is the way the words are put together.
     False: {
         "+": ["the total of {a} and {b}", "{a} increased by {b}"],
         "-": ["{a} decreased by {b}", "{a} reduced by {b}"],
@@ -100,6 +116,11 @@ CALC_FRAMES = {
         "Now what is {q}?",
         "And {q}?",
         "Work out {q}.",
+        "Do you know what {q} comes to?",
+        "I wonder what {q} makes.",
+        "{q} is how much?",
+        "What {q} equals, please.",
+        "Can you find what {q} gives?",
     ],
     False: [
         "Could you tell me what {q} is?",
@@ -368,6 +389,22 @@ OUT_OF_REACH = {
         "Turn off the lights.",
         "What is the meaning of life?",
         "Buy some shares for me.",
+        "Book a room for the weekend.",
+        "Send a text to my sister.",
+        "What's showing at the cinema?",
+        "Find me a good restaurant.",
+        "Remind me to call the bank tomorrow.",
+        "Open the garage door.",
+        "Who is the president of France?",
+        "Draw me a cat.",
+        "Read me my messages.",
+        "Get me a taxi to the station.",
+        "Get two tickets for the concert.",
+        "What's the best phone to buy?",
+        "Tell me a story about a dragon.",
+        "Schedule a meeting with Anna for Friday.",
+        "How do I bake bread?",
+        "Pay my electricity bill.",
     ],
     False: [
         "Reserve a table for two tonight.",
@@ -459,7 +496,7 @@ def arithmetic(rng: random.Random, seen: bool) -> tuple[str, str, int | float]:
             break
     if rng.random() < 0.75:
         symbol = rng.choice((SEEN_SYMBOLS if seen else UNSEEN_SYMBOLS)[op])
-        q = f"{a}{symbol}{b}" if symbol in "+-*/" and rng.random() < 0.15 else f"{a} {symbol} {b}"
+        q = f"{a}{symbol}{b}" if symbol in "+-*/" and rng.random() < 0.25 else f"{a} {symbol} {b}"
     else:
         q = rng.choice(VERBAL[seen][op]).format(a=a, b=b)
     text = rng.choice(CALC_FRAMES[seen]).format(q=q)
@@ -508,7 +545,7 @@ def echo_text(rng: random.Random) -> str:
 
 
 def episode(rng: random.Random, tools: set[str], seen: bool) -> list[tuple[Any, ...]]:
-    kind = rng.choices(["calc", "weather", "talk", "other", "echo"], [0.42, 0.28, 0.14, 0.06, 0.1])[0]
+    kind = rng.choices(["calc", "weather", "talk", "other", "echo"], [0.41, 0.28, 0.12, 0.09, 0.1])[0]
     if kind == "calc":
         text, expression, value = arithmetic(rng, seen)
         if "calculator" not in tools:

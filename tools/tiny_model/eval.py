@@ -129,6 +129,8 @@ def evaluate(engine: Engine, shape: str, steps: list[tuple[Any, ...]], score: Sc
             score.tool_choice += 1
         if call and calls and calls[0].name == call[1] and right_arguments(call, calls[0].arguments):
             score.argument += 1
+        elif call:
+            score.failures.append(f"{question!r} called {[(c.name, c.arguments) for c in calls]}")
         for _ in range(3):  # run the tools until the model answers
             if not calls:
                 break
