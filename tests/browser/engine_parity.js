@@ -45,7 +45,7 @@ globalThis.engineParity = async () => {
     streamedLength: { request: ask("Hello", { max_tokens: 1 }), stream: true, script: { content: "one two three" } },
     json: {
       // Greedy, on a question the model answers in this key (its plain replies start otherwise).
-      request: ask("What is 2 + 2?", {
+      request: ask("Who are you?", {
         temperature: 0,
         max_tokens: 120,
         response_format: { type: "json_object", schema: JSON.stringify(answer) },

@@ -78,7 +78,7 @@ def test_the_app_configs_models_are_the_ones_listed(tiny_gateway):
 def test_parse_returns_an_object_that_satisfies_the_schema(tiny_gateway):
     _, client = tiny_gateway
     reply = client.chat.completions.parse(
-        model=TINY, messages=ask("What is 2 + 2?"), response_format=Reply, temperature=0, max_tokens=100
+        model=TINY, messages=ask("Who are you?"), response_format=Reply, temperature=0, max_tokens=100
     )
     assert reply.choices[0].finish_reason == "stop"
     assert isinstance(reply.choices[0].message.parsed, Reply)
