@@ -113,8 +113,8 @@ class _Converter:
         self.answers_as_json = answers_as_json
         self.system: list[str] = []
         self.out: list[dict[str, Any]] = []
-        self.call_names: dict[str, str] = {}
-        self.call_places: dict[str, int] = {}  # call id -> its place in its turn's call list, from 1
+        # call id -> its tool's name, and its place in its turn's call list (from 1)
+        self.calls: dict[str, tuple[str, int]] = {}
         self.unanswered: list[str] = []  # call ids without a result yet, in the order they were made
         self.results_at = -1  # index of the user turn that collects tool results
 
@@ -191,8 +191,7 @@ class _Converter:
             self.out.append({"role": "assistant", "content": text})
             return
         thinking, text, calls = _assistant_parts(message, content, index)
-        self.call_names.update((call_id, name) for call_id, name, _ in calls)
-        self.call_places.update((call_id, place) for place, (call_id, _, _) in enumerate(calls, 1))
+        self.calls.update((call_id, (name, place)) for place, (call_id, name, _) in enumerate(calls, 1))
         self.unanswered = [call_id for call_id, _, _ in calls]
         out: dict[str, Any] = {"role": "assistant", "content": self._as_written(thinking, text, calls)}
         if calls and self.style == NATIVE:
@@ -244,7 +243,7 @@ class _Converter:
             self.unanswered.remove(call_id)
         text = tool_output_text(output)
         # WebLLM shows the model a tool message's content only: the call's id becomes its tool's name.
-        name = self.call_names.get(call_id, "unknown tool")
+        name, place = self.calls.get(call_id, ("unknown tool", None))
         if self.style == NATIVE:
             # Hermes' own tool-response form: {"name": ..., "content": ...}.
             if not _in_hermes_form(text, name):
@@ -254,7 +253,6 @@ class _Converter:
         # A call is named by its place in the call list the model wrote, which holds no ids: a client's
         # id (a new uuid each run) would be tokens the model never wrote, and a small model's reply
         # after the result depends on them.
-        place = self.call_places.get(call_id)
         line = f"Tool result for {name}{f' (call {place})' if place else ''}:\n{text}"
         # Several results in a row read as one user turn, as chat templates expect.
         if self.results_at == len(self.out) - 1 >= 0:
