@@ -30,7 +30,12 @@ SHORT_REPLY_TOKENS = 12  # about 2 s at the tiny model's 7 tokens/s
 
 def open_offline_and_take_the_demo_model(app: AppPage) -> None:
     app.open("test", wait=False)  # the real WebLLM worker; no host but 127.0.0.1 resolves
-    app.wait_for("window.app && !document.getElementById('demo-button').hidden", TINY_LOAD_TIMEOUT, "the offer")
+    # Not `window.app` alone: until the app exposes itself, that name is the page's <div id="app">.
+    app.wait_for(
+        "document.documentElement.dataset.appReady === 'true' && !document.getElementById('demo-button').hidden",
+        TINY_LOAD_TIMEOUT,
+        "the offer",
+    )
     failed = app.js("return app.state.wanted")
     assert failed != DEMO_MODEL and "could not be downloaded" in app.status(), app.status()
     app.driver.find_element("id", "demo-button").click()
