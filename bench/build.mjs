@@ -9,6 +9,7 @@ import { cp, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUNDLE_OPTIONS } from "../js/bundle-options.mjs";
+import { webllmBundling } from "../js/webllm-bundling.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.resolve(process.argv[2] ?? path.join(root, "build", "bench"));
@@ -20,6 +21,9 @@ await build({
   outbase: "bench/workers",
   outdir,
   ...BUNDLE_OPTIONS,
+  // WebLLM's wasm beside the bundle, as in the wheel's engine, which the self-start mode stands for.
+  plugins: [webllmBundling({ wasmApart: true })],
+  metafile: true,
 });
 // WebLLM's own client, for the pages' js-webllm baseline (bench/webllm-client.js).
 await build({

@@ -11,6 +11,7 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUNDLE_OPTIONS } from "./bundle-options.mjs";
+import { webllmBundling } from "./webllm-bundling.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.resolve(process.argv[2] ?? path.join(root, "build", "web"));
@@ -51,7 +52,7 @@ const PACKAGED = { splitting: false, minify: true, sourcemap: false, entryNames:
 
 const outputs = [
   // Two builds: esbuild splits chunks by whole modules, so WebLLM's (one module) would
-  // otherwise be shared whole, engine included, with every page (webllm-tree-shaking.mjs).
+  // otherwise be shared whole, engine included, with every page (webllm-bundling.mjs).
   // What drives an engine: pages, and the Python worker.
   ...(await bundle(
     "js",
@@ -78,7 +79,8 @@ const outputs = [
   // (self-start-engine.js), each from a blob: URL, which can import nothing relative, so no chunks;
   // minified, as the wheel's size is mostly the engine. Built apart, so the bridge carries no engine.
   ...(await bundle("js", ["js/self-start.js"], packageOutdir, { ...PACKAGED, entryNames: "webllm-bridge" })),
-  ...(await bundle("js", ["js/self-start-engine.js"], packageOutdir, PACKAGED)),
+  // Its two emscripten modules beside it as .wasm files, not inlined as base64 (webllm-bundling.mjs).
+  ...(await bundle("js", ["js/self-start-engine.js"], packageOutdir, { ...PACKAGED, plugins: [webllmBundling({ wasmApart: true })] })),
 ];
 
 for (const file of outputs.filter((name) => name.endsWith(".js"))) {

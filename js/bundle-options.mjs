@@ -7,9 +7,9 @@
  * import maps, and a page should not need a bundler. Code splitting puts
  * what a page and its worker share in shared chunks, so they download it once;
  * WebLLM's engine (most of every worker's bundle) reaches only the workers
- * (webllm-tree-shaking.mjs).
+ * (webllm-bundling.mjs).
  */
-import { webllmTreeShaking } from "./webllm-tree-shaking.mjs";
+import { webllmBundling } from "./webllm-bundling.mjs";
 
 /** @type {import("esbuild").BuildOptions} */
 export const BUNDLE_OPTIONS = {
@@ -27,5 +27,5 @@ export const BUNDLE_OPTIONS = {
   // xgrammar's Emscripten loader (the scripted engine checks grammars with it)
   // names Node's own modules on a path only Node takes.
   external: ["module", "url"],
-  plugins: [webllmTreeShaking],
+  plugins: [webllmBundling()],
 };

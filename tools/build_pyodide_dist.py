@@ -42,7 +42,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from webllm_provider.packaged import FOLDER, IN_WHEEL
+from webllm_provider.packaged import BRIDGE, ENGINE, FOLDER, WASM, packed
 
 ROOT = Path(__file__).resolve().parent.parent
 PYODIDE = ROOT / "node_modules" / "pyodide"
@@ -124,6 +124,11 @@ def check_requires(name, wheel, depends):
 WHEEL_TIME = (2016, 1, 1, 0, 0, 0)  # fixed (flit's date for what it generates): the same sources, the same wheel
 
 
+def bundled_files(packaged):
+    """What the wheel carries of js/build.mjs's package output: the bridge, the engine and its wasm."""
+    return [BRIDGE, ENGINE, *sorted(path.name for path in packaged.glob("*" + WASM))]
+
+
 def build_own_wheel(dest, packaged):
     """The wheel, built by pip and flit from a copy of the sources with the bundle
     added, so the source tree never holds a build output."""
@@ -135,11 +140,11 @@ def build_own_wheel(dest, packaged):
             if (ROOT / name).exists():
                 shutil.copy2(ROOT / name, source / name)
         (source / "webllm_provider" / FOLDER).mkdir()
-        for bundle, packed in IN_WHEEL.items():
+        for bundle in bundled_files(packaged):
             data = (packaged / bundle).read_bytes()
-            if packed != bundle:
+            if packed(bundle) != bundle:
                 data = gzip.compress(data, mtime=0)  # no timestamp: the same bundle makes the same wheel
-            (source / "webllm_provider" / FOLDER / packed).write_bytes(data)
+            (source / "webllm_provider" / FOLDER / packed(bundle)).write_bytes(data)
         # With the build backend installed (make does), build without a network round trip.
         isolation = [] if importlib.util.find_spec("flit_core") is None else ["--no-build-isolation"]
         run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "--wheel-dir", tmp, str(source))
@@ -223,7 +228,7 @@ def main():
 
     if not (PYODIDE / "pyodide.asm.wasm").exists():
         sys.exit(f"{PYODIDE} is missing: run `npm ci` first")
-    missing = [name for name in IN_WHEEL if not (args.package / name).exists()]
+    missing = [name for name in (BRIDGE, ENGINE) if not (args.package / name).exists()]
     if missing:
         sys.exit(f"{args.package} has no {', '.join(missing)}: run `npm run build` first")
     shutil.rmtree(out, ignore_errors=True)

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import dataclasses
 import importlib
+import urllib.parse
 from collections.abc import AsyncGenerator
 from importlib import resources
 from typing import Any, cast
@@ -34,17 +35,18 @@ from ._compat._lite_errors import ConfigurationError  # Pyodide: never amplifier
 from .contract import ProgressCallback
 from .engine_settings import EngineSettings
 from .errors import PROVIDER
-from .packaged import BRIDGE, ENGINE, FOLDER, IN_WHEEL, WITHOUT_BLOB
+from .packaged import BRIDGE, ENGINE, FOLDER, WASM, WITHOUT_BLOB, packed
 from .protocol import PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord
 from .pyodide_bridge import PyodideBridge, _settle
 
 JAVASCRIPT = "text/javascript"  # a module script's blob: must say what it is
+GZIP = "application/gzip"
 
 
 # The registered module this package started, and the settings it started with.
 _started: tuple[str, asyncio.Future[BridgeModule]] | None = None
 # blob: URLs of the packaged files, kept for the page's life: a crashed engine is restarted from the same URL.
-_script_urls: dict[str, str] = {}
+_packaged_urls: dict[str, str] = {}
 
 
 def is_own(module: object) -> bool:
@@ -132,7 +134,7 @@ async def _import_script(worker_url: str | None) -> Any:
     the engine's file, which offers it too."""
     dynamic_import = js.eval("(url) => import(url)")  # Python has no import() of its own for JavaScript
     try:
-        return await _settle(dynamic_import(await _packaged_script_url(BRIDGE)))
+        return await _settle(dynamic_import(await _script_url(BRIDGE)))
     except Exception as blocked:
         if worker_url is None:
             raise ConfigurationError(
@@ -149,28 +151,52 @@ async def _import_script(worker_url: str | None) -> Any:
 
 
 async def _engine_url(worker_url: str | None) -> str:
-    return worker_url or await _packaged_script_url(ENGINE)
+    """``worker_url``, or a blob: URL of the packaged engine whose fragment names a blob: URL of each
+    wasm module beside it: a blob: worker can resolve nothing relative (js/webllm-wasm.js)."""
+    if worker_url:
+        return worker_url
+    wasm = {name: _packaged_url(name, GZIP) for name in sorted(_packaged_wasm())}
+    return f"{await _script_url(ENGINE)}#{urllib.parse.urlencode(wasm)}"
 
 
-async def _packaged_script_url(bundle: str) -> str:
-    if bundle not in _script_urls:
-        packed = IN_WHEEL[bundle]
-        try:
-            source = resources.files("webllm_provider").joinpath(FOLDER, packed).read_bytes()
-        except FileNotFoundError:
-            raise ConfigurationError(
-                f"This install of webllm-provider has no webllm_provider/{FOLDER}/{packed}: "
-                "install the wheel `make dist` builds (build/dist/webllm_provider-*.whl).",
-                provider=PROVIDER,
-            ) from None
-        blob = js.Blob.new([to_js(source)], _options(type=JAVASCRIPT))
-        if packed != bundle:  # gzipped: inflated by the browser, off Python's thread
-            inflated = blob.stream().pipeThrough(js.DecompressionStream.new("gzip"))
-            blob = await _settle(
-                js.Response.new(inflated, _options(headers=_options(**{"Content-Type": JAVASCRIPT}))).blob()
-            )
-        _script_urls[bundle] = str(js.URL.createObjectURL(blob))
-    return _script_urls[bundle]
+def _packaged_wasm() -> list[str]:
+    folder = resources.files("webllm_provider").joinpath(FOLDER)
+    suffix = packed(WASM)
+    return [path.name.removesuffix(suffix) + WASM for path in folder.iterdir() if path.name.endswith(suffix)]
+
+
+async def _script_url(name: str) -> str:
+    """A blob: URL of a packaged script, inflated by the browser (off Python's thread) if it is gzipped."""
+    if name not in _packaged_urls:
+        if packed(name) == name:
+            return _packaged_url(name, JAVASCRIPT)
+        gzipped = js.Blob.new([to_js(_packaged_bytes(name))])
+        inflated = gzipped.stream().pipeThrough(js.DecompressionStream.new("gzip"))
+        headers = _options(headers=_options(**{"Content-Type": JAVASCRIPT}))
+        blob = await _settle(js.Response.new(inflated, headers).blob())
+        _packaged_urls.setdefault(name, str(js.URL.createObjectURL(blob)))
+    return _packaged_urls[name]
+
+
+def _packaged_url(name: str, media_type: str) -> str:
+    """A blob: URL of a packaged file as the wheel holds it: the wasm stays gzipped until the engine
+    fetches it at a model's load (js/webllm-wasm.js inflates it), so start-up never waits on it."""
+    if name not in _packaged_urls:
+        blob = js.Blob.new([to_js(_packaged_bytes(name))], _options(type=media_type))
+        _packaged_urls[name] = str(js.URL.createObjectURL(blob))
+    return _packaged_urls[name]
+
+
+def _packaged_bytes(name: str) -> bytes:
+    in_wheel = packed(name)
+    try:
+        return resources.files("webllm_provider").joinpath(FOLDER, in_wheel).read_bytes()
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"This install of webllm-provider has no webllm_provider/{FOLDER}/{in_wheel}: "
+            "install the wheel `make dist` builds (build/dist/webllm_provider-*.whl).",
+            provider=PROVIDER,
+        ) from None
 
 
 def _options(**fields: Any) -> Any:

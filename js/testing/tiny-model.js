@@ -1,7 +1,7 @@
 /**
  * The tiny model in tests/fixtures/tiny-model: a real WebLLM 0.2.86 model
- * (Llama architecture, 2 layers, random weights, 1,024-token vocabulary and
- * context) that loads in seconds on a CPU WebGPU adapter. build/dist serves
+ * (Llama architecture, 2 layers, 1,024-token vocabulary and context, trained
+ * for small talk and two tools) that loads in seconds on a CPU WebGPU adapter. build/dist serves
  * it under /models/, the gateway with `--app-config
  * tests/fixtures/tiny-model/app-config.json`; its README says how to serve
  * it elsewhere. Its AppConfig is that JSON file, read here.

@@ -10,7 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from webllm_provider.packaged import FOLDER, IN_WHEEL
+from webllm_provider.packaged import BRIDGE, ENGINE, FOLDER, WASM, packed
 
 from ..conftest import ROOT
 
@@ -26,9 +26,20 @@ def test_the_wheel_passes_twine_check_and_carries_its_engine(dist_dir):
     assert result.returncode == 0 and "PASSED" in result.stdout, result.stdout + result.stderr
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
-        bridge, engine = (zf.read(f"webllm_provider/{FOLDER}/{name}") for name in IN_WHEEL.values())
-    engine = gzip.decompress(engine)  # stored gzipped (a wasm inflate of its 6 MB on every install)
+        folder = f"webllm_provider/{FOLDER}/"
+        bridge, engine = (zf.read(folder + packed(name)) for name in (BRIDGE, ENGINE))
+        # Stored gzipped (Pyodide would inflate them in wasm on every install), inflated by the browser.
+        wasm = {
+            name.removeprefix(folder).removesuffix(".gz"): gzip.decompress(zf.read(name))
+            for name in names
+            if name.startswith(folder) and name.endswith(packed(WASM))
+        }
+    engine = gzip.decompress(engine)
     bridge, engine = bridge.decode(), engine.decode()
+    # WebLLM's two emscripten modules, as wasm files beside the engine, not base64 text in it.
+    assert sorted(wasm) == ["tokenizers.wasm", "xgrammar.wasm"]
+    assert all(module.startswith(b"\0asm") for module in wasm.values())
+    assert "base64,AGFzbQ" not in engine  # "\\0asm": a wasm module inlined
     # Self-contained modules, nothing to import from a blob: URL (no static imports); both offer the
     # bridge (the engine's file for a page that serves it), and only the engine's carries WebLLM's engine.
     static_import = r'(?:^|[;}])\s*import\s*(?:\{[^}]*\}\s*from\s*|\*\s*as\s*\w+\s*from\s*)?"'
@@ -37,8 +48,8 @@ def test_the_wheel_passes_twine_check_and_carries_its_engine(dist_dir):
         assert not re.search(static_import, bundle, re.MULTILINE)
     assert ENGINE_ONLY in engine and ENGINE_ONLY not in bridge
     assert not [name for name in names if name.startswith("tests/") or "/testing/" in name]
-    for name, bundle in zip(IN_WHEEL, (bridge, engine), strict=True):
-        print(f"{name}: {len(bundle) / 1024:.0f} KiB")
+    for name, size in [(BRIDGE, len(bridge)), (ENGINE, len(engine)), *((n, len(b)) for n, b in wasm.items())]:
+        print(f"{name}: {size / 1024:.0f} KiB")
     print(f"{wheel.name}: {wheel.stat().st_size / (1 << 20):.2f} MiB")
 
 

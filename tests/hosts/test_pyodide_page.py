@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from webllm_provider.packaged import ENGINE, FOLDER, IN_WHEEL
+from webllm_provider.packaged import ENGINE, FOLDER, WASM, packed
 
+from ..browser.agentloop import TAUGHT_TOOLS
 from ..conftest import chromium
 from .conftest import browser_log, tiny_model_app_config
 from .tool_chat import SCRIPTED_REPLIES
@@ -59,6 +60,7 @@ await micropip.install({hosts.wheel!r})
 def test_the_tiny_model_from_python_alone(driver, hosts):
     app_config = tiny_model_app_config(hosts)
     model_id = app_config["model_list"][0]["model_id"]
+    calculator = TAUGHT_TOOLS[0]
     open_with_wheel(driver, hosts, "plain-tiny.html")
     result = python(
         driver,
@@ -76,7 +78,13 @@ async for event in provider.stream_reply({{"messages": [{{"role": "user", "conte
         shown.append(event.text)
     else:
         final = event
+# The provider's constrained tool path: WebLLM's grammar engine (xgrammar) runs only here.
+tools = WebLLMProvider({{"app_config": {app_config!r}, "default_model": {model_id!r}, "max_tokens": 48,
+                        "temperature": 0}})
+question = [{{"role": "user", "content": "What is 17 * 23?"}}]
+called = await tools.complete({{"messages": question, "tools": [{calculator!r}]}})
 json.dumps({{
+    "calls": [[call.name, call.arguments] for call in called.tool_calls],
     "catalog": catalog, "loaded": loaded, "progress": [report["progress"] for report in progress],
     "whole": "".join(block.text for block in whole.content), "whole_tokens": whole.usage.output_tokens,
     "shown": "".join(shown), "final": "".join(block.text for block in final.content),
@@ -88,9 +96,10 @@ json.dumps({{
     assert result["catalog"] == [record["model_id"] for record in app_config["model_list"]]
     assert result["loaded"] == model_id
     assert result["progress"] and result["progress"][-1] == 1  # the weights' phase, then the shaders' (0 to 1 each)
-    # Random weights: the text means nothing; greedy decoding makes both replies the same.
-    assert 1 <= result["whole_tokens"] <= 6 and result["final_tokens"] == result["whole_tokens"]
+    # Greedy: the greeting it was taught, cut at 6 tokens, the same streamed and completed.
+    assert result["whole"].startswith("Hello!") and result["whole_tokens"] == 6 == result["final_tokens"]
     assert result["shown"] == result["final"] == result["whole"]
+    assert result["calls"] == [["calculator", {"expression": "17 * 23"}]]
 
 
 def test_tools_stop_and_typed_errors_on_the_scripted_engine(driver, hosts):
@@ -141,6 +150,17 @@ CATALOG_MODEL = "Qwen2.5-0.5B-Instruct-q4f32_1-MLC"  # in WebLLM's catalog; its 
 STRICT = "script-src 'self' 'unsafe-inline' 'unsafe-eval' 'wasm-unsafe-eval'; worker-src 'self'"
 
 
+def serve_the_engine_from_the_wheel(hosts) -> str:
+    """The files a user serves from the wheel, as the error tells them to; the engine's URL."""
+    (wheel,) = hosts.dist.glob("webllm_provider-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        for name in zf.namelist():
+            folder, _, file = name.rpartition("/")
+            if folder == f"webllm_provider/{FOLDER}" and (file == packed(ENGINE) or file.endswith(packed(WASM))):
+                (hosts.pages / file.removesuffix(".gz")).write_bytes(gzip.decompress(zf.read(name)))
+    return f"/hosts/{ENGINE}"
+
+
 @pytest.mark.parametrize(
     ("policy", "says"),
     [
@@ -150,12 +170,7 @@ STRICT = "script-src 'self' 'unsafe-inline' 'unsafe-eval' 'wasm-unsafe-eval'; wo
     ids=["no-blob-scripts", "no-blob-workers"],
 )
 def test_a_content_security_policy_without_blob_says_to_set_worker_url(driver, hosts, policy, says):
-    # The file a user serves from the wheel, as the error tells them to.
-    (wheel,) = hosts.dist.glob("webllm_provider-*.whl")
-    with zipfile.ZipFile(wheel) as zf:
-        (hosts.pages / "webllm-provider.js").write_bytes(
-            gzip.decompress(zf.read(f"webllm_provider/{FOLDER}/{IN_WHEEL[ENGINE]}"))
-        )
+    engine = serve_the_engine_from_the_wheel(hosts)
     head = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     open_with_wheel(driver, hosts, "plain-csp.html", head)
     refused = python(
@@ -173,11 +188,11 @@ json.dumps(refused)
     assert says in refused and '"worker_url"' in refused and "webllm-provider.js" in refused, refused
     # The served file's way in: the bridge and its engine from worker_url. A model from WebLLM's
     # catalog fails in that engine as soon as it fetches (nothing but 127.0.0.1 resolves): the worker
-    # ran, under the page's policy (the tiny model's full way is the tests above).
+    # ran, under the page's policy (the tiny model's full way is the test below).
     failed = python(
         driver,
         f"""
-provider = WebLLMProvider({{"worker_url": "/hosts/webllm-provider.js"}})
+provider = WebLLMProvider({{"worker_url": {engine!r}}})
 try:
     await provider.load_model({CATALOG_MODEL!r})
 except LLMError as exc:
@@ -186,3 +201,27 @@ json.dumps(failed)
 """,
     )
     assert failed[0] == "NetworkError" and "blob" not in failed[1], failed
+
+
+def test_a_served_engine_under_a_strict_policy_runs_the_tiny_model_with_its_wasm_beside_it(driver, hosts):
+    """worker_url's engine fetches WebLLM's tokenizers (at the load) and grammar engine (at the tool
+    call) from beside itself, under a policy that forbids blob: scripts and workers."""
+    engine = serve_the_engine_from_the_wheel(hosts)
+    app_config = tiny_model_app_config(hosts)
+    model_id = app_config["model_list"][0]["model_id"]
+    head = f'<meta http-equiv="Content-Security-Policy" content="{STRICT}">'
+    open_with_wheel(driver, hosts, "plain-csp-tiny.html", head)
+    calls = python(
+        driver,
+        f"""
+import json
+from webllm_provider import WebLLMProvider
+provider = WebLLMProvider({{"worker_url": {engine!r}, "app_config": {app_config!r}, "default_model": {model_id!r},
+                           "max_tokens": 48, "temperature": 0}})
+await provider.load_model({model_id!r})
+called = await provider.complete({{"messages": [{{"role": "user", "content": "What is 17 * 23?"}}],
+                                   "tools": [{TAUGHT_TOOLS[0]!r}]}})
+json.dumps([[call.name, call.arguments] for call in called.tool_calls])
+""",
+    )
+    assert calls == [["calculator", {"expression": "17 * 23"}]]
