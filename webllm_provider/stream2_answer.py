@@ -23,6 +23,11 @@ class AnswerStream:
         self._escaped = False
         self._pending = ""
 
+    @property
+    def answering(self) -> bool:
+        """Whether the output so far is an answer (not a tool call, nor too short to tell)."""
+        return self._state in ("body", "done")
+
     def feed(self, text: str) -> str:
         """Take the next piece of raw model output; return newly decoded answer text."""
         if self._state == "head":

@@ -285,11 +285,13 @@ def read_output(
 def _read_constrained(
     plan: ToolPlan, text: str, finish_reason: str | None, response_id: str | None
 ) -> tuple[str, list[ToolCall]]:
-    if finish_reason == "abort":
+    if finish_reason in ("abort", "length"):
         stream = AnswerStream()
-        return stream.feed(text), []
-    if finish_reason == "length":
-        raise _truncated(text)
+        answer = stream.feed(text)
+        # An answer cut off at max_tokens is text, as on any path; a call cut off cannot run.
+        if finish_reason == "length" and not stream.answering:
+            raise _truncated(text)
+        return answer, []
     try:
         reply = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -267,6 +267,13 @@ async def test_native_calls_are_validated_too():
     assert info.value.raw_arguments == '{"key": 1, "value": 2}'
 
 
+async def test_a_constrained_answer_cut_off_at_max_tokens_is_its_text_so_far():
+    provider, _ = provider_for(PLAIN_MODEL, [completion('{"answer": "It is sunny and w', finish_reason="length")])
+    response = await provider.complete(request())
+    assert [block.text for block in response.content] == ["It is sunny and w"] and not response.tool_calls
+    assert response.finish_reason == "length"
+
+
 async def test_native_truncated_output_raises():
     provider, _ = provider_for(NATIVE_MODEL, [completion(None, finish_reason="length")])
     with pytest.raises(InvalidToolCallError, match="cut off"):

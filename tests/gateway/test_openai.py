@@ -79,6 +79,30 @@ def test_constrained_tool_calls_on_any_other_model(client, tab, stream):
     assert reply.choices[0].message.content == "It is sunny in Oslo." and reply.choices[0].finish_reason == "stop"
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_reply_with_tools_cut_off_at_max_tokens_is_sent_as_openai_sends_it(client, gateway, tab, stream):
+    """200 and finish_reason "length" (not an error): the answer's text so far; a cut-off call left out,
+    on both paths (WebLLM sends no tool_calls for a reply that did not stop either)."""
+    answer = json.dumps({"answer": "It is sunny and warm in Oslo today."})
+    call = json.dumps({"tool_calls": [{"name": "get_weather", "arguments": {"city": "Oslo"}}]})
+
+    def cut_off(model: str, reply: str) -> tuple[str | None, list, str | None]:
+        tab.push({"content": reply})
+        request = dict(model=model, messages=ask("Weather in Oslo?"), tools=[WEATHER], max_tokens=4)
+        if not stream:
+            choice = client.chat.completions.create(**request).choices[0]
+            return choice.message.content, choice.message.tool_calls or [], choice.finish_reason
+        chunks = [c for c in client.chat.completions.create(**request, stream=True) if c.choices]
+        text = "".join(c.choices[0].delta.content or "" for c in chunks) or None
+        calls = [call for c in chunks for call in c.choices[0].delta.tool_calls or []]
+        return text, calls, chunks[-1].choices[0].finish_reason
+
+    assert cut_off(MODEL, answer) == ("It is sunny", [], "length")  # 4 scripted tokens: '{"answer": "It is sunny'
+    assert cut_off(MODEL, call) == (None, [], "length")
+    load(gateway, HERMES)
+    assert cut_off(HERMES, '[{"arguments": {"city": "Oslo"}, "name": "get_weather"}]') == (None, [], "length")
+
+
 def test_a_closed_stream_stops_the_generation_in_the_tab(client, gateway, tab):
     # 2,000 tokens at 20 tokens/s would keep the tab busy for 100 s.
     tab.push({"content": "word " * 2000, "tokens_per_second": 20}, {"content": "next one"})

@@ -22,7 +22,7 @@ from ..catalog import native_tools, switches_thinking
 from ..messages import to_openai_messages
 from ..response import structured_answer
 from ..response_format import Format, read_response_format
-from ..tool_calling import ToolPlan, apply, plan_tools, read_output
+from ..tool_calling import ToolPlan, apply, plan_tools, read_output, visible_text
 from .fields import Invalid, for_webllm
 
 
@@ -77,6 +77,12 @@ def read_back(plan: ToolPlan, completion: dict[str, Any]) -> dict[str, Any]:
     """The completion with the model's reply read back into an answer or checked OpenAI tool calls."""
     choice = completion["choices"][0]
     message = choice.get("message") or {}
+    if choice.get("finish_reason") == "length":
+        # OpenAI sends a reply cut off at max_tokens as it is, with finish_reason "length" (200): here
+        # what of it is answer text; a cut-off call is left out (its arguments cannot parse, and
+        # WebLLM sends none on its own path either).
+        content = visible_text(plan)(message.get("content") or "") or None
+        return {**completion, "choices": [{**choice, "message": {"role": "assistant", "content": content}}]}
     text, calls = read_output(
         plan,
         text=message.get("content") or "",
