@@ -7,8 +7,8 @@
  * file (and the wasm) and names it as `worker_url`:
  * - run as a worker, it serves WebLLM's engine;
  * - imported, it offers self-start.js's `startBridge`, as the wheel's small
- *   webllm-bridge.js does (which Python imports when it can: 6 MB less to
- *   compile in Python's realm).
+ *   webllm-bridge.js does (which Python imports when it can: WebLLM's
+ *   engine is not compiled in Python's realm).
  */
 import { WebWorkerMLCEngineHandler } from "@mlc-ai/web-llm";
 import { serveEngine } from "./engine-server.js";

@@ -24,7 +24,7 @@ import { pageLink } from "./engine-link.js";
  * Registers a bridge with a dedicated engine of its own in this Pyodide
  * (`webllm_bridge`, as bridge.js registers it for a page), replacing
  * any bridge registered before. The engine starts at once (createBridge):
- * its 6 MB script then loads on the worker's thread while Python goes on.
+ * its script then loads on the worker's thread while Python goes on.
  * @param {any} pyodide Pyodide's API (Python's `pyodide_js`)
  * @param {string} optionsJson {@link StartOptions}
  * @param {string} withoutBlob what a page that forbids `blob:` workers does instead, in Python's words

@@ -17,11 +17,12 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 
 /**
  * @param {string} name the module's file name
+ * @param {string} [script] the engine script's URL (this module is bundled into it)
  * @returns {Promise<Uint8Array>}
  */
-export async function wasmBytes(name) {
+export async function wasmBytes(name, script = import.meta.url) {
   const named = new URLSearchParams(globalThis.location?.hash.slice(1) ?? "").get(name);
-  const url = named ?? new URL(name, import.meta.url).href;
+  const url = named ?? beside(name, script);
   /** @type {Response} */
   let response;
   try {
@@ -37,4 +38,14 @@ export async function wasmBytes(name) {
   if (bytes[0] !== GZIP_MAGIC[0] || bytes[1] !== GZIP_MAGIC[1]) return bytes;
   const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(inflated).arrayBuffer());
+}
+
+/**
+ * @param {string} name
+ * @param {string} script
+ */
+function beside(name, script) {
+  if (URL.canParse(name, script)) return new URL(name, script).href;
+  // A blob: script (a wheel whose files are not all there) has no "beside".
+  throw new Error(`WebLLM's ${name} has no URL: the engine's script ${script.split("#")[0]} names none, and nothing can be beside it`);
 }

@@ -12,8 +12,8 @@ WASM = ".wasm"
 def packed(name: str) -> str:
     """A bundled file's name in the wheel. The engine and its wasm go in gzipped: Pyodide inflates
     every file of a wheel it installs, in wasm, on every page that installs it, and the engine's
-    6 MB took most of the install (75-150 ms); the browser inflates them natively, and only when
-    Python starts that engine."""
+    6 MB (WebLLM's wasm inlined, then) took most of the install (75-150 ms); the browser inflates
+    them natively, and only when Python starts that engine."""
     return name if name == BRIDGE else name + ".gz"
 
 

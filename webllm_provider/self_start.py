@@ -120,7 +120,7 @@ async def _start(settings: EngineSettings) -> BridgeModule:
         )
     import pyodide_js  # Pyodide's JavaScript API, which the bridge registers itself in
 
-    # The engine's 6 MB are inflated while the bridge is imported.
+    # The engine's script is inflated while the bridge is imported.
     script, engine = await asyncio.gather(_import_script(settings.worker_url), _engine_url(settings.worker_url))
     try:
         script.startBridge(pyodide_js, dataclasses.replace(settings, worker_url=engine).as_json(), WITHOUT_BLOB)
@@ -155,8 +155,9 @@ async def _engine_url(worker_url: str | None) -> str:
     wasm module beside it: a blob: worker can resolve nothing relative (js/webllm-wasm.js)."""
     if worker_url:
         return worker_url
+    engine = await _script_url(ENGINE)  # first: it says so when the wheel lacks its files
     wasm = {name: _packaged_url(name, GZIP) for name in sorted(_packaged_wasm())}
-    return f"{await _script_url(ENGINE)}#{urllib.parse.urlencode(wasm)}"
+    return f"{engine}#{urllib.parse.urlencode(wasm)}"
 
 
 def _packaged_wasm() -> list[str]:

@@ -56,3 +56,9 @@ test("a gzipped module (the wheel keeps them so until a model loads) is inflated
   inWorkerAt(`#${new URLSearchParams({ "xgrammar.wasm": dataUrl(gzipped) })}`);
   assert.deepEqual([...(await wasmBytes("xgrammar.wasm"))], WASM_HEADER);
 });
+
+test("an engine started from a blob: URL that names no module says so, not 'Invalid URL'", async () => {
+  await assert.rejects(wasmBytes("tokenizers.wasm", "blob:https://app.test/1234"), {
+    message: "WebLLM's tokenizers.wasm has no URL: the engine's script blob:https://app.test/1234 names none, and nothing can be beside it",
+  });
+});
