@@ -17,8 +17,8 @@
  * URL, 5.6 MB of the engine's 6.2 MB. V8 scans that text whenever the worker
  * starts, though the modules are instantiated only when a model loads. The
  * plugin writes each as a file (`xgrammar.wasm`, `tokenizers.wasm`) next to
- * the output that holds WebLLM, and has its loader ask js/webllm-wasm.js for
- * the bytes at that point instead.
+ * the output that holds js/webllm-wasm.js, and has WebLLM's loader ask that
+ * module for the bytes at that point instead.
  */
 import { Buffer } from "node:buffer";
 import { readFile, writeFile } from "node:fs/promises";
@@ -59,7 +59,7 @@ export function webllmBundling({ wasmApart = false } = {}) {
         });
         // Another WebLLM version may be laid out otherwise: say so rather than bundle all of it silently.
         if (annotated === 0) throw new Error(`${file}: no top-level require calls found to mark pure; check its layout`);
-        if (wasmApart) contents = takeWasmApart(file, contents, ["xgrammar.wasm", "tokenizers.wasm"], wasmFiles);
+        if (wasmApart) contents = takeWasmApart(file, contents, Object.keys(WASM_FILES), wasmFiles);
         return { contents, loader: "js" };
       });
       if (!wasmApart) return;
@@ -69,10 +69,11 @@ export function webllmBundling({ wasmApart = false } = {}) {
       }));
       build.onEnd(async ({ metafile, errors }) => {
         if (errors.length) return;
-        if (!metafile) throw new Error("webllmBundling({wasmApart}) needs metafile: true, to find WebLLM's output");
+        if (!metafile) throw new Error("webllmBundling({wasmApart}) needs metafile: true, to find the loader's output");
         const root = build.initialOptions.absWorkingDir ?? process.cwd();
+        // Beside the output that holds the loader: it looks for them next to its own URL.
         for (const [output, { inputs }] of Object.entries(metafile.outputs)) {
-          if (!Object.keys(inputs).some((input) => WEBLLM_MODULE.test(input) || XGRAMMAR_MODULE.test(input))) continue;
+          if (!Object.keys(inputs).some((input) => path.resolve(root, input) === WASM_LOADER)) continue;
           for (const [name, bytes] of wasmFiles) await writeFile(path.join(root, path.dirname(output), name), bytes);
         }
       });
