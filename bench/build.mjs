@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { BUNDLE_OPTIONS } from "../js/bundle-options.mjs";
 import { webllmBundling } from "../js/webllm-bundling.mjs";
 
+const STARTUP_PAGE = path.join("bench", "page", "startup.js");
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.resolve(process.argv[2] ?? path.join(root, "build", "bench"));
 
@@ -33,7 +34,19 @@ await build({
   outdir,
   ...BUNDLE_OPTIONS,
 });
-await cp(path.join(root, "bench", "page"), outdir, { recursive: true });
+// The start-up page, which reads the bridge's protocol (js/protocol.js); it loads Pyodide and the
+// product's bridge from the server, as an app would.
+await build({
+  absWorkingDir: root,
+  entryPoints: [STARTUP_PAGE],
+  outdir,
+  ...BUNDLE_OPTIONS,
+  external: ["/pyodide.mjs", "/webllm/*"],
+});
+await cp(path.join(root, "bench", "page"), outdir, {
+  recursive: true,
+  filter: (source) => path.relative(root, source) !== STARTUP_PAGE,
+});
 await cp(path.join(root, "bench", "pybench.py"), path.join(outdir, "pybench.py"));
 // The real-engine benchmark's Python, and the conversation it shares with the tests.
 await cp(path.join(root, "bench", "realbench.py"), path.join(outdir, "realbench.py"));

@@ -152,12 +152,21 @@ def median(values):
 
 
 # Pyodide's own boot second: in a --smoke run (one load each, no warm-up) the first pays the cold caches.
-STARTUP_MODES = ("serial", "pyodide", "parallel", "parallel-unpack", "self-start", "self-start-packages", "micropip")
+STARTUP_MODES = (
+    "serial",
+    "pyodide",
+    "parallel",
+    "parallel-unpack",
+    "self-start",
+    "self-start-packages",
+    "self-start-unpack",
+    "micropip",
+)
 # Marks on the way (ms since navigation start): Pyodide booted, the wheel installed, the package imported,
 # the bridge module imported (self-start: registered), the engine worker answered, Python holds a working provider.
 STAGES = ("pyodide", "installed", "wheel", "bridge_module", "worker", "interactive")
 # The modes that end with a working provider, compared with Pyodide's own boot in the same run.
-PROVIDER_MODES = ("serial", "parallel", "parallel-unpack", "self-start", "self-start-packages")
+PROVIDER_MODES = ("serial", "parallel", "parallel-unpack", "self-start", "self-start-packages", "self-start-unpack")
 
 
 def run_startup(driver, base: str, runs: int, log, wheel: str, warm_up: bool = True) -> dict:

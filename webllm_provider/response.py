@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from . import schema
@@ -159,6 +158,9 @@ def structured_answer(text: str, json_schema: dict[str, Any] | None) -> Any:
 def _usage(usage: dict[str, Any] | None) -> Usage | None:
     if not usage:
         return None
+    # Imported at the first reply, not at start-up: decimal costs Pyodide 10 ms (bench/README.md).
+    from decimal import Decimal
+
     input_tokens = _count(usage, "prompt_tokens")
     output_tokens = _count(usage, "completion_tokens")
     return Usage(

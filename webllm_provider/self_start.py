@@ -22,9 +22,8 @@ import asyncio
 import contextlib
 import dataclasses
 import importlib
-import urllib.parse
+import os
 from collections.abc import AsyncGenerator
-from importlib import resources
 from typing import Any, cast
 
 from pyodide.ffi import JsException, to_js
@@ -41,6 +40,9 @@ from .pyodide_bridge import PyodideBridge, _settle
 
 JAVASCRIPT = "text/javascript"  # a module script's blob: must say what it is
 GZIP = "application/gzip"
+# The packaged files, read by path: Pyodide always unpacks a wheel, and importlib.resources (10 ms)
+# and urllib.parse (60 ms with ipaddress) would be most of a self-start's own time (bench/README.md).
+_FOLDER = os.path.join(os.path.dirname(__file__), FOLDER)
 
 
 # The registered module this package started, and the settings it started with.
@@ -157,13 +159,12 @@ async def _engine_url(worker_url: str | None) -> str:
         return worker_url
     engine = await _script_url(ENGINE)  # first: it says so when the wheel lacks its files
     wasm = {name: _packaged_url(name, GZIP) for name in sorted(_packaged_wasm())}
-    return f"{engine}#{urllib.parse.urlencode(wasm)}"
+    return f"{engine}#{js.URLSearchParams.new(_options(**wasm))}"  # read back the same way
 
 
 def _packaged_wasm() -> list[str]:
-    folder = resources.files("webllm_provider").joinpath(FOLDER)
     suffix = packed(WASM)
-    return [path.name.removesuffix(suffix) + WASM for path in folder.iterdir() if path.name.endswith(suffix)]
+    return [name.removesuffix(suffix) + WASM for name in os.listdir(_FOLDER) if name.endswith(suffix)]
 
 
 async def _script_url(name: str) -> str:
@@ -191,7 +192,8 @@ def _packaged_url(name: str, media_type: str) -> str:
 def _packaged_bytes(name: str) -> bytes:
     in_wheel = packed(name)
     try:
-        return resources.files("webllm_provider").joinpath(FOLDER, in_wheel).read_bytes()
+        with open(os.path.join(_FOLDER, in_wheel), "rb") as file:
+            return file.read()
     except FileNotFoundError:
         raise ConfigurationError(
             f"This install of webllm-provider has no webllm_provider/{FOLDER}/{in_wheel}: "

@@ -17,13 +17,16 @@
  *           compared with in the same run.
  * self-start: no bridge from the page: Python imports the provider, and the
  *           provider starts its own bridge and engine from the files its wheel
- *           carries (js/self-start.js, the engine from worker_url: the scripted
- *           one). "bridge_module" is the bridge imported and registered, "worker"
- *           the engine serving (it says so on a BroadcastChannel: the page cannot
- *           reach an engine Python started); the model load is timed apart, as in
- *           the other modes.
+ *           carries (js/self-start.js, the wheel's own engine from a `blob:` URL,
+ *           as a Python-only user gets it). "bridge_module" is the bridge imported
+ *           and registered, "worker" the engine serving: the page cannot reach an
+ *           engine Python started, so it watches the Worker constructor and asks
+ *           the new worker for a lifeline (lifeline.js), which an engine answers
+ *           once it serves. No model load follows: that engine is WebLLM's real one.
  * self-start-packages: self-start, with the wheel in loadPyodide's `packages`
  *           (a plain page's one line of JavaScript), so Pyodide fetches it while it boots.
+ * self-start-unpack: self-start, with the wheel fetched while Pyodide boots and
+ *           unpacked as in parallel-unpack (README.md's fastest plain page).
  * micropip: Pyodide, then micropip.install(<the wheel's URL>) from the local
  *           folder (how Python-only users install it); "wheel" is that install.
  * parallel-unpack: parallel, but the wheel is fetched while Pyodide boots and
@@ -32,17 +35,35 @@
  *           the lock's sha256 check; the wheel comes from the same origin as
  *           the page's own code).
  */
+import { LIFELINE_HELD, WORKER_KINDS } from "../../js/protocol.js";
+
 const MODEL = "Qwen2.5-0.5B-Instruct-q4f32_1-MLC";
 const WORKER = "/bench/bench-worker.js";
 const params = new URLSearchParams(location.search);
 const mode = params.get("mode") ?? "serial";
 const state = /** @type {any} */ (window).__startup = { done: false, error: null, mode, stages: {} };
 const mark = (/** @type {string} */ name) => (state.stages[name] = performance.now());
-// bench/workers/bench-worker.js says when it serves.
-const engineServing = new Promise((resolve) => {
-  const channel = new BroadcastChannel("bench/engine-serving");
-  channel.onmessage = () => resolve(channel.close());
-});
+
+/**
+ * Resolves when the first worker started from now on serves: it holds a lifeline the page asked for
+ * (the engine server answers that kind before WebLLM's protocol, on the page's own port).
+ * @returns {Promise<void>}
+ */
+function nextWorkerServing() {
+  const Started = globalThis.Worker;
+  return new Promise((serving) => {
+    globalThis.Worker = class extends Started {
+      /** @param {string | URL} url @param {WorkerOptions} [options] */
+      constructor(url, options) {
+        super(url, options);
+        globalThis.Worker = Started;
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (event) => event.data === LIFELINE_HELD && serving(channel.port1.close());
+        this.postMessage({ kind: WORKER_KINDS.lifeline, name: `bench/${crypto.randomUUID()}` }, [channel.port2]);
+      }
+    };
+  });
+}
 
 /**
  * @param {Promise<ArrayBuffer>} [wheel] the provider's wheel, fetched meanwhile:
@@ -114,7 +135,8 @@ async function main() {
     mark("interactive");
     state.done = true;
     return;
-  } else if (mode === "self-start" || mode === "self-start-packages" || mode === "micropip") {
+  } else if (mode.startsWith("self-start") || mode === "micropip") {
+    const wheel = mode === "self-start-unpack" ? fetch(`/${params.get("wheel")}`).then((r) => r.arrayBuffer()) : null;
     const { loadPyodide } = await import("/pyodide.mjs");
     // self-start-packages: the wheel named in loadPyodide's `packages`, which Pyodide fetches
     // while it boots and installs before it resolves ("pyodide" and "installed" are then one mark).
@@ -124,6 +146,8 @@ async function main() {
     if (mode === "micropip") {
       await pyodide.loadPackage("micropip");
       await pyodide.runPythonAsync(`import micropip\nawait micropip.install("${location.origin}/${params.get("wheel")}")`);
+    } else if (wheel) {
+      pyodide.unpackArchive(await wheel, "wheel");
     } else if (mode === "self-start") {
       await pyodide.loadPackage("webllm-provider");
     }
@@ -134,21 +158,18 @@ async function main() {
       state.done = true;
       return;
     }
-    // The scripted engine behind the provider's own bridge (worker_url), as the other modes have it.
     // The bridge's first call imports the packaged bridge and registers it, which starts the engine
     // worker (loaded_model() asks nothing else: no worker, no GPU).
+    const engineServing = nextWorkerServing();
     await pyodide.runPythonAsync(`
 from webllm_provider import WebLLMProvider
-provider = WebLLMProvider({"worker_url": "${location.origin}${WORKER}"})
+provider = WebLLMProvider()
 await provider.bridge.loaded_model()
 `);
     mark("bridge_module");
     await engineServing;
     mark("worker");
     mark("interactive");
-    const t0 = performance.now();
-    await pyodide.runPythonAsync(`await provider.load_model("${MODEL}")`);
-    state.model_load_ms = performance.now() - t0;
     state.done = true;
     return;
   } else {

@@ -1,7 +1,7 @@
 /**
  * The benchmark's worker: js/testing/scripted-worker.js (WebLLM's real
  * `WebWorkerMLCEngineHandler` around a `ScriptedEngine`, served by the real
- * js/engine-server.js, steered through js/testing/control.js) plus four things only a benchmark needs:
+ * js/engine-server.js, steered through js/testing/control.js) plus three things only a benchmark needs:
  *
  * - time stamps on what the engine produces, on the clock every context of the
  *   page shares (`performance.timeOrigin + performance.now()`):
@@ -12,7 +12,6 @@
  *   that port (the page <-> worker postMessage floor).
  * - control action `engineRate`: runs a scripted stream inside the worker with
  *   no transport at all, i.e. the engine's own speed.
- * - a message on the BroadcastChannel `bench/engine-serving` once it serves.
  *
  * Control actions `push`, `reset` and `state` behave as in scripted-worker.js.
  */
@@ -107,9 +106,6 @@ answerControls(handler, (message) => {
   }
 });
 serveEngine(handler);
-// A provider that starts its own engine (bench/page/startup.js, self-start) keeps it out of the page's
-// reach: the worker says when it serves instead, on the clock the page shares.
-new BroadcastChannel("bench/engine-serving").postMessage(now());
 
 const served = self.onmessage;
 self.onmessage = (event) => {

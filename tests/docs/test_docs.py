@@ -40,8 +40,10 @@ await pyodide.runPythonAsync("from webllm_provider import WebLLMProvider");
 """
 
 RUN = [  # (file, language, first line): the test that runs it
-    # The Python-only ways in run in their hosts: tests/hosts/test_readme_hosts.py (micropip, PyScript)
+    # The Python-only ways in run in their hosts: tests/hosts/test_readme_hosts.py (micropip, the
+    # plain page that unpacks the wheel, PyScript)
     (README, "python", "import micropip"),
+    (README, "js", "// A plain page: the wheel downloads while Pyodide boots."),
     (README, "html", '<script type="module" src="https://cdn.jsdelivr.net/npm/@pyscript/core'),
     (README, "python", "%pip install webllm-provider"),  # tests/hosts/test_jupyterlite.py
     (README, "js", 'import { loadPyodide } from "./pyodide.mjs";'),  # test_use_it_in_a_page

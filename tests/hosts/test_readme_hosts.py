@@ -1,6 +1,7 @@
 """The README's Python-only ways in, run as written in their hosts, on the scripted engine
 (which answers "You said: ..."; WebLLM's real worker protocol, handler and client): the
-micropip snippet in a plain Pyodide page, the PyScript page as a page. Substitutions are the
+micropip snippet in a plain Pyodide page, the plain page that unpacks the wheel while Pyodide
+boots, the PyScript page as a page. Substitutions are the
 local files for the CDN's and the registry's, and the scripted engine for the model."""
 
 import json
@@ -38,6 +39,25 @@ def test_the_micropip_snippet_in_a_plain_pyodide_page(driver, hosts):
     # The load's progress lines (the scripted engine reports WebLLM's), then the reply.
     assert out.splitlines()[-1] == "You said: Hi!", out
     assert len(out.splitlines()) > 1
+
+
+def test_the_plain_page_that_unpacks_the_wheel_while_pyodide_boots(driver, hosts):
+    script = (
+        snippet(README, "js", "// A plain page: the wheel downloads while Pyodide boots.")
+        .replace('"./pyodide.mjs"', '"/pyodide.mjs"')
+        .replace('"./webllm_provider-0.1.0-py3-none-any.whl"', repr(hosts.wheel))
+        .replace("WebLLMProvider()", f"WebLLMProvider({{{SCRIPTED}}})")
+        .code
+    )
+    page = f'<!doctype html>\n<meta charset="utf-8">\n<script type="module">\n{script}</script>'
+    driver.get(hosts.page("readme-unpack.html", page))
+    shown = chromium.until(
+        lambda: driver.find_element("tag name", "body").text,
+        60,
+        "the reply on the page",
+        explain=lambda: browser_log(driver),
+    )
+    assert shown == "You said: Hi!"
 
 
 def test_the_pyscript_page(driver, hosts):

@@ -10,9 +10,12 @@ it needs itself.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:  # decimal costs Pyodide 10 ms of start-up; response.py imports it at the first reply
+    from decimal import Decimal
 
 __all__ = [
     "ChatRequest",
@@ -45,8 +48,12 @@ class _Model:
 
 
 def _dumped(items: list[tuple[str, Any]]) -> dict[str, Any]:
-    # amplifier-core serializes a Decimal (Usage.cost_usd) as a string on every path.
-    return {key: str(value) if isinstance(value, Decimal) else value for key, value in items}
+    # amplifier-core serializes a Decimal (Usage.cost_usd) as a string on every path. Until something
+    # imports decimal, no value is a Decimal.
+    decimal = sys.modules.get("decimal")
+    if decimal is None:
+        return dict(items)
+    return {key: str(value) if isinstance(value, decimal.Decimal) else value for key, value in items}
 
 
 @dataclass(kw_only=True)
