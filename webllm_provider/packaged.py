@@ -7,6 +7,7 @@ ENGINE = "webllm-provider.js"  # js/self-start-engine.js bundled with all of Web
 # WebLLM's emscripten modules, which the engine fetches when a model loads: files beside it
 # (js/webllm-bundling.mjs names them), not base64 text inside it that every worker start parses.
 WASM = ".wasm"
+GZIPPED = ".gz"
 
 
 def packed(name: str) -> str:
@@ -14,7 +15,12 @@ def packed(name: str) -> str:
     every file of a wheel it installs, in wasm, on every page that installs it, and the engine's
     6 MB (WebLLM's wasm inlined, then) took most of the install (75-150 ms); the browser inflates
     them natively, and only when Python starts that engine."""
-    return name if name == BRIDGE else name + ".gz"
+    return name if name == BRIDGE else name + GZIPPED
+
+
+def unpacked(in_wheel: str) -> str:
+    """A bundled file's own name, from its name in the wheel (``packed``'s inverse)."""
+    return in_wheel.removesuffix(GZIPPED)
 
 
 # What a page whose Content-Security-Policy forbids blob: scripts or workers does instead; Python

@@ -34,7 +34,7 @@ from ._compat._lite_errors import ConfigurationError  # Pyodide: never amplifier
 from .contract import ProgressCallback
 from .engine_settings import EngineSettings
 from .errors import PROVIDER
-from .packaged import BRIDGE, ENGINE, FOLDER, WASM, WITHOUT_BLOB, packed
+from .packaged import BRIDGE, ENGINE, FOLDER, WASM, WITHOUT_BLOB, packed, unpacked
 from .protocol import PYTHON_MODULE, BridgeModule, GpuInfo, ModelRecord
 from .pyodide_bridge import PyodideBridge, _settle
 
@@ -163,8 +163,7 @@ async def _engine_url(worker_url: str | None) -> str:
 
 
 def _packaged_wasm() -> list[str]:
-    suffix = packed(WASM)
-    return [name.removesuffix(suffix) + WASM for name in os.listdir(_FOLDER) if name.endswith(suffix)]
+    return [unpacked(name) for name in os.listdir(_FOLDER) if name.endswith(packed(WASM))]
 
 
 async def _script_url(name: str) -> str:

@@ -10,7 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from webllm_provider.packaged import BRIDGE, ENGINE, FOLDER, WASM, packed
+from webllm_provider.packaged import BRIDGE, ENGINE, FOLDER, WASM, packed, unpacked
 
 from ..conftest import ROOT
 
@@ -30,7 +30,7 @@ def test_the_wheel_passes_twine_check_and_carries_its_engine(dist_dir):
         bridge, engine = (zf.read(folder + packed(name)) for name in (BRIDGE, ENGINE))
         # Stored gzipped (Pyodide would inflate them in wasm on every install), inflated by the browser.
         wasm = {
-            name.removeprefix(folder).removesuffix(".gz"): gzip.decompress(zf.read(name))
+            unpacked(name.removeprefix(folder)): gzip.decompress(zf.read(name))
             for name in names
             if name.startswith(folder) and name.endswith(packed(WASM))
         }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from webllm_provider.packaged import ENGINE, FOLDER, WASM, packed
+from webllm_provider.packaged import ENGINE, FOLDER, WASM, packed, unpacked
 
 from ..browser.agentloop import TAUGHT_TOOLS
 from ..conftest import chromium
@@ -157,7 +157,7 @@ def serve_the_engine_from_the_wheel(hosts) -> str:
         for name in zf.namelist():
             folder, _, file = name.rpartition("/")
             if folder == f"webllm_provider/{FOLDER}" and (file == packed(ENGINE) or file.endswith(packed(WASM))):
-                (hosts.pages / file.removesuffix(".gz")).write_bytes(gzip.decompress(zf.read(name)))
+                (hosts.pages / unpacked(file)).write_bytes(gzip.decompress(zf.read(name)))
     return f"/hosts/{ENGINE}"
 
 
