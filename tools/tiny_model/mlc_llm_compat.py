@@ -22,8 +22,8 @@ work on a CPU WebGPU adapter (SwiftShader):
    per token: right for a 1,024-token vocabulary, not for real models.
 
 Each edit checks that the text it replaces is there, so a different commit
-fails loudly instead of compiling something else. Not re-run end to end
-since the fixture was built (see README.md).
+fails loudly instead of compiling something else. Run as written on a fresh
+checkout of that commit, with apache-tvm 0.26.0 from PyPI (see README.md).
 """
 
 import sys
@@ -104,13 +104,18 @@ def _scan_top_p(
         for one in T.thread_binding(T.int64(1), thread="threadIdx.x"):
             with T.sblock("scan"):
                 n = T.axis.spatial(samples, s + one)
-                T.reads(sorted_probs[0:batch, 0:vocab], sorted_indices[0:batch, 0:vocab])
-                T.reads(uniform_samples[n], sample_indices[n], top_p[0:batch])
+                T.reads(
+                    sorted_probs[0:batch, 0:vocab],
+                    sorted_indices[0:batch, 0:vocab],
+                    uniform_samples[n],
+                    sample_indices[n],
+                    top_p[0:batch],
+                )
                 T.writes(out[n])
-                row = T.sblock_alloc_buffer((1,), "int64", scope="local")
+                row = T.sblock_alloc_buffer((1,), "int32", scope="local")  # WebGPU has no int64
                 total = T.sblock_alloc_buffer((2,), "float32", scope="local")  # running sum, top-p mass
                 chosen = T.sblock_alloc_buffer((2,), "int32", scope="local")  # token, found
-                row[0] = T.Cast("int64", sample_indices[n])
+                row[0] = sample_indices[n]
                 total[0] = T.float32(0)
                 total[1] = T.float32(-1)
                 for j in range(vocab):
