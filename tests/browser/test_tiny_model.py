@@ -184,7 +184,8 @@ async def test_structured_output_follows_the_json_schema(selenium_tiny_model):
     from webllm_provider import WebLLMProvider
 
     # The key the trained model writes (its JSON replies are {"answer": ...}): after a key it never
-    # wrote it cannot go on, and spends every token on the whitespace the grammar allows.
+    # wrote it cannot go on, and spends every token on the whitespace the grammar allows. And a
+    # question whose taught reply fits in 40 characters: cut off by maxLength, a reply ends the same way.
     schema = {
         "type": "object",
         "properties": {"answer": {"type": "string", "minLength": 1, "maxLength": 40}},
@@ -202,7 +203,7 @@ async def test_structured_output_follows_the_json_schema(selenium_tiny_model):
     for n in (1, 2, 3):
         response_format = {"type": "json_schema", "json_schema": schema}
         response = await provider.complete(
-            ask("Hello! Are you there?", seed=seed(n), max_tokens=120, response_format=response_format)
+            ask("Who are you?", seed=seed(n), max_tokens=120, response_format=response_format)
         )
         assert "parsed" in response.metadata, (response.finish_reason, response.content[0].text)
         parsed = response.metadata["parsed"]

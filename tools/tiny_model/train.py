@@ -49,6 +49,11 @@ from agent.tools import CALCULATOR  # noqa: E402
 
 TOOL_ROLE = "<|im_start|>tool"
 IM_START, FIRST_ORDINARY_TOKEN = 1, 3  # tokenizer.py's special tokens: <|endoftext|>, <|im_start|>, <|im_end|>
+# A batch runs as passes of this many rows of about the same length: padded to the batch's longest
+# dialogue, 59% of its tokens were padding; so it is half as much work (4 layers: 0.69 -> 0.36 s).
+ROWS_PER_PASS = 8
+
+Passes = list[tuple[torch.Tensor, torch.Tensor]]  # (token ids, loss mask), each [rows, length]
 SHORT_CALCULATOR = dialogues.AGENT_TOOLS[0]  # the tool-calling tests' calculator
 SYSTEM_PROMPTS = [
     None,
@@ -114,23 +119,28 @@ class Batches:
                 if len(pool) > self.size:
                     self.pools[prefix] = pool[self.size :]
 
-    def encode(self, prefix: str, samples: list[render.Sample]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def encode(self, prefix: str, samples: list[render.Sample]) -> tuple[torch.Tensor, Passes]:
         prefix_ids = self.tokenizer.encode(prefix).ids
         encodings = self.tokenizer.encode_batch([s.text for s in samples])
-        rows, masks = [], []
+        rows = []
         for sample, encoding in zip(samples, encodings, strict=True):
             assert encoding.ids[: len(prefix_ids)] == prefix_ids
             # A token is a target when it starts inside a span the model writes.
             mask = [any(a <= start < b for a, b in sample.spans) for start, _ in encoding.offsets]
-            rows.append(encoding.ids[len(prefix_ids) :])
-            masks.append(mask[len(prefix_ids) :])
-        width = max(map(len, rows))
-        ids = torch.zeros((len(rows), width), dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.bool)
-        for i, (row, row_mask) in enumerate(zip(rows, masks, strict=True)):
-            ids[i, : len(row)] = torch.tensor(row)
-            mask[i, : len(row)] = torch.tensor(row_mask)
-        return torch.tensor([prefix_ids]), ids, mask
+            rows.append((encoding.ids[len(prefix_ids) :], mask[len(prefix_ids) :]))
+        rows.sort(key=lambda row: len(row[0]))
+        passes = [padded(rows[i : i + ROWS_PER_PASS]) for i in range(0, len(rows), ROWS_PER_PASS)]
+        return torch.tensor([prefix_ids]), passes
+
+
+def padded(rows: list[tuple[list[int], list[bool]]]) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(ids) for ids, _ in rows)
+    ids = torch.zeros((len(rows), width), dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.bool)
+    for i, (row, row_mask) in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(row)
+        mask[i, : len(row)] = torch.tensor(row_mask)
+    return ids, mask
 
 
 class CopyDrills:
@@ -147,7 +157,7 @@ class CopyDrills:
         self.size = size
         self.vocab = vocab
 
-    def __next__(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def __next__(self) -> tuple[torch.Tensor, Passes]:
         length = self.rng.randint(8, 40)
         rows = []
         for _ in range(self.size):
@@ -156,7 +166,7 @@ class CopyDrills:
         ids = torch.tensor(rows)
         mask = torch.zeros_like(ids, dtype=torch.bool)
         mask[:, length + 1 :] = True  # the second copy, once its first token says which
-        return torch.tensor([[IM_START]]), ids, mask
+        return torch.tensor([[IM_START]]), [(ids, mask)]
 
 
 def prefetched(batches: Batches, depth: int = 8) -> Iterator[Any]:
@@ -180,15 +190,20 @@ def prefetched(batches: Batches, depth: int = 8) -> Iterator[Any]:
 
 
 def train(
-    model: Llama, batches: Iterator[Any], drills: CopyDrills, plan: list[bool], lr: float, warmup: int
+    model: Llama,
+    batches: Iterator[Any],
+    drills: CopyDrills,
+    plan: list[bool],
+    lr: float,
+    warmup: int,
+    weight_decay: float,
 ) -> list[dict[str, float]]:
     """One step per entry of ``plan``: a batch of copy drills where it is true, of dialogues where not."""
     steps = len(plan)
     decay = [p for p in model.parameters() if p.dim() == 2]
     rest = [p for p in model.parameters() if p.dim() < 2]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.95)
-    )
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}]
+    optimizer = torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95))
     log, started, tokens = [], time.time(), 0
     smoothed: dict[bool, float] = {}  # the loss on dialogues (False) and on drills (True)
     for step in range(steps):
@@ -196,19 +211,24 @@ def train(
         rate = lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
         for group in optimizer.param_groups:
             group["lr"] = rate
-        prefix, ids, mask = next(drills) if plan[step] else next(batches)
+        prefix, passes = next(drills) if plan[step] else next(batches)
         _, past = model(prefix)
-        past = [(k.expand(ids.shape[0], -1, -1, -1), v.expand(ids.shape[0], -1, -1, -1)) for k, v in past]
-        # The token at i + 1 is predicted at i.
-        predicting = torch.zeros_like(mask)
-        predicting[:, :-1] = mask[:, 1:]
-        logits, _ = model(ids, past, at=predicting)
-        loss = F.cross_entropy(logits, ids[:, 1:][mask[:, 1:]])
+        # The mean over the batch's targets, as if it ran as one pass (one backward, the prefix's once).
+        loss = torch.zeros(())
+        for ids, mask in passes:
+            kv = [(k.expand(ids.shape[0], -1, -1, -1), v.expand(ids.shape[0], -1, -1, -1)) for k, v in past]
+            # The token at i + 1 is predicted at i.
+            predicting = torch.zeros_like(mask)
+            predicting[:, :-1] = mask[:, 1:]
+            logits, _ = model(ids, kv, at=predicting)
+            loss = loss + F.cross_entropy(logits, ids[:, 1:][mask[:, 1:]], reduction="sum")
+            tokens += int(ids.numel())
+        loss = loss / sum(int(mask[:, 1:].sum()) for _, mask in passes)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
-        tokens += prefix.shape[1] + int(ids.numel())
+        tokens += prefix.shape[1]
         drill = plan[step]
         smoothed[drill] = 0.95 * smoothed.get(drill, loss.item()) + 0.05 * loss.item()
         if (step + 1) % 10 == 0 or step + 1 == steps:
@@ -249,12 +269,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model_dir", type=Path)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--steps", type=int, default=3200, help="batches after the first drills")
+    ap.add_argument("--steps", type=int, default=4800, help="batches after the first drills")
     ap.add_argument("--drills", type=int, default=1000, help="batches of copy drills before the dialogues")
     ap.add_argument("--drill-every", type=int, default=8, help="of those, one in this many is drills")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=int, default=60)
+    ap.add_argument("--weight-decay", type=float, default=0.1, help="AdamW's, on the weight matrices")
     ap.add_argument("--check", action="store_true", help="exit 1 unless the weights are the committed ones")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -274,6 +295,7 @@ def main() -> None:
         plan,
         args.lr,
         args.warmup,
+        args.weight_decay,
     )
     export(model, args.model_dir)
     print(
